@@ -1,0 +1,1 @@
+"""The `transcendence` command line."""

@@ -1,0 +1,111 @@
+"""`transcendence modules list|info|enable|disable`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from transcendence import registry
+from transcendence.bus import BusUnavailable, make_bus
+from transcendence_cli.context import CLIContext, console, print_json
+
+
+def _describe(ctx: CLIContext) -> list[dict[str, Any]]:
+    """The same description as `GET /api/modules`, from an app that is built but not served."""
+    from transcendence.app import create_app, describe_modules
+
+    async def run() -> list[dict[str, Any]]:
+        app = create_app(ctx.settings, ctx.modules)
+        core = app.extensions["transcendence"]
+        async with ctx.database():
+            core.registry.enabled = frozenset(await registry.read_enabled(ctx.modules))
+            return describe_modules(app)
+
+    return ctx.run(run)
+
+
+async def _announce(ctx: CLIContext, changed: list[str]) -> None:
+    if not changed:
+        return
+    bus = make_bus(ctx.settings.redis_url)
+    await bus.start()
+    try:
+        await registry.announce(bus, changed)
+    except BusUnavailable as exc:
+        # The change is stored; nodes pick it up on their next resync.
+        console.print(f"[yellow]warning:[/] saved, but could not notify running nodes: {exc}")
+    finally:
+        await bus.close()
+
+
+def register(cli: typer.Typer, ctx: CLIContext) -> None:
+    app = typer.Typer(help="List, inspect, enable and disable modules.", no_args_is_help=True)
+    cli.add_typer(app, name="modules")
+
+    @app.command("list")
+    def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
+        """Every installed module and whether it is enabled."""
+        entries = _describe(ctx)
+        if as_json:
+            print_json(entries)
+            return
+        table = Table("name", "enabled", "version", "requires", "title")
+        for e in entries:
+            table.add_row(e["name"], "[green]yes[/]" if e["enabled"] else "[red]no[/]",
+                          e["version"], ", ".join(e["requires"]) or "-", e["title"])
+        console.print(table if entries else "no modules installed")
+
+    @app.command()
+    def info(name: str, as_json: Annotated[bool, typer.Option("--json")] = False):
+        """What one module is and everything it registers."""
+        entries = {e["name"]: e for e in _describe(ctx)}
+        entry = entries.get(name)
+        if entry is None:
+            ctx.modules.get(name)  # raises the readable "no module named" error
+            return
+        if as_json:
+            print_json(entry)
+            return
+        console.print(f"[bold]{entry['title']}[/] ({entry['name']} {entry['version']}) — "
+                      f"{'[green]enabled[/]' if entry['enabled'] else '[red]disabled[/]'}")
+        if entry["description"]:
+            console.print(entry["description"])
+        console.print(f"requires: {', '.join(entry['requires']) or '-'}")
+        for key, values in entry["provides"].items():
+            if isinstance(values, list):
+                console.print(f"{key}: {', '.join(values) or '-'}")
+            elif values:
+                console.print(f"{key}: {values}")
+
+    @app.command()
+    def enable(name: str):
+        """Enable a module (its requirements must be enabled)."""
+
+        async def run() -> list[str]:
+            async with ctx.database():
+                changed = await registry.enable(ctx.modules, name)
+            await _announce(ctx, changed)
+            return changed
+
+        changed = ctx.run(run)
+        console.print(f"enabled {name}" if changed else f"{name} was already enabled")
+
+    @app.command()
+    def disable(
+        name: str,
+        force: Annotated[bool, typer.Option("--force", help="Also disable modules that need it.")]
+        = False,
+    ):
+        """Disable a module (refused while an enabled module requires it, unless --force)."""
+
+        async def run() -> list[str]:
+            async with ctx.database():
+                changed = await registry.disable(ctx.modules, name, force=force)
+            await _announce(ctx, changed)
+            return changed
+
+        changed = ctx.run(run)
+        console.print(f"disabled {', '.join(changed)}" if changed
+                      else f"{name} was already disabled")

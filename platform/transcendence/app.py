@@ -1,0 +1,213 @@
+"""The app factory: `create_app(settings)` builds the Quart app around the loaded modules."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from quart import Blueprint, Quart, request, send_from_directory
+from quart_schema import Info, QuartSchema
+
+from transcendence import __version__, db, errors, observability, security
+from transcendence.bus import Bus, make_bus
+from transcendence.errors import APIError
+from transcendence.plugins import Module, ModuleSet, await_result, load_modules
+from transcendence.realtime import HandlerRegistry
+from transcendence.registry import Registry
+from transcendence.settings import Settings
+
+log = logging.getLogger("transcendence.app")
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+
+
+class Core:
+    """What the core keeps on `app.extensions["transcendence"]`."""
+
+    def __init__(self, settings: Settings, modules: ModuleSet, bus: Bus, registry: Registry,
+                 realtime: HandlerRegistry, metrics: observability.Metrics):
+        self.settings = settings
+        self.modules = modules
+        self.bus = bus
+        self.registry = registry
+        self.realtime = realtime
+        self.metrics = metrics
+        self.blueprint_owner: dict[str, str] = {}
+        self.static_dirs: dict[str, Path] = {}
+        self.db_config: dict[str, Any] = {}
+        self.started: set[str] = set()
+
+
+def core_of(app: Quart) -> Core:
+    return app.extensions["transcendence"]
+
+
+def _mount_module(app: Quart, core: Core, module: Module) -> None:
+    for item in core.modules.call_for(module, "register_blueprints") or []:
+        blueprint, prefix = item if isinstance(item, tuple) else (item, f"/api/{module.name}")
+        if not isinstance(blueprint, Blueprint):
+            raise TypeError(f"module {module.name} returned {blueprint!r}, not a Blueprint")
+        app.register_blueprint(blueprint, url_prefix=prefix)
+        core.blueprint_owner[blueprint.name] = module.name
+    core.modules.call_for(module, "register_realtime", hub=core.realtime.for_module(module.name))
+    assets = core.modules.call_for(module, "web_assets") or {}
+    if assets.get("static_dir"):
+        core.static_dirs[module.name] = Path(assets["static_dir"])
+
+
+def module_provides(app: Quart, core: Core, module: Module) -> dict[str, Any]:
+    """What a module registers, for `/api/modules` and `transcendence modules info`."""
+    blueprints = {bp for bp, owner in core.blueprint_owner.items() if owner == module.name}
+    routes = sorted(
+        {
+            f"{' '.join(sorted(m for m in rule.methods if m not in {'HEAD', 'OPTIONS'}))} "
+            f"{rule.rule}"
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint.split(".", 1)[0] in blueprints
+        }
+    )
+    models = db.model_modules(core.modules).get(module.name, [])
+    return {
+        "routes": routes,
+        "realtime": core.realtime.types_of(module.name),
+        "models": _model_names(models),
+        "commands": _command_names(core, module),
+        "static": f"/modules/{module.name}/static/" if module.name in core.static_dirs else None,
+        "hooks": sorted(
+            impl_name
+            for impl_name in _hook_names(core.modules, module)
+            if impl_name not in {"module_info"}
+        ),
+    }
+
+
+def _model_names(paths: list[str]) -> list[str]:
+    import importlib
+
+    from tortoise.models import Model
+
+    names = []
+    for path in paths:
+        mod = importlib.import_module(path)
+        for value in vars(mod).values():
+            if (isinstance(value, type) and issubclass(value, Model) and value is not Model
+                    and value.__module__ == path and not value._meta.abstract):
+                names.append(value._meta.db_table or value.__name__)
+    return sorted(names)
+
+
+def _command_names(core: Core, module: Module) -> list[str]:
+    import typer
+
+    probe = typer.Typer()
+    core.modules.call_for(module, "register_commands", cli=probe)
+    names = [c.name or (c.callback.__name__ if c.callback else "?") for c in probe.registered_commands]
+    names += [g.name or "?" for g in probe.registered_groups]
+    return sorted(n.replace("_", "-") for n in names)
+
+
+def _hook_names(modules: ModuleSet, module: Module) -> list[str]:
+    return [caller.name for caller in modules.pm.get_hookcallers(module.plugin) or []]
+
+
+def describe_modules(app: Quart) -> list[dict[str, Any]]:
+    core = core_of(app)
+    return [
+        {
+            "name": m.name,
+            "title": m.title,
+            "description": m.description,
+            "version": m.version,
+            "enabled": core.registry.is_enabled(m.name),
+            "requires": m.requires,
+            "provides": module_provides(app, core, m),
+        }
+        for m in sorted(core.modules, key=lambda m: m.name)
+    ]
+
+
+async def _sync_lifecycle(app: Quart, enabled: frozenset[str]) -> None:
+    """Run startup/shutdown hooks of modules toggled while the app runs."""
+    core = core_of(app)
+    core.metrics.modules_enabled.set(len(enabled))
+    for name in sorted(enabled - core.started):
+        await await_result(core.modules.call_for(core.modules.get(name), "startup", app=app))
+        core.started.add(name)
+    for name in sorted(core.started - enabled):
+        await await_result(core.modules.call_for(core.modules.get(name), "shutdown", app=app))
+        core.started.discard(name)
+
+
+def create_app(settings: Settings | None = None, modules: ModuleSet | None = None) -> Quart:
+    settings = settings or Settings()
+    settings.check()
+    modules = modules or load_modules(settings.modules, settings.extra_modules)
+    app = Quart("transcendence", static_folder=None)
+    app.config.update(
+        SECRET_KEY=settings.resolved_secret(),
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        JSON_SORT_KEYS=False,
+        PROPAGATE_EXCEPTIONS=False,
+    )
+    bus = make_bus(settings.redis_url, max_connections=settings.redis_max_connections)
+    registry = Registry(modules, bus, sync_interval=settings.module_sync_interval)
+    metrics = observability.Metrics()
+    core = Core(settings, modules, bus, registry, HandlerRegistry(), metrics)
+    app.extensions["transcendence"] = core
+
+    QuartSchema(
+        app,
+        info=Info(title="Transcendence", version=__version__),
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+    )
+    errors.install(app)
+    observability.install(app, metrics)
+    security.install(app, tls=bool(settings.tls_certfile) or settings.behind_tls_proxy)
+
+    from transcendence.routes import core_blueprint
+
+    app.register_blueprint(core_blueprint)
+    for module in modules:
+        _mount_module(app, core, module)
+
+    @app.before_request
+    async def _refuse_disabled_modules() -> None:
+        owner = core.blueprint_owner.get((request.blueprint or "").split(".", 1)[0])
+        if owner is not None and not registry.is_enabled(owner):
+            raise APIError(404, "module_disabled", f"the {owner} module is disabled",
+                           {"module": owner})
+
+    @app.route("/modules/<name>/static/<path:filename>")
+    async def module_static(name: str, filename: str):
+        if name not in core.static_dirs or not registry.is_enabled(name):
+            raise APIError(404, "not_found", "no such module asset")
+        return await send_from_directory(core.static_dirs[name], filename)
+
+    @app.before_serving
+    async def _start() -> None:
+        core.db_config = await db.init_db(settings, modules)
+        if settings.should_auto_migrate:
+            await db.migrate(core.db_config)
+        await bus.start()
+        registry.on_change(lambda enabled: _sync_lifecycle(app, enabled))
+        await registry.start()
+
+    @app.after_serving
+    async def _stop() -> None:
+        await registry.stop()
+        await _sync_lifecycle(app, frozenset())
+        await bus.close()
+        await db.close_db()
+
+    return app
+
+
+__all__ = ["WEB_DIR", "core_of", "create_app", "describe_modules", "send_from_directory"]
+
+
+def enabled_hook(name: str) -> Any:
+    """From a request: the hook caller restricted to enabled modules."""
+    from quart import current_app
+
+    return core_of(current_app).registry.hook(name)

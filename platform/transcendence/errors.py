@@ -1,0 +1,112 @@
+"""JSON errors: every failure answers `{"error": {"code", "message", "details"}}`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from quart import Quart, Request, jsonify
+from quart_schema import RequestSchemaValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("transcendence.errors")
+
+# Werkzeug's status codes, named the way our clients read them.
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class APIError(Exception):
+    """Raise from any route or service to answer with a JSON error."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def error_response(status: int, code: str, message: str, details: Any = None, headers=None):
+    response = jsonify(error_body(code, message, details))
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _validation_details(error: Exception) -> Any:
+    inner = getattr(error, "validation_error", None)
+    errors = getattr(inner, "errors", None)
+    if callable(errors):
+        return [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            for e in errors(include_url=False, include_context=False, include_input=False)
+        ]
+    return str(inner) if inner is not None else None
+
+
+class JSONRequest(Request):
+    def on_json_loading_failed(self, error: Exception) -> Any:
+        raise APIError(400, "invalid_json", "the request body is not valid JSON")
+
+
+def install(app: Quart) -> None:
+    app.request_class = JSONRequest
+
+    @app.errorhandler(APIError)
+    async def _api_error(error: APIError):
+        return error_response(error.status, error.code, error.message, error.details,
+                              error.headers)
+
+    @app.errorhandler(RequestSchemaValidationError)
+    async def _validation(error: RequestSchemaValidationError):
+        return error_response(400, "validation_error", "the request does not match its schema",
+                              _validation_details(error))
+
+    @app.errorhandler(HTTPException)
+    async def _http(error: HTTPException):
+        status = error.code or 500
+        code = _CODES.get(status, "http_error")
+        details = None
+        headers = {}
+        if status == 405:
+            allowed = sorted(getattr(error, "valid_methods", None) or [])
+            details = {"allowed": allowed}
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+        message = {
+            404: "no such resource",
+            405: "method not allowed here",
+            413: "the request body is too large",
+        }.get(status, (error.description or error.name or "error").rstrip("."))
+        return error_response(status, code, message, details, headers)
+
+    @app.errorhandler(Exception)
+    async def _unexpected(error: Exception):
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "something went wrong on our side")

@@ -1,0 +1,110 @@
+"""Every hook a Transcendence module can implement.
+
+A module is an ordinary Python package that registers itself under the entry-point group
+`transcendence.modules` and implements some of these hooks with `@hookimpl`
+(`from transcendence import hookimpl`). Pluggy lets an implementation accept fewer
+arguments than its spec, so these specs can grow without breaking modules.
+
+Hooks marked *async allowed* may be implemented as coroutines; the core awaits them
+through `transcendence.plugins.call_async`. The others must return plainly.
+
+A module may declare hookspecs of its own (pong declares `match_finished`) by
+implementing `add_hookspecs(pm)`; other modules then implement them like these.
+
+`docs/modules.md` documents every hook below; a test fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("transcendence")
+
+
+@hookspec
+def add_hookspecs(pm: pluggy.PluginManager) -> None:
+    """Register this module's own hookspecs with `pm.add_hookspecs(...)`.
+
+    Called once, right after every module is loaded and before any other hook.
+    """
+
+
+@hookspec
+def module_info() -> dict[str, Any]:
+    """Describe the module: `{"name", "title", "description", "version", "requires"}`.
+
+    `name` is the module's id (lowercase letters, digits and `_`): its API prefix
+    `/api/<name>/`, its static URL `/modules/<name>/static/`, its Tortoise app label and
+    the prefix of its realtime types. `requires` lists the names of modules it needs
+    enabled. Required: a plugin without it is not a module and is refused.
+    """
+
+
+@hookspec
+def register_models() -> list[str]:
+    """Import paths of the module's Tortoise model modules (e.g. `["transcendence_chat.models"]`).
+
+    They form one Tortoise app labelled with the module's name; its migrations live in the
+    sibling `migrations` package. Tables are named `<module>_<entity>`. Tables stay in
+    place while a module is disabled, so disabling never loses data.
+    """
+
+
+@hookspec
+def register_blueprints() -> list[Any]:
+    """Quart blueprints of the module.
+
+    Each item is a `Blueprint`, mounted under `/api/<module>`, or a `(Blueprint, prefix)`
+    pair mounted under `prefix` for compatibility paths such as `/api/chats`. While the
+    module is disabled its routes answer 404 with a JSON error.
+    """
+
+
+@hookspec
+def register_realtime(hub: Any) -> None:
+    """Register realtime message handlers with the hub (`hub.handler("<module>.<action>", Model)`).
+
+    Types must start with the module's name. A disabled module's types are refused.
+    """
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add Typer commands or sub-apps to the `transcendence` CLI (`cli` is a `typer.Typer`).
+
+    Called while the CLI is built, after modules are loaded, only for enabled modules.
+    """
+
+
+@hookspec
+def web_assets() -> dict[str, Any]:
+    """Browser code of the module: `{"static_dir": Path, "entry": "index.js", "styles": [...]}`.
+
+    `static_dir` is served at `/modules/<name>/static/`; the SPA shell imports `entry` for
+    every enabled module.
+    """
+
+
+@hookspec
+def startup(app: Any) -> None:
+    """Called when the app starts serving, after the database is ready. *Async allowed.*"""
+
+
+@hookspec
+def shutdown(app: Any) -> None:
+    """Called when the app stops serving, before the database closes. *Async allowed.*"""
+
+
+@hookspec
+def user_profile_extras(user: Any) -> dict[str, Any]:
+    """Extra fields for a user's public profile (wins, losses, match history...). *Async allowed.*
+
+    Return a dict; the core merges every enabled module's dict under `extras`.
+    """
+
+
+@hookspec
+def seed_demo(ctx: Any) -> None:
+    """Create demo data for this module (`ctx` carries the settings and a console). *Async allowed.*"""

@@ -1,0 +1,18 @@
+"""The core's own tables (Tortoise app label `core`)."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ModuleState(Model):
+    """Whether an installed module is enabled (one row per module ever seen)."""
+
+    # No semicolon in model docstrings: Tortoise copies them into table comments and its
+    # SQLite schema editor splits statements on ";".
+
+    name = fields.CharField(max_length=32, primary_key=True)
+    enabled = fields.BooleanField(default=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "core_module"

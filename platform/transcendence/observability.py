@@ -1,0 +1,94 @@
+"""Request ids, structured logs and Prometheus metrics."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import time
+import uuid
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from quart import Quart, g, request
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class Metrics:
+    """One registry per app, so several apps in one process (tests) do not collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "transcendence_http_requests_total", "HTTP requests handled",
+            ["method", "route", "status"], registry=self.registry,
+        )
+        self.latency = Histogram(
+            "transcendence_http_request_seconds", "HTTP request duration",
+            ["method", "route"], registry=self.registry,
+        )
+        self.modules_enabled = Gauge(
+            "transcendence_modules_enabled", "Enabled modules", registry=self.registry
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def install(app: Quart, metrics: Metrics) -> None:
+    @app.before_request
+    async def _start() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = rid
+        g.request_started = time.perf_counter()
+        request_id_var.set(rid)
+
+    @app.after_request
+    async def _finish(response):
+        rid = getattr(g, "request_id", None)
+        if rid:
+            response.headers["X-Request-ID"] = rid
+        started = getattr(g, "request_started", None)
+        # The rule, not the path, labels the metric: paths would explode its cardinality.
+        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        metrics.requests.labels(request.method, route, str(response.status_code)).inc()
+        if started is not None:
+            metrics.latency.labels(request.method, route).observe(time.perf_counter() - started)
+        return response

@@ -1,0 +1,152 @@
+"""One typed settings object, read from the environment and an optional `.env`.
+
+The defaults run everything on one machine with nothing else installed: a SQLite file
+and a generated secret under `./var/`, and the in-process bus. Setting `DATABASE_URL`
+and `REDIS_URL` switches to PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """Settings that cannot run; the message is one line meant for a person."""
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    env: Literal["development", "test", "production"] = Field(
+        "development", validation_alias=AliasChoices("TRANSCENDENCE_ENV", "env")
+    )
+    var_dir: Path = Field(
+        Path("var"), validation_alias=AliasChoices("TRANSCENDENCE_VAR_DIR", "var_dir")
+    )
+    database_url: str | None = Field(
+        None, validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+    redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "redis_url"))
+    secret_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("TRANSCENDENCE_SECRET_KEY", "secret_key")
+    )
+    # Datasette's DATASETTE_LOAD_PLUGINS: when set, only these installed modules load.
+    modules: Annotated[list[str] | None, NoDecode] = Field(
+        None, validation_alias=AliasChoices("TRANSCENDENCE_MODULES", "modules")
+    )
+    # Import paths of extra plugin modules (tests and local experiments).
+    extra_modules: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("TRANSCENDENCE_EXTRA_MODULES", "extra_modules"),
+    )
+    # Set when a TLS-terminating proxy sits in front (production requires TLS one way or
+    # the other: this, or a certificate given to `serve`).
+    behind_tls_proxy: bool = Field(
+        False, validation_alias=AliasChoices("TRANSCENDENCE_BEHIND_TLS_PROXY", "behind_tls_proxy")
+    )
+    tls_certfile: Path | None = Field(
+        None, validation_alias=AliasChoices("TRANSCENDENCE_TLS_CERTFILE", "tls_certfile")
+    )
+    tls_keyfile: Path | None = Field(
+        None, validation_alias=AliasChoices("TRANSCENDENCE_TLS_KEYFILE", "tls_keyfile")
+    )
+    # Apply pending migrations when the server starts (default: on, except in production,
+    # where `transcendence db migrate` runs once before the nodes start).
+    auto_migrate: bool | None = Field(
+        None, validation_alias=AliasChoices("TRANSCENDENCE_AUTO_MIGRATE", "auto_migrate")
+    )
+    # With the in-process bus a CLI toggle cannot be pushed to a running server, so the
+    # server re-reads the (tiny) module table this often. With Redis the toggle is pushed.
+    module_sync_interval: float = Field(
+        1.0,
+        validation_alias=AliasChoices("TRANSCENDENCE_MODULE_SYNC_INTERVAL", "module_sync_interval"),
+    )
+    redis_max_connections: int = Field(
+        32, validation_alias=AliasChoices("REDIS_MAX_CONNECTIONS", "redis_max_connections")
+    )
+    max_request_bytes: int = Field(
+        4 * 1024 * 1024,
+        validation_alias=AliasChoices("TRANSCENDENCE_MAX_REQUEST_BYTES", "max_request_bytes"),
+    )
+    log_format: Literal["json", "text"] = Field(
+        "text", validation_alias=AliasChoices("TRANSCENDENCE_LOG_FORMAT", "log_format")
+    )
+
+    _modules_list = field_validator("modules", "extra_modules", mode="before")(_comma_list)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Tortoise speaks "postgres://"; accept the common "postgresql://" spelling too.
+            if url.startswith("postgresql://"):
+                url = "postgres://" + url.removeprefix("postgresql://")
+            return url
+        return f"sqlite://{self.var_dir / 'transcendence.sqlite3'}"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite://")
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        return (not self.production) if self.auto_migrate is None else self.auto_migrate
+
+    def check(self) -> None:
+        """Refuse settings that are unsafe in production, with one readable line."""
+        if not self.production:
+            return
+        if self.secret_key is None:
+            raise SettingsError(
+                "production needs TRANSCENDENCE_SECRET_KEY (a long random value); refusing to start"
+            )
+        if len(self.secret_key.get_secret_value()) < 32:
+            raise SettingsError("TRANSCENDENCE_SECRET_KEY must be at least 32 characters")
+        if self.uses_sqlite:
+            raise SettingsError("production needs DATABASE_URL=postgres://...; SQLite is for development")
+        if not self.behind_tls_proxy and not (self.tls_certfile and self.tls_keyfile):
+            raise SettingsError(
+                "production needs TLS: set TRANSCENDENCE_BEHIND_TLS_PROXY=true behind a TLS "
+                "proxy, or give serve --certfile and --keyfile"
+            )
+
+    def resolved_secret(self) -> str:
+        """The signing secret: configured, or generated once and kept under var/."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.production:
+            raise SettingsError("production needs TRANSCENDENCE_SECRET_KEY; refusing to start")
+        path = self.var_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        # Written with owner-only permissions, and never overwritten once there.
+        try:
+            with path.open("x", encoding="utf-8") as fh:
+                path.chmod(0o600)
+                fh.write(value)
+        except FileExistsError:
+            return path.read_text().strip()
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

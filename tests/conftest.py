@@ -1,0 +1,119 @@
+"""Shared fixtures.
+
+`pytest` alone runs on the embedded defaults (a SQLite file per test, in-process bus).
+With `TEST_DATABASE_URL` / `TEST_REDIS_URL` set, the same tests run against real PostgreSQL
+and Redis, and fail (never skip) when those are unreachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from tortoise import Tortoise
+
+from transcendence.app import create_app
+from transcendence.settings import Settings
+
+SAMPLE_MODULES = ["transcendence_sample", "transcendence_sample.child"]
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def _pg_admin_url(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1)
+
+
+async def _create_pg_database(url: str) -> str:
+    import asyncpg
+
+    name = f"transcendence_test_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(_pg_admin_url(url), timeout=5)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def _drop_pg_database(url: str, test_url: str) -> None:
+    import asyncpg
+
+    name = test_url.rpartition("/")[2]
+    conn = await asyncpg.connect(_pg_admin_url(url), timeout=5)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> object:
+    """A fresh PostgreSQL database for this run, or None on the embedded defaults."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    try:
+        url = asyncio.run(_create_pg_database(base))
+    except Exception as exc:
+        pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}")
+    yield url
+    asyncio.run(_drop_pg_database(base, url))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str | None:
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        return None
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=3).ping()
+    except Exception as exc:
+        pytest.fail(f"TEST_REDIS_URL is set but Redis is unreachable: {exc}")
+    return url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, pg_url: str | None, redis_url: str | None) -> Settings:
+    return Settings(
+        _env_file=None,
+        env="test",
+        var_dir=tmp_path / "var",
+        database_url=pg_url or f"sqlite://{tmp_path / 'test.sqlite3'}",
+        redis_url=redis_url,
+        secret_key=TEST_SECRET,
+        extra_modules=SAMPLE_MODULES,
+        module_sync_interval=0.2,
+    )
+
+
+async def _empty_tables() -> None:
+    """Start each test from empty tables (PostgreSQL's database is shared by the run)."""
+    for app_models in Tortoise.apps.values():
+        for model in app_models.values():
+            conn = model._meta.db
+            if conn.capabilities.dialect == "postgres":
+                await conn.execute_script(
+                    f'TRUNCATE TABLE "{model._meta.db_table}" RESTART IDENTITY CASCADE'
+                )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator:
+    app = create_app(settings)
+    async with app.test_app() as test_app:
+        await _empty_tables()
+        await app.extensions["transcendence"].registry.refresh()
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,106 @@
+"""A tiny module used by the tests: one of everything a module can register.
+
+`transcendence_sample` is the module "sample"; `transcendence_sample.child` is the module
+"sample_child", which requires it and implements the hookspec that "sample" declares.
+"""
+
+from __future__ import annotations
+
+import typer
+from pydantic import BaseModel
+from quart import Blueprint
+from quart_schema import validate_request
+
+from transcendence import hookimpl
+from transcendence.app import enabled_hook
+from transcendence.hookspecs import hookspec
+
+blueprint = Blueprint("sample", __name__)
+
+
+class NoteIn(BaseModel):
+    text: str
+
+
+class SampleSpecs:
+    """The module's own hookspecs, the pytest way."""
+
+    @hookspec
+    def sample_greeting(self) -> str:
+        """A greeting from another module."""
+
+
+@hookimpl
+def add_hookspecs(pm):
+    pm.add_hookspecs(SampleSpecs)
+
+
+@hookimpl
+def module_info():
+    return {
+        "name": "sample",
+        "title": "Sample",
+        "description": "Proves every hook in the tests.",
+        "version": "1.0",
+        "requires": [],
+    }
+
+
+@hookimpl
+def register_models():
+    return ["transcendence_sample.models"]
+
+
+@hookimpl
+def register_blueprints():
+    return [blueprint]
+
+
+@hookimpl
+def register_realtime(hub):
+    @hub.handler("sample.echo")
+    async def echo(conn, data):
+        return data
+
+
+@hookimpl
+def register_commands(cli):
+    sample = typer.Typer(help="Sample module commands.")
+
+    @sample.command()
+    def hello(name: str = "world"):
+        """Say hello."""
+        typer.echo(f"hello {name} from sample")
+
+    cli.add_typer(sample, name="sample")
+
+
+@hookimpl
+def sample_greeting():
+    return "hello from sample"
+
+
+@blueprint.post("/notes")
+@validate_request(NoteIn)
+async def create_note(data: NoteIn):
+    from transcendence_sample.models import Note
+
+    note = await Note.create(text=data.text)
+    return {"id": note.id, "text": note.text}, 201
+
+
+@blueprint.get("/notes")
+async def list_notes():
+    from transcendence_sample.models import Note
+
+    return {"items": [{"id": n.id, "text": n.text} for n in await Note.all().order_by("id")]}
+
+
+@blueprint.get("/greetings")
+async def greetings():
+    return {"greetings": sorted(enabled_hook("sample_greeting")())}
+
+
+@blueprint.get("/boom")
+async def boom():
+    raise RuntimeError("secret internal detail")

@@ -1,0 +1,14 @@
+"""The module "sample_child": requires "sample" and implements its hookspec."""
+
+from transcendence import hookimpl
+
+
+@hookimpl
+def module_info():
+    return {"name": "sample_child", "title": "Sample child", "version": "1.0",
+            "requires": ["sample"]}
+
+
+@hookimpl
+def sample_greeting():
+    return "hello from sample_child"
