@@ -105,10 +105,23 @@ async def _empty_tables() -> None:
                 )
 
 
+async def reset_database(settings: Settings) -> None:
+    """Migrate and empty this test's database outside any app (for CLI tests)."""
+    from transcendence import db
+    from transcendence.plugins import load_modules
+
+    config = await db.init_db(settings, load_modules(settings.modules, settings.extra_modules))
+    try:
+        await db.migrate(config)
+        await _empty_tables()
+    finally:
+        await db.close_db()
+
+
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator:
     app = create_app(settings)
-    async with app.test_app() as test_app:
+    async with app.test_app():
         await _empty_tables()
         await app.extensions["transcendence"].registry.refresh()
         yield app

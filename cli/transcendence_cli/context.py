@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,7 +18,7 @@ from transcendence.settings import Settings
 
 T = TypeVar("T")
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line
 
 
 class CLIError(Exception):
@@ -45,7 +45,7 @@ class CLIContext:
         finally:
             await db.close_db()
 
-    def run(self, func: Callable[[], Awaitable[T]]) -> T:
+    def run(self, func: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return asyncio.run(func())
 
 

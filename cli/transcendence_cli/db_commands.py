@@ -41,8 +41,12 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
 
         applied, pending = ctx.run(run)
         if as_json:
-            print_json({"applied": [".".join(m) for m in applied],
-                        "pending": [".".join(m) for m in pending]})
+            print_json(
+                {
+                    "applied": [".".join(m) for m in applied],
+                    "pending": [".".join(m) for m in pending],
+                }
+            )
             return
         table = Table("app", "migration", "state")
         for app_label, name in applied:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import click
 import typer
 
 from transcendence.plugins import ModuleError
@@ -28,7 +27,10 @@ def _enabled_modules(ctx: CLIContext) -> set[str]:
     return asyncio.run(read())
 
 
-def build_cli(ctx: CLIContext | None = None) -> typer.Typer:
+CORE_COMMANDS = {"serve", "doctor", "modules", "db"}
+
+
+def build_cli(ctx: CLIContext | None = None, argv: list[str] | None = None) -> typer.Typer:
     ctx = ctx or CLIContext()
     cli = typer.Typer(
         name="transcendence",
@@ -44,8 +46,11 @@ def build_cli(ctx: CLIContext | None = None) -> typer.Typer:
         enabled = _enabled_modules(ctx) if ctx.modules.modules else set()
     except Exception as exc:
         # The core commands (doctor, db, serve) must keep working when the database
-        # does not; module commands come back once it answers.
-        err_console.print(f"[yellow]warning:[/] module commands unavailable: {exc}")
+        # does not; module commands come back once it answers. Say so only when the
+        # user asked for something that is not a core command.
+        args = sys.argv[1:] if argv is None else argv
+        if args and args[0] not in CORE_COMMANDS and not args[0].startswith("-"):
+            err_console.print(f"[yellow]warning:[/] module commands unavailable: {exc}")
         enabled = set()
     for module in ctx.modules:
         if module.name in enabled:
@@ -54,29 +59,22 @@ def build_cli(ctx: CLIContext | None = None) -> typer.Typer:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code. Usage errors exit 2, failures 1, never a traceback."""
     try:
-        cli = build_cli()
+        cli = build_cli(argv=argv)
         command = typer.main.get_command(cli)
-        command.main(args=argv, prog_name="transcendence", standalone_mode=False)
+        # Standalone mode: click prints usage errors itself and exits through SystemExit.
+        command.main(args=argv, prog_name="transcendence", standalone_mode=True)
         return 0
-    except (CLIError, ModuleError, SettingsError) as exc:
-        err_console.print(f"[red]error:[/] {exc}")
-        return 1
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
-        err_console.print("[red]aborted[/]")
-        return 1
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except OSError as exc:
-        err_console.print(f"[red]error:[/] {exc}")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except (CLIError, ModuleError, SettingsError, OSError) as exc:
+        err_console.print(f"[red]error:[/] {exc}", highlight=False)
         return 1
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # never a traceback to a user
-        err_console.print(f"[red]error:[/] {type(exc).__name__}: {exc}")
+        err_console.print(f"[red]error:[/] {type(exc).__name__}: {exc}", highlight=False)
         return 1
 
 

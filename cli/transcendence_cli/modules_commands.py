@@ -53,8 +53,13 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
             return
         table = Table("name", "enabled", "version", "requires", "title")
         for e in entries:
-            table.add_row(e["name"], "[green]yes[/]" if e["enabled"] else "[red]no[/]",
-                          e["version"], ", ".join(e["requires"]) or "-", e["title"])
+            table.add_row(
+                e["name"],
+                "[green]yes[/]" if e["enabled"] else "[red]no[/]",
+                e["version"],
+                ", ".join(e["requires"]) or "-",
+                e["title"],
+            )
         console.print(table if entries else "no modules installed")
 
     @app.command()
@@ -68,8 +73,10 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         if as_json:
             print_json(entry)
             return
-        console.print(f"[bold]{entry['title']}[/] ({entry['name']} {entry['version']}) — "
-                      f"{'[green]enabled[/]' if entry['enabled'] else '[red]disabled[/]'}")
+        console.print(
+            f"[bold]{entry['title']}[/] ({entry['name']} {entry['version']}) — "
+            f"{'[green]enabled[/]' if entry['enabled'] else '[red]disabled[/]'}"
+        )
         if entry["description"]:
             console.print(entry["description"])
         console.print(f"requires: {', '.join(entry['requires']) or '-'}")
@@ -95,8 +102,9 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
     @app.command()
     def disable(
         name: str,
-        force: Annotated[bool, typer.Option("--force", help="Also disable modules that need it.")]
-        = False,
+        force: Annotated[
+            bool, typer.Option("--force", help="Also disable modules that need it.")
+        ] = False,
     ):
         """Disable a module (refused while an enabled module requires it, unless --force)."""
 
@@ -107,5 +115,6 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
             return changed
 
         changed = ctx.run(run)
-        console.print(f"disabled {', '.join(changed)}" if changed
-                      else f"{name} was already disabled")
+        console.print(
+            f"disabled {', '.join(changed)}" if changed else f"{name} was already disabled"
+        )

@@ -14,8 +14,9 @@ from transcendence.bus import make_bus
 from transcendence_cli.context import CLIContext, CLIError, console, print_json
 
 
-def _hypercorn_config(host: str, port: int, workers: int, certfile: Path | None,
-                      keyfile: Path | None, reload: bool):
+def _hypercorn_config(
+    host: str, port: int, workers: int, certfile: Path | None, keyfile: Path | None, reload: bool
+):
     from hypercorn.config import Config
 
     config = Config()
@@ -75,9 +76,11 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         os.environ["TRANSCENDENCE_AUTO_MIGRATE"] = "false"
         scheme = "https" if certfile else "http"
         shown = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::"} else host  # noqa: S104
-        console.print(f"Transcendence is running at [bold]{scheme}://{shown}:{port}/[/] "
-                      f"(API docs: {scheme}://{shown}:{port}/docs) — Ctrl+C stops it",
-                      highlight=False)
+        console.print(
+            f"Transcendence is running at [bold]{scheme}://{shown}:{port}/[/] "
+            f"(API docs: {scheme}://{shown}:{port}/docs) — Ctrl+C stops it",
+            highlight=False,
+        )
         raise typer.Exit(run(config))
 
     @cli.command()
@@ -96,7 +99,9 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
                 await db.ping()
                 pending = await db.pending_migrations(config)
             if pending:
-                raise CLIError(f"{len(pending)} pending migration(s): run `transcendence db migrate`")
+                raise CLIError(
+                    f"{len(pending)} pending migration(s): run `transcendence db migrate`"
+                )
             return settings.effective_database_url.split("://", 1)[0]
 
         async def check_bus() -> str:
@@ -114,8 +119,10 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
                 results.append((name, True, ctx.run(check)))
             except Exception as exc:
                 results.append((name, False, str(exc) or type(exc).__name__))
-        for label, path in (("tls certfile", settings.tls_certfile),
-                            ("tls keyfile", settings.tls_keyfile)):
+        for label, path in (
+            ("tls certfile", settings.tls_certfile),
+            ("tls keyfile", settings.tls_keyfile),
+        ):
             if path is not None:
                 ok = Path(path).is_file()
                 results.append((label, ok, str(path) if ok else f"{path} not found"))
@@ -127,8 +134,12 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
 
         healthy = all(ok for _, ok, _ in results)
         if as_json:
-            print_json({"healthy": healthy,
-                        "checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in results]})
+            print_json(
+                {
+                    "healthy": healthy,
+                    "checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in results],
+                }
+            )
         else:
             for name, ok, detail in results:
                 mark = "[green]ok[/]  " if ok else "[red]FAIL[/]"

@@ -24,8 +24,15 @@ WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 class Core:
     """What the core keeps on `app.extensions["transcendence"]`."""
 
-    def __init__(self, settings: Settings, modules: ModuleSet, bus: Bus, registry: Registry,
-                 realtime: HandlerRegistry, metrics: observability.Metrics):
+    def __init__(
+        self,
+        settings: Settings,
+        modules: ModuleSet,
+        bus: Bus,
+        registry: Registry,
+        realtime: HandlerRegistry,
+        metrics: observability.Metrics,
+    ):
         self.settings = settings
         self.modules = modules
         self.bus = bus
@@ -60,7 +67,7 @@ def module_provides(app: Quart, core: Core, module: Module) -> dict[str, Any]:
     blueprints = {bp for bp, owner in core.blueprint_owner.items() if owner == module.name}
     routes = sorted(
         {
-            f"{' '.join(sorted(m for m in rule.methods if m not in {'HEAD', 'OPTIONS'}))} "
+            f"{' '.join(sorted(m for m in rule.methods or () if m not in {'HEAD', 'OPTIONS'}))} "
             f"{rule.rule}"
             for rule in app.url_map.iter_rules()
             if rule.endpoint.split(".", 1)[0] in blueprints
@@ -90,8 +97,13 @@ def _model_names(paths: list[str]) -> list[str]:
     for path in paths:
         mod = importlib.import_module(path)
         for value in vars(mod).values():
-            if (isinstance(value, type) and issubclass(value, Model) and value is not Model
-                    and value.__module__ == path and not value._meta.abstract):
+            if (
+                isinstance(value, type)
+                and issubclass(value, Model)
+                and value is not Model
+                and value.__module__ == path
+                and not value._meta.abstract
+            ):
                 names.append(value._meta.db_table or value.__name__)
     return sorted(names)
 
@@ -101,7 +113,9 @@ def _command_names(core: Core, module: Module) -> list[str]:
 
     probe = typer.Typer()
     core.modules.call_for(module, "register_commands", cli=probe)
-    names = [c.name or (c.callback.__name__ if c.callback else "?") for c in probe.registered_commands]
+    names = [
+        c.name or (c.callback.__name__ if c.callback else "?") for c in probe.registered_commands
+    ]
     names += [g.name or "?" for g in probe.registered_groups]
     return sorted(n.replace("_", "-") for n in names)
 
@@ -175,8 +189,9 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     async def _refuse_disabled_modules() -> None:
         owner = core.blueprint_owner.get((request.blueprint or "").split(".", 1)[0])
         if owner is not None and not registry.is_enabled(owner):
-            raise APIError(404, "module_disabled", f"the {owner} module is disabled",
-                           {"module": owner})
+            raise APIError(
+                404, "module_disabled", f"the {owner} module is disabled", {"module": owner}
+            )
 
     @app.route("/modules/<name>/static/<path:filename>")
     async def module_static(name: str, filename: str):

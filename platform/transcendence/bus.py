@@ -310,9 +310,10 @@ class RedisBus(Bus):
             socket_connect_timeout=CONNECT_TIMEOUT,
             socket_keepalive=True,
             health_check_interval=HEALTH_CHECK_INTERVAL,
-            # The reader owns reconnection (to resubscribe and announce RESYNC); redis-py
-            # reconnecting behind its back would hide the gap.
-            retry=Retry(NoBackoff(), 0),
+            # The reader owns reconnection (to resubscribe and announce RESYNC). Even with
+            # zero retries redis-py runs its reconnect hook once per failure, which would
+            # hide the gap and report the reconnect's error instead of the original one.
+            retry=Retry(NoBackoff(), 0, supported_errors=()),
         )
         # redis-py 8 defaults to a 5 s socket timeout, which would kill a reader listening
         # to a quiet channel; forced after from_url because URL options override kwargs.
@@ -321,7 +322,8 @@ class RedisBus(Bus):
         self._changed = asyncio.Event()
         self._confirmed: set[str] = set()  # topics Redis acknowledged on the current connection
         self._resync_pending = False
-        self._session_was_healthy = False  # the last connection got all its topics confirmed
+        self._session_connected = False  # the last session got a connection at all
+        self._session_was_healthy = False  # ... and Redis confirmed all its topics
 
     async def start(self) -> None:
         """Start the reader; does not need Redis to be up (it keeps retrying)."""
@@ -401,7 +403,8 @@ class RedisBus(Bus):
                     self._set_disconnected()
                     if isinstance(exc, _REDIS_ERRORS):
                         log.warning(
-                            "bus reader disconnected from Redis at %s (%s); reconnecting in %.2f s",
+                            "bus reader %s Redis at %s (%s); reconnecting in %.2f s",
+                            "disconnected from" if self._session_connected else "cannot reach",
                             self._safe_url,
                             str(exc) or type(exc).__name__,
                             delay,
@@ -425,12 +428,16 @@ class RedisBus(Bus):
         while a read is pending; both only ever write whole commands, and only the child
         reads, so the protocol stream stays in order.
         """
-        self._session_was_healthy = False
+        self._session_connected = self._session_was_healthy = False
         pubsub = self._reader_client.pubsub()
         pump: asyncio.Task[None] | None = None
         changed: asyncio.Future[Any] | None = None
         try:
-            await pubsub.connect()
+            # socket_connect_timeout covers only the TCP connect; a server that accepts
+            # and then hangs would stall the handshake forever without this bound.
+            async with asyncio.timeout(CONNECT_TIMEOUT + COMMAND_TIMEOUT):
+                await pubsub.connect()
+            self._session_connected = True
             conn = pubsub.connection
             sent: set[str] = set()
             pump = asyncio.create_task(self._pump(pubsub, conn), name="transcendence.bus.pump")
@@ -459,6 +466,10 @@ class RedisBus(Bus):
                 if not pump.cancelled():
                     pump.exception()  # already raised above; retrieved to keep asyncio quiet
             await pubsub.aclose()
+            # A handshake cut short by the timeout above leaves a half-open connection in
+            # the pool, with a reply still in flight; the next session must not reuse it.
+            with contextlib.suppress(*_REDIS_ERRORS):
+                await self._reader_client.connection_pool.disconnect()
 
     async def _send(self, conn: Any, command: str, topics: Iterable[str]) -> None:
         # send_command would silently reconnect a dropped connection (without our

@@ -91,6 +91,7 @@ async def make_migrations(config: dict[str, Any], app_labels: list[str] | None =
     written = []
     async with TortoiseContext() as ctx:
         await ctx.init(config={**config, "apps": apps})
+        assert ctx.apps is not None
         writers = await MigrationAutodetector(ctx.apps, apps).changes()
         for writer in writers:
             path = writer.write()

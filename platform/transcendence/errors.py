@@ -80,13 +80,16 @@ def install(app: Quart) -> None:
 
     @app.errorhandler(APIError)
     async def _api_error(error: APIError):
-        return error_response(error.status, error.code, error.message, error.details,
-                              error.headers)
+        return error_response(error.status, error.code, error.message, error.details, error.headers)
 
     @app.errorhandler(RequestSchemaValidationError)
     async def _validation(error: RequestSchemaValidationError):
-        return error_response(400, "validation_error", "the request does not match its schema",
-                              _validation_details(error))
+        return error_response(
+            400,
+            "validation_error",
+            "the request does not match its schema",
+            _validation_details(error),
+        )
 
     @app.errorhandler(HTTPException)
     async def _http(error: HTTPException):

@@ -107,4 +107,7 @@ def user_profile_extras(user: Any) -> dict[str, Any]:
 
 @hookspec
 def seed_demo(ctx: Any) -> None:
-    """Create demo data for this module (`ctx` carries the settings and a console). *Async allowed.*"""
+    """Create demo data for this module (`ctx` has the settings and a console).
+
+    *Async allowed.*
+    """

@@ -56,12 +56,16 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "transcendence_http_requests_total", "HTTP requests handled",
-            ["method", "route", "status"], registry=self.registry,
+            "transcendence_http_requests_total",
+            "HTTP requests handled",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "transcendence_http_request_seconds", "HTTP request duration",
-            ["method", "route"], registry=self.registry,
+            "transcendence_http_request_seconds",
+            "HTTP request duration",
+            ["method", "route"],
+            registry=self.registry,
         )
         self.modules_enabled = Gauge(
             "transcendence_modules_enabled", "Enabled modules", registry=self.registry

@@ -80,9 +80,11 @@ def _describe(pm: pluggy.PluginManager, plugin: object, origin: str) -> Module:
         requires=list(info.get("requires", [])),
         plugin=plugin,
         default_enabled=bool(info.get("default_enabled", True)),
-        extra={k: v for k, v in info.items() if k not in {"name", "title", "description",
-                                                          "version", "requires",
-                                                          "default_enabled"}},
+        extra={
+            k: v
+            for k, v in info.items()
+            if k not in {"name", "title", "description", "version", "requires", "default_enabled"}
+        },
     )
 
 
@@ -104,7 +106,9 @@ class ModuleSet:
             return self.modules[name]
         except KeyError:
             known = ", ".join(sorted(self.modules)) or "none"
-            raise ModuleError(f"no module named {name!r} is installed (installed: {known})") from None
+            raise ModuleError(
+                f"no module named {name!r} is installed (installed: {known})"
+            ) from None
 
     def call_for(self, module: Module, hook_name: str, **kwargs: Any) -> Any:
         return call_for(self.pm, module.plugin, hook_name, **kwargs)
@@ -121,10 +125,8 @@ def new_plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
-def load_modules(
-    only: Iterable[str] | None = None, extra: Iterable[str] = ()
-) -> ModuleSet:
-    """Load installed modules from entry points (all, or only those named) and extra import paths."""
+def load_modules(only: Iterable[str] | None = None, extra: Iterable[str] = ()) -> ModuleSet:
+    """Load installed modules: entry points (all, or only those named), then extra import paths."""
     pm = new_plugin_manager()
     wanted = set(only) if only is not None else None
     origins: list[tuple[object, str]] = []

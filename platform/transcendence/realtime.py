@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 @dataclass(frozen=True)
 class Handler:
-    type: str
+    name: str
     module: str
     model: type[BaseModel] | None
     func: Callable[..., Awaitable[Any]]
@@ -32,7 +32,7 @@ class HandlerRegistry:
         return ModuleHub(self, module)
 
     def types_of(self, module: str) -> list[str]:
-        return sorted(t for t, h in self.handlers.items() if h.module == module)
+        return sorted(name for name, h in self.handlers.items() if h.module == module)
 
 
 class ModuleHub:

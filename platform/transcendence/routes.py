@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from quart import Blueprint, Response, current_app, send_from_directory
 from pydantic import BaseModel
+from quart import Blueprint, Response, current_app, send_from_directory
 from quart_schema import document_response
 
 from transcendence import db

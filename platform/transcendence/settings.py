@@ -120,7 +120,9 @@ class Settings(BaseSettings):
         if len(self.secret_key.get_secret_value()) < 32:
             raise SettingsError("TRANSCENDENCE_SECRET_KEY must be at least 32 characters")
         if self.uses_sqlite:
-            raise SettingsError("production needs DATABASE_URL=postgres://...; SQLite is for development")
+            raise SettingsError(
+                "production needs DATABASE_URL=postgres://...; SQLite is for development"
+            )
         if not self.behind_tls_proxy and not (self.tls_certfile and self.tls_keyfile):
             raise SettingsError(
                 "production needs TLS: set TRANSCENDENCE_BEHIND_TLS_PROXY=true behind a TLS "

@@ -30,8 +30,9 @@ async def test_wrong_method_is_json_405_with_allowed_methods(client):
 
 async def test_oversized_body_is_json_413(app, client):
     app.config["MAX_CONTENT_LENGTH"] = 1024
-    response = await client.post("/api/sample/notes", data=b"x" * 4096,
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/api/sample/notes", data=b"x" * 4096, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert_error(await response.get_json(), "payload_too_large")
 
@@ -55,8 +56,9 @@ async def test_schema_violation_is_json_400_with_details(client):
 
 
 async def test_invalid_json_is_json_400(client):
-    response = await client.post("/api/sample/notes", data=b"{not json",
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/api/sample/notes", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert (await response.get_json())["error"]["code"] == "invalid_json"
 
@@ -103,8 +105,10 @@ async def test_readyz_names_each_dependency_that_is_down(app, client, monkeypatc
     assert response.status_code == 503
     body = await response.get_json()
     assert_error(body, "not_ready")
-    assert body["error"]["details"] == {"database": "unavailable: ConnectionError",
-                                        "bus": "unavailable: ConnectionError"}
+    assert body["error"]["details"] == {
+        "database": "unavailable: ConnectionError",
+        "bus": "unavailable: ConnectionError",
+    }
     monkeypatch.undo()
     assert (await client.get("/readyz")).status_code == 200
 
@@ -112,7 +116,10 @@ async def test_readyz_names_each_dependency_that_is_down(app, client, monkeypatc
 async def test_metrics_count_requests_by_route(client):
     await client.get("/api/sample/notes")
     text = await (await client.get("/metrics")).get_data(as_text=True)
-    assert 'transcendence_http_requests_total{method="GET",route="/api/sample/notes",status="200"}' in text
+    assert (
+        'transcendence_http_requests_total{method="GET",route="/api/sample/notes",status="200"}'
+        in text
+    )
     assert "transcendence_modules_enabled 2.0" in text
 
 

@@ -101,6 +101,9 @@ def test_importing_platform_still_reaches_the_standard_library():
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run(
         [sys.executable, "-c", "import platform; print(platform.system())"],
-        cwd=root, capture_output=True, text=True, check=True,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() in {"Linux", "Darwin", "Windows"}

@@ -1,19 +1,27 @@
-from tortoise import migrations
+from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
-from tortoise import fields
+
 
 class Migration(migrations.Migration):
     initial = True
 
     operations = [
         ops.CreateModel(
-            name='ModuleState',
+            name="ModuleState",
             fields=[
-                ('name', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=32)),
-                ('enabled', fields.BooleanField(default=True)),
-                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                (
+                    "name",
+                    fields.CharField(primary_key=True, unique=True, db_index=True, max_length=32),
+                ),
+                ("enabled", fields.BooleanField(default=True)),
+                ("updated_at", fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'core_module', 'app': 'core', 'pk_attr': 'name', 'table_description': 'Whether an installed module is enabled (one row per module ever seen).'},
-            bases=['Model'],
+            options={
+                "table": "core_module",
+                "app": "core",
+                "pk_attr": "name",
+                "table_description": "Whether an installed module is enabled (one row per module ever seen).",
+            },
+            bases=["Model"],
         ),
     ]

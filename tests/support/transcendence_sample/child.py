@@ -5,8 +5,12 @@ from transcendence import hookimpl
 
 @hookimpl
 def module_info():
-    return {"name": "sample_child", "title": "Sample child", "version": "1.0",
-            "requires": ["sample"]}
+    return {
+        "name": "sample_child",
+        "title": "Sample child",
+        "version": "1.0",
+        "requires": ["sample"],
+    }
 
 
 @hookimpl

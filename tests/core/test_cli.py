@@ -1,0 +1,145 @@
+"""The `transcendence` CLI, run in-process: readable errors, JSON listings, migrations, doctor."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from conftest import reset_database
+from transcendence_cli.main import main
+
+
+@pytest.fixture
+def cli_env(monkeypatch, settings):
+    """Point the CLI (which reads the environment) at this test's database and bus."""
+    for key in ("DATABASE_URL", "REDIS_URL", "TRANSCENDENCE_MODULES"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DATABASE_URL", settings.effective_database_url)
+    if settings.redis_url:
+        monkeypatch.setenv("REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("TRANSCENDENCE_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("TRANSCENDENCE_ENV", "test")
+    monkeypatch.setenv("TRANSCENDENCE_EXTRA_MODULES", ",".join(settings.extra_modules))
+    monkeypatch.chdir(settings.var_dir.parent)
+    return settings
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def fresh_modules(cli_env):
+    """Start from empty tables, with every module enabled."""
+    asyncio.run(reset_database(cli_env))
+    return cli_env
+
+
+def test_modules_list_json_matches_the_api(fresh_modules, capsys):
+    code, out, _ = run(capsys, "modules", "list", "--json")
+    assert code == 0
+    listed = {m["name"]: m for m in json.loads(out)}
+    assert listed["sample"]["enabled"] is True
+    assert "GET /api/sample/notes" in listed["sample"]["provides"]["routes"]
+    assert listed["sample_child"]["requires"] == ["sample"]
+
+
+def test_modules_info_shows_what_it_registers(fresh_modules, capsys):
+    code, out, _ = run(capsys, "modules", "info", "sample")
+    assert code == 0
+    assert "sample_note" in out and "sample.echo" in out and "/api/sample/notes" in out
+
+
+def test_toggles_and_their_errors_are_one_readable_line(fresh_modules, capsys):
+    code, _, err = run(capsys, "modules", "disable", "sample")
+    assert code == 1
+    assert err.count("\n") == 1 and "error:" in err and "--force" in err
+    assert "Traceback" not in err
+
+    code, out, _ = run(capsys, "modules", "disable", "sample", "--force")
+    assert code == 0 and "sample_child" in out and "sample" in out
+
+    code, _, err = run(capsys, "modules", "enable", "sample_child")
+    assert code == 1 and "requires sample, which is disabled" in err
+
+    code, _, err = run(capsys, "modules", "enable", "ghost")
+    assert code == 1 and "no module named 'ghost' is installed" in err
+
+    code, out, _ = run(capsys, "modules", "list", "--json")
+    assert {m["name"]: m["enabled"] for m in json.loads(out)} == {
+        "sample": False,
+        "sample_child": False,
+    }
+
+
+def test_module_commands_exist_only_while_enabled(fresh_modules, capsys):
+    code, out, _ = run(capsys, "sample", "hello", "--name", "ada")
+    assert code == 0 and out.strip() == "hello ada from sample"
+    run(capsys, "modules", "disable", "sample", "--force")
+    code, out, err = run(capsys, "sample", "hello")
+    assert code == 2 and "No such command" in err + out
+
+
+def test_db_migrate_and_status(fresh_modules, capsys):
+    code, out, _ = run(capsys, "db", "migrate")
+    assert code == 0 and "database up to date" in out
+    code, out, _ = run(capsys, "db", "status", "--json")
+    assert code == 0
+    status = json.loads(out)
+    assert status["pending"] == []
+    assert "core.0001_initial" in status["applied"]
+    assert "sample.0001_initial" in status["applied"]
+
+
+def test_doctor_reports_healthy(fresh_modules, capsys):
+    code, out, _ = run(capsys, "doctor", "--json")
+    report = json.loads(out)
+    assert code == 0, report
+    assert report["healthy"] is True
+    assert {c["name"] for c in report["checks"]} >= {"settings", "database", "bus", "modules"}
+
+
+def test_doctor_fails_on_unsafe_production_settings_and_missing_tls(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("TRANSCENDENCE_ENV", "production")
+    monkeypatch.setenv("TRANSCENDENCE_TLS_CERTFILE", "/nonexistent/cert.pem")
+    code, out, _ = run(capsys, "doctor", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["healthy"] is False
+    checks = {c["name"]: c for c in report["checks"]}
+    assert checks["settings"]["ok"] is False
+    assert "TRANSCENDENCE_SECRET_KEY" in checks["settings"]["detail"]
+    assert checks["tls certfile"]["ok"] is False
+
+
+def test_doctor_fails_when_the_database_is_unreachable(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+    code, out, _ = run(capsys, "doctor", "--json")
+    checks = {c["name"]: c for c in json.loads(out)["checks"]}
+    assert code == 1 and checks["database"]["ok"] is False
+
+
+def test_serve_refuses_production_without_a_secret(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("TRANSCENDENCE_ENV", "production")
+    code, _, err = run(capsys, "serve", "--port", "1")
+    assert code == 1
+    assert err.startswith("error: production needs TRANSCENDENCE_SECRET_KEY")
+    assert err.count("\n") == 1
+
+
+def test_production_refuses_sqlite_and_plain_http(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("TRANSCENDENCE_ENV", "production")
+    monkeypatch.setenv("TRANSCENDENCE_SECRET_KEY", "k" * 40)
+    code, _, err = run(capsys, "serve")
+    assert code == 1 and "SQLite" in err
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@127.0.0.1:5432/x")
+    code, _, err = run(capsys, "serve")
+    assert code == 1 and "needs TLS" in err
+
+
+def test_unknown_command_is_a_usage_error(cli_env, capsys):
+    code, out, err = run(capsys, "frobnicate")
+    assert code == 2 and "No such command" in err + out
