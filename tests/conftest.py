@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tortoise import Tortoise
+from testkit import Player, empty_tables
 
 from transcendence.app import create_app
 from transcendence.settings import Settings
@@ -94,35 +94,11 @@ def settings(tmp_path: Path, pg_url: str | None, redis_url: str | None) -> Setti
     )
 
 
-async def _empty_tables() -> None:
-    """Start each test from empty tables (PostgreSQL's database is shared by the run)."""
-    for app_models in Tortoise.apps.values():
-        for model in app_models.values():
-            conn = model._meta.db
-            if conn.capabilities.dialect == "postgres":
-                await conn.execute_script(
-                    f'TRUNCATE TABLE "{model._meta.db_table}" RESTART IDENTITY CASCADE'
-                )
-
-
-async def reset_database(settings: Settings) -> None:
-    """Migrate and empty this test's database outside any app (for CLI tests)."""
-    from transcendence import db
-    from transcendence.plugins import load_modules
-
-    config = await db.init_db(settings, load_modules(settings.modules, settings.extra_modules))
-    try:
-        await db.migrate(config)
-        await _empty_tables()
-    finally:
-        await db.close_db()
-
-
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator:
     app = create_app(settings)
     async with app.test_app():
-        await _empty_tables()
+        await empty_tables()
         await app.extensions["transcendence"].registry.refresh()
         yield app
 
@@ -130,3 +106,30 @@ async def app(settings: Settings) -> AsyncIterator:
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """`await make_user("alice")` → a Player (needs the `app` fixture's database)."""
+    from transcendence.accounts import service
+
+    async def make(
+        username: str = "alice",
+        *,
+        password: str = "correct horse battery",
+        email: str | None = None,
+        role: str = "player",
+        display_name: str | None = None,
+    ):
+        user = await service.create_user(
+            username,
+            email or f"{username}@example.test",
+            password,
+            display_name=display_name,
+            role=role,
+        )
+        session, refresh = await service.start_session(user)
+        access = service.access_token_for(app.config["SECRET_KEY"], user, session)
+        return Player(user, session, access, refresh, password)
+
+    return make

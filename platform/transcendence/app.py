@@ -179,9 +179,14 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     observability.install(app, metrics)
     security.install(app, tls=bool(settings.tls_certfile) or settings.behind_tls_proxy)
 
+    from transcendence import auth
+    from transcendence.accounts.auth_routes import auth_blueprint
+    from transcendence.accounts.user_routes import users_blueprint
     from transcendence.routes import core_blueprint
 
     app.register_blueprint(core_blueprint)
+    app.register_blueprint(auth_blueprint)
+    app.register_blueprint(users_blueprint)
     for module in modules:
         _mount_module(app, core, module)
 
@@ -192,6 +197,9 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
             raise APIError(
                 404, "module_disabled", f"the {owner} module is disabled", {"module": owner}
             )
+
+    # After the module guard, so a disabled module answers 404 whether or not one is logged in.
+    auth.install(app)
 
     @app.route("/modules/<name>/static/<path:filename>")
     async def module_static(name: str, filename: str):

@@ -17,7 +17,9 @@ CORE_APP = "core"
 
 def model_modules(modules: ModuleSet) -> dict[str, list[str]]:
     """App label → model import paths, for the core and every installed module."""
-    apps: dict[str, list[str]] = {CORE_APP: ["transcendence.models"]}
+    apps: dict[str, list[str]] = {
+        CORE_APP: ["transcendence.models", "transcendence.accounts.models"]
+    }
     for module in modules:
         paths = modules.call_for(module, "register_models") or []
         if paths:

@@ -16,3 +16,19 @@ class ModuleState(Model):
 
     class Meta:
         table = "core_module"
+
+
+class Notification(Model):
+    """A notice for one user (invite, tournament call, friend request), kept until read."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField(
+        "core.User", related_name="notifications", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=64)
+    data = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    read_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "core_notification"

@@ -6,8 +6,8 @@ import asyncio
 import json
 
 import pytest
+from testkit import reset_database
 
-from conftest import reset_database
 from transcendence_cli.main import main
 
 
@@ -133,6 +133,7 @@ def test_serve_refuses_production_without_a_secret(cli_env, capsys, monkeypatch)
 def test_production_refuses_sqlite_and_plain_http(cli_env, capsys, monkeypatch):
     monkeypatch.setenv("TRANSCENDENCE_ENV", "production")
     monkeypatch.setenv("TRANSCENDENCE_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite://{cli_env.var_dir / 'x.sqlite3'}")
     code, _, err = run(capsys, "serve")
     assert code == 1 and "SQLite" in err
     monkeypatch.setenv("DATABASE_URL", "postgres://u@127.0.0.1:5432/x")

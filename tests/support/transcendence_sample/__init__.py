@@ -1,5 +1,7 @@
 """A tiny module used by the tests: one of everything a module can register.
 
+Its routes are marked `@public` so the core tests need no account; `/whoami` is not.
+
 `transcendence_sample` is the module "sample"; `transcendence_sample.child` is the module
 "sample_child", which requires it and implements the hookspec that "sample" declares.
 """
@@ -13,6 +15,7 @@ from quart_schema import validate_request
 
 from transcendence import hookimpl
 from transcendence.app import enabled_hook
+from transcendence.auth import current_user, public
 from transcendence.hookspecs import hookspec
 
 blueprint = Blueprint("sample", __name__)
@@ -81,6 +84,7 @@ def sample_greeting():
 
 
 @blueprint.post("/notes")
+@public
 @validate_request(NoteIn)
 async def create_note(data: NoteIn):
     from transcendence_sample.models import Note
@@ -90,6 +94,7 @@ async def create_note(data: NoteIn):
 
 
 @blueprint.get("/notes")
+@public
 async def list_notes():
     from transcendence_sample.models import Note
 
@@ -97,10 +102,19 @@ async def list_notes():
 
 
 @blueprint.get("/greetings")
+@public
 async def greetings():
     return {"greetings": sorted(enabled_hook("sample_greeting")())}
 
 
 @blueprint.get("/boom")
+@public
 async def boom():
     raise RuntimeError("secret internal detail")
+
+
+@blueprint.get("/whoami")
+async def whoami():
+    """The one route of this module that needs a token, like every unmarked route."""
+    user = await current_user()
+    return {"username": user.username}

@@ -1,0 +1,95 @@
+"""Access tokens (short-lived JWT, HS256 pinned) and opaque refresh tokens (stored hashed)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+import jwt
+
+ALGORITHM = "HS256"
+ISSUER = "transcendence"
+ACCESS_TTL = 15 * 60
+MFA_TTL = 5 * 60
+
+
+class TokenError(Exception):
+    """The token is missing, malformed, forged or expired; `code` says which for the client."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    token_version: int
+    session_id: str
+    expires_at: int
+
+
+def _encode(secret: str, typ: str, user_id: int, ttl: int, **extra: object) -> str:
+    now = int(time.time())
+    payload = {"sub": str(user_id), "typ": typ, "iss": ISSUER, "iat": now, "exp": now + ttl}
+    payload.update(extra)
+    return jwt.encode(payload, secret, algorithm=ALGORITHM)
+
+
+def _decode(secret: str, token: str, typ: str, leeway: int = 0) -> dict:
+    try:
+        # The algorithm list is pinned: "none" and any asymmetric confusion are refused.
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            leeway=leeway,
+            options={"require": ["sub", "exp", "iat", "typ"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("token_expired", "the token has expired") from exc
+    except jwt.PyJWTError as exc:
+        raise TokenError("invalid_token", "the token is not valid") from exc
+    if claims.get("typ") != typ:
+        raise TokenError("invalid_token", "the token is not valid here")
+    return claims
+
+
+def issue_access(
+    secret: str, user_id: int, token_version: int, session_id: str, ttl: int = ACCESS_TTL
+) -> str:
+    return _encode(secret, "access", user_id, ttl, tv=token_version, sid=session_id)
+
+
+def decode_access(secret: str, token: str) -> AccessClaims:
+    claims = _decode(secret, token, "access")
+    try:
+        return AccessClaims(
+            int(claims["sub"]),
+            int(claims.get("tv", 0)),
+            str(claims.get("sid", "")),
+            int(claims["exp"]),
+        )
+    except (TypeError, ValueError) as exc:
+        raise TokenError("invalid_token", "the token is not valid") from exc
+
+
+def issue_mfa(secret: str, user_id: int) -> str:
+    """Proves the password step of a login with 2FA on; only the second step accepts it."""
+    return _encode(secret, "mfa", user_id, MFA_TTL)
+
+
+def decode_mfa(secret: str, token: str) -> int:
+    return int(_decode(secret, token, "mfa")["sub"])
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

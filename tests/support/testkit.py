@@ -1,0 +1,50 @@
+"""Helpers shared by tests: emptying the database, test players."""
+
+from __future__ import annotations
+
+from tortoise import Tortoise
+
+from transcendence.settings import Settings
+
+
+async def empty_tables() -> None:
+    """Start each test from empty tables (PostgreSQL's database is shared by the run)."""
+    for app_models in Tortoise.apps.values():
+        for model in app_models.values():
+            conn = model._meta.db
+            if conn.capabilities.dialect == "postgres":
+                await conn.execute_script(
+                    f'TRUNCATE TABLE "{model._meta.db_table}" RESTART IDENTITY CASCADE'
+                )
+
+
+async def reset_database(settings: Settings) -> None:
+    """Migrate and empty this test's database outside any app (for CLI tests)."""
+    from transcendence import db
+    from transcendence.plugins import load_modules
+
+    config = await db.init_db(settings, load_modules(settings.modules, settings.extra_modules))
+    try:
+        await db.migrate(config)
+        await empty_tables()
+    finally:
+        await db.close_db()
+
+
+class Player:
+    """A user made for a test, with a live session and the header that authenticates it."""
+
+    def __init__(self, user, session, access: str, refresh: str, password: str):
+        self.user = user
+        self.session = session
+        self.access = access
+        self.refresh = refresh
+        self.password = password
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access}"}
