@@ -1,5 +1,7 @@
 """The core's own tables (Tortoise app label `core`)."""
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -22,11 +24,11 @@ class Notification(Model):
     """A notice for one user (invite, tournament call, friend request), kept until read."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "core.User", related_name="notifications", on_delete=fields.CASCADE
     )
     kind = fields.CharField(max_length=64)
-    data = fields.JSONField(default=dict)
+    data: Any = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     read_at = fields.DatetimeField(null=True)
 

@@ -102,7 +102,7 @@ class LoginAttempt(Model):
 
 
 class Avatar(Model):
-    """A user's uploaded avatar, re-encoded as square WebP, in the database so every node serves it."""
+    """An uploaded avatar, re-encoded as square WebP, kept in the database for every node."""
 
     user: fields.OneToOneRelation[User] = fields.OneToOneField(
         "core.User", related_name="avatar", on_delete=fields.CASCADE, primary_key=True

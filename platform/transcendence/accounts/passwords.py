@@ -29,7 +29,7 @@ def password_problem(password: str, *, username: str = "", email: str = "") -> s
     lowered = password.lower()
     if lowered in _common():
         return "this password is among the most common ones; choose another"
-    if username and lowered == username.lower() or email and lowered == email.lower():
+    if lowered in {username.lower(), email.lower()} - {""}:
         return "the password must not be your username or email"
     if len(set(password)) < 3:
         return "use more than two different characters"

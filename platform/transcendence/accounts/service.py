@@ -175,9 +175,10 @@ async def rotate(refresh_token: str) -> tuple[User, Session, str]:
     stale = APIError(401, "invalid_refresh", "the session has ended; log in again")
     async with in_transaction():
         row = (
-            await RefreshToken.get_or_none(token_hash=tokens.hash_token(refresh_token))
+            await RefreshToken.filter(token_hash=tokens.hash_token(refresh_token))
             .select_for_update()
             .prefetch_related("session__user")
+            .first()
         )
         if row is None:
             raise stale
