@@ -79,8 +79,8 @@ async def ping() -> None:
     await get_connection("default").execute_query("SELECT 1")
 
 
-async def make_migrations(config: dict[str, Any], app_labels: list[str] | None = None) -> list[str]:
-    """Write migration files for model changes (for module authors); returns what was written.
+async def detect_changes(config: dict[str, Any], app_labels: list[str] | None = None) -> list[Any]:
+    """Migration writers for model changes not yet in migration files (empty when in sync).
 
     Uses Tortoise's own autodetector, exactly as `tortoise makemigrations` does.
     """
@@ -90,12 +90,15 @@ async def make_migrations(config: dict[str, Any], app_labels: list[str] | None =
     apps = {
         label: app for label, app in config["apps"].items() if not app_labels or label in app_labels
     }
-    written = []
     async with TortoiseContext() as ctx:
         await ctx.init(config={**config, "apps": apps})
         assert ctx.apps is not None
-        writers = await MigrationAutodetector(ctx.apps, apps).changes()
-        for writer in writers:
-            path = writer.write()
-            written.append(f"{writer.app_label}.{writer.name} ({path})")
-    return written
+        return list(await MigrationAutodetector(ctx.apps, apps).changes())
+
+
+async def make_migrations(config: dict[str, Any], app_labels: list[str] | None = None) -> list[str]:
+    """Write migration files for model changes (for module authors); returns what was written."""
+    return [
+        f"{writer.app_label}.{writer.name} ({writer.write()})"
+        for writer in await detect_changes(config, app_labels)
+    ]

@@ -104,8 +104,11 @@ class LoginAttempt(Model):
 class Avatar(Model):
     """An uploaded avatar, re-encoded as square WebP, kept in the database for every node."""
 
+    # Its own id rather than the user as primary key: Tortoise 1.1's autodetector keeps
+    # re-detecting a one-to-one primary key as changed.
+    id = fields.IntField(primary_key=True)
     user: fields.OneToOneRelation[User] = fields.OneToOneField(
-        "core.User", related_name="avatar", on_delete=fields.CASCADE, primary_key=True
+        "core.User", related_name="avatar", on_delete=fields.CASCADE
     )
     data = fields.BinaryField()
     etag = fields.CharField(max_length=64)

@@ -183,25 +183,26 @@ async def rotate(refresh_token: str) -> tuple[User, Session, str]:
         if row is None:
             raise stale
         session: Session = row.session
-        if row.used_at is not None:
-            # A stolen token and its owner raced: nobody gets to keep this session.
-            await revoke(session, "refresh_reused")
-            raise APIError(
-                401,
-                "refresh_reused",
-                "this refresh token was already used; the session was revoked",
-            )
-        if session.revoked_at is not None or session.expires_at <= now():
-            raise stale
-        user: User = session.user  # type: ignore[assignment]
-        if user.anonymised:
-            raise stale
-        row.used_at = now()
-        await row.save(update_fields=["used_at"])
-        token = tokens.new_refresh_token()
-        await RefreshToken.create(session=session, token_hash=tokens.hash_token(token))
-        session.last_used_at = now()
-        await session.save(update_fields=["last_used_at"])
+        reused = row.used_at is not None
+        if not reused:
+            if session.revoked_at is not None or session.expires_at <= now():
+                raise stale
+            user: User = session.user  # type: ignore[assignment]
+            if user.anonymised:
+                raise stale
+            row.used_at = now()
+            await row.save(update_fields=["used_at"])
+            token = tokens.new_refresh_token()
+            await RefreshToken.create(session=session, token_hash=tokens.hash_token(token))
+            session.last_used_at = now()
+            await session.save(update_fields=["last_used_at"])
+    if reused:
+        # A stolen token and its owner raced: nobody keeps this session. Committed outside
+        # the transaction above, which an error would roll back.
+        await revoke(session, "refresh_reused")
+        raise APIError(
+            401, "refresh_reused", "this refresh token was already used; the session was revoked"
+        )
     return user, session, token
 
 
