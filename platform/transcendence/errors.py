@@ -74,6 +74,15 @@ class JSONRequest(Request):
     def on_json_loading_failed(self, error: Exception) -> Any:
         raise APIError(400, "invalid_json", "the request body is not valid JSON")
 
+    async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        try:
+            return await super().get_json(force=force, silent=silent, cache=cache)
+        except UnicodeDecodeError:
+            # Quart decodes the body before parsing it: bytes that are not UTF-8 end here.
+            if silent:
+                return None
+            raise APIError(400, "invalid_json", "the request body is not valid UTF-8 JSON") from None
+
 
 def install(app: Quart) -> None:
     app.request_class = JSONRequest

@@ -134,3 +134,11 @@ async def test_openapi_documents_module_routes(client):
 @pytest.mark.parametrize("path", ["/api/modules", "/api/modules/sample"])
 async def test_module_introspection_is_json(client, path):
     assert (await client.get(path)).status_code == 200
+
+
+async def test_body_that_is_not_utf8_is_json_400(client):
+    response = await client.post(
+        "/api/sample/notes", data=b"\x80\xff", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert (await response.get_json())["error"]["code"] == "invalid_json"

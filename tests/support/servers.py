@@ -44,6 +44,34 @@ def server_env(
     return env
 
 
+def reset_postgres(url: str) -> None:
+    """An empty schema, so server processes migrate a database of their own from scratch."""
+    import asyncio
+
+    import asyncpg
+
+    async def reset() -> None:
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        finally:
+            await conn.close()
+
+    asyncio.run(reset())
+
+
+def cluster_environment(tmp_path: Path, pg_url: str | None, redis_url: str | None) -> dict:
+    if pg_url:
+        reset_postgres(pg_url)
+    database_url = pg_url or f"sqlite://{tmp_path / 'cluster.sqlite3'}"
+    return server_env(
+        database_url=database_url,
+        redis_url=redis_url,
+        var_dir=tmp_path / "var",
+        extra_modules=["transcendence_sample", "transcendence_sample.child"],
+    )
+
+
 def cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [sys.executable, "-m", "transcendence_cli.main", *args],
