@@ -1,0 +1,1 @@
+"""The pong module: a server-authoritative Pong engine, rooms, matchmaking and match records."""
