@@ -1,0 +1,255 @@
+"""A game room: one engine, its loop at 60 Hz, its players' inputs, pauses and forfeits.
+
+Transport-agnostic: the room receives key events (`input`) and connection changes
+(`disconnected` / `reconnected`) and hands every frame it wants sent to `publish`. The
+realtime handlers and the REST API feed it; the clock is injected so tests run whole games
+faster than real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from transcendence_pong.clock import Clock, LoopClock
+from transcendence_pong.engine import DT, TICK_RATE, Engine, Key, Side
+
+log = logging.getLogger("transcendence.pong.room")
+
+RESUME_COUNTDOWN = 3.0
+MAX_INPUTS_PER_SECOND = 40  # a human presses far fewer keys; a flood is capped, not queued
+MAX_CATCH_UP_TICKS = 10  # after a stall, catch up at most this many ticks at once
+
+
+@dataclass
+class Seat:
+    side: Side
+    user_id: int | None  # None: a local second player or the AI
+    connected: bool = True
+    last_seq: int = 0
+    disconnected_at: float | None = None
+    recent_inputs: deque[float] = field(default_factory=deque)
+    remote: bool = True  # a remote seat pauses the game when it drops
+
+
+@dataclass
+class Pause:
+    side: Side
+    deadline: float  # the clock time at which the absent side forfeits
+
+
+Publisher = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+class Room:
+    def __init__(
+        self,
+        game_id: str,
+        engine: Engine,
+        seats: list[Seat],
+        *,
+        publish: Publisher,
+        on_finish: Callable[[Room], Awaitable[None]] | None = None,
+        clock: Clock | None = None,
+        snapshot_rate: int = 30,
+        grace: float = 30.0,
+        on_tick: Callable[[Room], None] | None = None,
+    ):
+        self.id = game_id
+        self.engine = engine
+        self.seats = {seat.side: seat for seat in seats}
+        self.publish = publish
+        self.on_finish = on_finish
+        self.clock = clock or LoopClock()
+        self.snapshot_every = max(1, TICK_RATE // max(1, min(snapshot_rate, TICK_RATE)))
+        self.grace = grace
+        self.on_tick = on_tick
+        self.pause: Pause | None = None
+        self.resume_at: float | None = None
+        self.started_at: float | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.ticks_run = 0
+        # Snapshots leave in order through one sender; the loop only enqueues. A snapshot is
+        # the whole state, so when a slow transport lets the queue fill, the oldest one is
+        # superseded by the newer ones behind it (counted in `superseded`).
+        self._outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=120)
+        self.superseded = 0
+
+    # --- from the players -------------------------------------------------------------
+
+    def seat_of(self, user_id: int) -> Seat | None:
+        return next((s for s in self.seats.values() if s.user_id == user_id), None)
+
+    def input(self, side: Side, key: Key, pressed: bool, seq: int = 0) -> bool:
+        """Apply a key event now (between ticks). False when the rate cap refused it."""
+        seat = self.seats[side]
+        now = self.clock.now()
+        window = seat.recent_inputs
+        while window and now - window[0] > 1.0:
+            window.popleft()
+        if len(window) >= MAX_INPUTS_PER_SECOND:
+            return False
+        window.append(now)
+        if seq and seq <= seat.last_seq:
+            return True  # a duplicate or reordered event: already applied
+        seat.last_seq = max(seat.last_seq, seq)
+        (self.engine.press if pressed else self.engine.release)(side, key)
+        return True
+
+    def disconnected(self, side: Side) -> None:
+        seat = self.seats[side]
+        if not seat.connected or self.engine.finished:
+            return
+        seat.connected = False
+        seat.disconnected_at = self.clock.now()
+        self.engine.release_all(side)
+        if seat.remote and self.pause is None:
+            self.pause = Pause(side, self.clock.now() + self.grace)
+            self.resume_at = None
+        self._wake.set()
+
+    def reconnected(self, side: Side) -> None:
+        seat = self.seats[side]
+        if seat.connected:
+            return
+        seat.connected = True
+        seat.disconnected_at = None
+        if self.pause is not None and self.pause.side is side:
+            others_away = [s for s in self.seats.values() if not s.connected and s.remote]
+            if others_away:
+                self.pause = Pause(others_away[0].side, self.pause.deadline)
+            else:
+                self.pause = None
+                self.resume_at = self.clock.now() + RESUME_COUNTDOWN
+        self._wake.set()
+
+    def forfeit(self, side: Side) -> None:
+        if self.engine.finished:
+            return
+        self.engine.forfeit(side)
+        self._send_snapshot(self.engine.events[-1:])  # the forfeit event itself
+        self._wake.set()
+
+    # --- the loop -----------------------------------------------------------------------
+
+    def start(self) -> asyncio.Task[None]:
+        self._task = asyncio.create_task(self.run(), name=f"pong-room-{self.id}")
+        return self._task
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def run(self) -> None:
+        """Tick at 60 Hz on the clock until the match ends, then report it once."""
+        self.started_at = self.clock.now()
+        next_tick = self.started_at
+        sender = asyncio.create_task(self._sender(), name=f"pong-room-{self.id}-sender")
+        try:
+            self._send_snapshot()
+            while not self.engine.finished:
+                now = self.clock.now()
+                if self.pause is not None:
+                    await self._paused(now)
+                    next_tick = self.clock.now()
+                    continue
+                if self.resume_at is not None:
+                    if now < self.resume_at:
+                        self._send_snapshot()
+                        await self.clock.sleep_until(min(self.resume_at, now + 0.5))
+                        continue
+                    self.resume_at = None
+                    next_tick = self.clock.now()
+                behind = 0
+                while next_tick <= self.clock.now() and behind < MAX_CATCH_UP_TICKS:
+                    self._tick()
+                    next_tick += DT
+                    behind += 1
+                    if self.engine.finished or self.pause is not None:
+                        break
+                if behind == MAX_CATCH_UP_TICKS:
+                    next_tick = self.clock.now() + DT  # drop the backlog rather than spiral
+                await self.clock.sleep_until(next_tick)
+            self._send_snapshot()
+        finally:
+            if self._outbox.full():
+                self._outbox.get_nowait()
+                self.superseded += 1
+            self._outbox.put_nowait(None)  # flush what is queued, then stop the sender
+            try:
+                await asyncio.wait_for(sender, timeout=5)
+            except TimeoutError:
+                log.warning("room %s: snapshots still queued after 5 s were dropped", self.id)
+            if self.engine.finished and self.on_finish is not None:
+                await self.on_finish(self)
+
+    def _tick(self) -> None:
+        events = self.engine.step()
+        self.ticks_run += 1
+        if self.on_tick is not None:
+            self.on_tick(self)
+        important = any(e.kind in {"point", "finished", "forfeit"} for e in events)
+        if important or self.engine.tick % self.snapshot_every == 0:
+            self._send_snapshot(events)
+
+    async def _paused(self, now: float) -> None:
+        pause = self.pause
+        assert pause is not None
+        if now >= pause.deadline:
+            log.info("room %s: %s did not come back; forfeit", self.id, pause.side)
+            self.pause = None
+            self.forfeit(pause.side)
+            return
+        self._send_snapshot()
+        self._wake.clear()
+        # Wake on reconnection, or each second to update the countdown.
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(min(pause.deadline, now + 1.0)))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+
+    def state(self, events: list[Any] | None = None) -> dict[str, Any]:
+        now = self.clock.now()
+        state = self.engine.snapshot()
+        state["game_id"] = self.id
+        state["acks"] = {side.value: seat.last_seq for side, seat in self.seats.items()}
+        state["paused"] = (
+            {"side": self.pause.side.value, "seconds_left": round(self.pause.deadline - now, 1)}
+            if self.pause else None
+        )
+        state["countdown"] = (
+            round(self.resume_at - now, 1) if self.resume_at is not None else None
+        )
+        if events:
+            state["events"] = [
+                {"kind": e.kind, "side": e.side.value if e.side else None} for e in events
+            ]
+        return state
+
+    def _send_snapshot(self, events: list[Any] | None = None) -> None:
+        if self._outbox.full():
+            self._outbox.get_nowait()
+            self.superseded += 1
+        self._outbox.put_nowait(self.state(events))
+
+    async def _sender(self) -> None:
+        while True:
+            state = await self._outbox.get()
+            if state is None:
+                return
+            try:
+                await self.publish("pong.state", state)
+            except Exception:
+                log.exception("room %s: could not publish a snapshot", self.id)
