@@ -192,6 +192,7 @@ class Engine:
     serve_at: int = SERVE_DELAY_TICKS
     scores: dict[Side, int] = field(default_factory=lambda: {Side.LEFT: 0, Side.RIGHT: 0})
     winner: Side | None = None
+    forfeited: Side | None = None
     rallies: list[Rally] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 
@@ -377,6 +378,7 @@ class Engine:
             return
         self.phase = Phase.FINISHED
         self.winner = loser.other
+        self.forfeited = loser
         rally = self.current_rally
         if rally is not None:
             rally.ended_tick = self.tick
@@ -457,6 +459,7 @@ class Engine:
             "options": self.options.as_dict(),
             "scores": {side.value: score for side, score in self.scores.items()},
             "winner": self.winner.value if self.winner else None,
+            "forfeited": self.forfeited.value if self.forfeited else None,
             "ticks": self.tick,
             "hits": {side.value: p.hits for side, p in self.paddles.items()},
             "rallies": [r.as_dict() for r in self.rallies if r.ended_tick is not None],

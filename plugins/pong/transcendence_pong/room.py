@@ -227,11 +227,10 @@ class Room:
         state["acks"] = {side.value: seat.last_seq for side, seat in self.seats.items()}
         state["paused"] = (
             {"side": self.pause.side.value, "seconds_left": round(self.pause.deadline - now, 1)}
-            if self.pause else None
+            if self.pause
+            else None
         )
-        state["countdown"] = (
-            round(self.resume_at - now, 1) if self.resume_at is not None else None
-        )
+        state["countdown"] = round(self.resume_at - now, 1) if self.resume_at is not None else None
         if events:
             state["events"] = [
                 {"kind": e.kind, "side": e.side.value if e.side else None} for e in events
