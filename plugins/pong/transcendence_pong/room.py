@@ -9,6 +9,7 @@ faster than real time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -144,10 +145,8 @@ class Room:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
 
     async def run(self) -> None:
         """Tick at 60 Hz on the clock until the match ends, then report it once."""

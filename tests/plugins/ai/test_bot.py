@@ -10,7 +10,7 @@ from transcendence_pong.engine import BALL_RADIUS, DT, HEIGHT, PADDLE_SPEED, Key
 
 @pytest.mark.parametrize("level", list(LEVELS))
 async def test_the_bot_looks_once_per_second_of_game(level):
-    winner, room, left, right = await play(level, "normal", seed=3)
+    _winner, room, left, _right = await play(level, "normal", seed=3)
     bot = left
     seconds = room.engine.tick / 60
     assert abs(bot.observations - seconds) <= 1
@@ -37,7 +37,7 @@ async def test_every_action_goes_through_the_input_path_as_press_and_release():
             paddle_moves.append(abs(y - last_y[Side.LEFT]))
         last_y[Side.LEFT] = y
 
-    _, room, bot, _ = await play("hard", "tracker", seed=5, on_tick=watch)
+    _, _room, bot, _ = await play("hard", "tracker", seed=5, on_tick=watch)
     assert bot.inputs_sent > 10
     assert len(calls) == bot.inputs_sent  # nothing reaches the engine but key events
     assert {pressed for _, key, pressed in calls if key is not Key.POWER} == {True, False}
