@@ -87,13 +87,13 @@ async def detect_changes(config: dict[str, Any], app_labels: list[str] | None = 
     from tortoise.context import TortoiseContext
     from tortoise.migrations.autodetector import MigrationAutodetector
 
-    apps = {
-        label: app for label, app in config["apps"].items() if not app_labels or label in app_labels
-    }
+    # Every app is loaded (a module's models point at the core's users); only the
+    # selected ones get migrations.
     async with TortoiseContext() as ctx:
-        await ctx.init(config={**config, "apps": apps})
+        await ctx.init(config=config)
         assert ctx.apps is not None
-        return list(await MigrationAutodetector(ctx.apps, apps).changes())
+        writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+    return [w for w in writers if not app_labels or w.app_label in app_labels]
 
 
 async def make_migrations(config: dict[str, Any], app_labels: list[str] | None = None) -> list[str]:

@@ -33,3 +33,51 @@ class Match(Model):
 
     class Meta:
         table = "pong_match"
+
+
+class Rating(Model):
+    """A player's remote-play rating (Elo), used by matchmaking."""
+
+    user: fields.OneToOneRelation[Any] = fields.OneToOneField(
+        "core.User", related_name="pong_rating", on_delete=fields.CASCADE
+    )
+    id = fields.IntField(primary_key=True)
+    rating = fields.IntField(default=1000)
+    games = fields.IntField(default=0)
+
+    class Meta:
+        table = "pong_rating"
+
+
+class QueueEntry(Model):
+    """A player waiting for a remote opponent (shared by every node through the database)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
+        "core.User", related_name="pong_queue", on_delete=fields.CASCADE, unique=True
+    )
+    rating = fields.IntField()
+    options: Any = fields.JSONField(default=dict)
+    joined_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "pong_queue_entry"
+
+
+class Invite(Model):
+    """A direct challenge from one player to another, pending until answered."""
+
+    id = fields.IntField(primary_key=True)
+    sender: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
+        "core.User", related_name="pong_invites_sent", on_delete=fields.CASCADE
+    )
+    recipient: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
+        "core.User", related_name="pong_invites_received", on_delete=fields.CASCADE
+    )
+    options: Any = fields.JSONField(default=dict)
+    status = fields.CharField(max_length=16, default="pending")  # accepted, declined
+    game_id = fields.CharField(max_length=36, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "pong_invite"

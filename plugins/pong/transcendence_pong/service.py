@@ -68,7 +68,7 @@ class Games:
         self.snapshot_rate = snapshot_rate
         self.grace = grace
         self.rooms: dict[str, Room] = {}
-        self.bots: dict[str, Any] = {}
+        self._followers: dict[str, asyncio.Task[None]] = {}
 
     async def create(
         self,
@@ -78,9 +78,9 @@ class Games:
         options: Options,
         *,
         seed: int | None = None,
-        bot: Callable[[Room, Side], Any] | None = None,
+        ai: Any = None,
     ) -> Match:
-        """Start a game now. `left`/`right` are (user id or None, display name)."""
+        """Start a game now. `left`/`right` are (user id or None, name); `ai` plays right."""
         if mode not in MODES:
             raise GameError("invalid_mode", f"mode must be one of {', '.join(MODES)}")
         match = await Match.create(
@@ -112,13 +112,19 @@ class Games:
             clock=self.clock,
             snapshot_rate=self.snapshot_rate,
             grace=self.grace,
+            on_tick=ai.tick if ai is not None else None,
         )
         room.mode = mode  # type: ignore[attr-defined]
         self.rooms[game_id] = room
+        # Follow the input topic before the first tick, so no early key is missed.
+        following = asyncio.Event()
+        follower = asyncio.create_task(
+            self._follow_inputs(room, following), name=f"pong-inputs-{game_id}"
+        )
+        self._followers[game_id] = follower
+        async with asyncio.timeout(10):
+            await following.wait()
         room.start()
-        room.inputs_task = asyncio.create_task(self._follow_inputs(room))  # type: ignore[attr-defined]
-        if bot is not None:
-            self.bots[game_id] = bot(room, Side.RIGHT)
         return match
 
     def room(self, game_id: str) -> Room:
@@ -127,38 +133,72 @@ class Games:
             raise GameError("not_found", "no such running game on this node")
         return room
 
-    # --- inputs, from any node ----------------------------------------------------------
+    # --- inputs and presence, from any node ------------------------------------------
+
+    async def send(self, game_id: str, event: dict[str, Any]) -> None:
+        """Route an event to the game's owner, wherever it runs (the bus carries it)."""
+        await self.bus.publish(input_topic(game_id), json.dumps(event).encode())
 
     async def send_input(
         self, game_id: str, user_id: int, key: str, pressed: bool, seq: int, side: str | None = None
     ) -> None:
-        """Route a key event to the game's owner, wherever it runs."""
         try:
             key = Key(key).value
         except ValueError:
             raise GameError("invalid_key", "key must be up, down or power") from None
-        payload = {"user_id": user_id, "key": key, "pressed": pressed, "seq": seq, "side": side}
-        await self.bus.publish(input_topic(game_id), json.dumps(payload).encode())
+        await self.send(
+            game_id,
+            {
+                "op": "input",
+                "user_id": user_id,
+                "key": key,
+                "pressed": pressed,
+                "seq": seq,
+                "side": side,
+            },
+        )
 
-    async def _follow_inputs(self, room: Room) -> None:
+    async def _follow_inputs(self, room: Room, following: asyncio.Event) -> None:
         while not room.engine.finished:
             try:
                 async with self.bus.subscribe(input_topic(room.id), maxsize=256) as sub:
                     await sub.ready()
+                    following.set()
                     async for message in sub:
                         if not message.data:
                             continue  # a bus resync marker
-                        self.apply_input(room, json.loads(message.data))
+                        self.apply(room, json.loads(message.data))
                         if room.engine.finished:
                             return
             except SubscriptionOverflow:
                 log.warning("room %s: input flood overflowed its queue", room.id)
 
-    def apply_input(self, room: Room, event: dict[str, Any]) -> bool:
-        side = self.side_for(room, event["user_id"], event.get("side"))
-        if side is None:
-            return False
-        return room.input(side, Key(event["key"]), bool(event["pressed"]), int(event["seq"]))
+    def apply(self, room: Room, event: dict[str, Any]) -> None:
+        op = event.get("op")
+        user_id = int(event.get("user_id", 0))
+        seat = room.seat_of(user_id)
+        if op == "input":
+            side = self.side_for(room, user_id, event.get("side"))
+            if side is not None:
+                room.input(side, Key(event["key"]), bool(event["pressed"]), int(event["seq"]))
+        elif seat is None:
+            return
+        elif op == "joined":
+            self._sockets(room, seat.side).add(event["conn"])
+            room.reconnected(seat.side)
+        elif op == "left":
+            sockets = self._sockets(room, seat.side)
+            sockets.discard(event["conn"])
+            if not sockets:
+                room.disconnected(seat.side)
+        elif op == "forfeit":
+            room.forfeit(seat.side)
+
+    @staticmethod
+    def _sockets(room: Room, side: Side) -> set[str]:
+        """The sockets through which a seat's player follows the game (any node)."""
+        sockets: dict[Side, set[str]] = room.__dict__.setdefault("sockets", {})
+        return sockets.setdefault(side, set())
 
     @staticmethod
     def side_for(room: Room, user_id: int, wanted: str | None) -> Side | None:
@@ -175,13 +215,17 @@ class Games:
 
     async def _finished(self, room: Room) -> None:
         self.rooms.pop(room.id, None)
-        self.bots.pop(room.id, None)
+        follower = self._followers.pop(room.id, None)
+        if follower is not None:
+            follower.cancel()
         match = await record(room)
         await self.on_finished(match)
 
     async def shutdown(self) -> None:
         for room in list(self.rooms.values()):
             await room.stop()
+        for follower in self._followers.values():
+            follower.cancel()
 
 
 async def record(room: Room) -> Match:

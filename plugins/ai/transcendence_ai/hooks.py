@@ -1,0 +1,27 @@
+"""The ai module's hookimpls: it fills the AI seat of pong games (and tournament seats)."""
+
+from __future__ import annotations
+
+import random
+
+from transcendence import hookimpl
+from transcendence_ai.bot import LEVELS, Bot
+
+
+@hookimpl
+def module_info():
+    return {
+        "name": "ai",
+        "title": "AI opponent",
+        "description": "A Pong opponent that looks once per second and plays with simulated "
+        "key presses at human paddle speed (easy, normal, hard).",
+        "version": "0.1.0",
+        "requires": ["pong"],
+    }
+
+
+@hookimpl
+def pong_ai_player(side, level):
+    if level not in LEVELS:
+        level = "normal"
+    return Bot(side, level, seed=random.SystemRandom().randrange(2**32))

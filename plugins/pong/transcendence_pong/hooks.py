@@ -1,0 +1,248 @@
+"""The pong module's hookimpls, and `Pong`, the facade its routes and handlers share."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from quart import Quart
+
+from transcendence import hookimpl
+from transcendence.accounts.models import User
+from transcendence.plugins import call_async
+from transcendence_pong import hookspecs, matchmaking
+from transcendence_pong import realtime as pong_realtime
+from transcendence_pong.engine import Side
+from transcendence_pong.models import Match
+from transcendence_pong.service import GameError, Games, parse_options
+
+STATIC = Path(__file__).parent / "static"
+
+
+def facade(app: Quart) -> Pong:
+    """The module's state in this app (created when the module starts)."""
+    found = app.extensions.get("pong")
+    if found is None:
+        raise GameError("unavailable", "the pong module is not running")
+    return found
+
+
+class Pong:
+    """Per-app state of the module: the games this node runs, and the ways to start one."""
+
+    def __init__(self, app: Quart) -> None:
+        from transcendence.app import core_of
+        from transcendence.hub import get_hub
+
+        self.app = app
+        self.games = Games(core_of(app).bus, get_hub(app).deliver.to_topic, self._finished)
+
+    async def stop(self) -> None:
+        if self.games is not None:
+            await self.games.shutdown()
+
+    async def _finished(self, match: Match) -> None:
+        from transcendence.app import core_of
+
+        await matchmaking.update_ratings(match)
+        assert self.app is not None
+        await call_async(core_of(self.app).registry.hook("match_finished"), match=match)
+
+    # --- starting games ---------------------------------------------------------------
+
+    async def create_game(
+        self,
+        user_id: int,
+        mode: str,
+        options: dict[str, Any],
+        *,
+        level: str = "normal",
+        opponent_name: str = "Player 2",
+    ) -> Match:
+        user = await User.get(id=user_id)
+        parsed = parse_options(options)
+        if mode == "local":
+            return await self.games.create(
+                "local", (user.id, user.display_name), (None, opponent_name), parsed
+            )
+        if mode == "ai":
+            ai = self._ai(level)
+            return await self.games.create(
+                "ai", (user.id, user.display_name), (None, f"AI ({level})"), parsed, ai=ai
+            )
+        raise GameError(
+            "invalid_mode",
+            "create local or ai games; remote ones come from the queue or an invitation",
+        )
+
+    def _ai(self, level: str) -> Any:
+        from transcendence.app import core_of
+
+        assert self.app is not None
+        ai = core_of(self.app).registry.hook("pong_ai_player")(side=Side.RIGHT, level=level)
+        if ai is None:
+            raise GameError("ai_unavailable", "the ai module is disabled")
+        return ai
+
+    async def start_remote(
+        self, left_id: int, right_id: int, options: dict[str, Any], mode: str = "remote"
+    ) -> Match:
+        left, right = await User.get(id=left_id), await User.get(id=right_id)
+        match = await self.games.create(
+            mode,
+            (left.id, left.display_name),
+            (right.id, right.display_name),
+            parse_options(options),
+        )
+        from transcendence.hub import get_hub
+
+        assert self.app is not None
+        deliver = get_hub(self.app).deliver
+        for user, side, other in ((left, "left", right), (right, "right", left)):
+            await deliver.to_user(
+                user.id,
+                "pong.matched",
+                {
+                    "game_id": str(match.id),
+                    "side": side,
+                    "mode": mode,
+                    "opponent": {"id": other.id, "display_name": other.display_name},
+                },
+            )
+        return match
+
+    async def join_queue(self, user_id: int, options: dict[str, Any]) -> str | None:
+        user = await User.get(id=user_id)
+        opponent = await matchmaking.join_queue(user, options)
+        if opponent is None:
+            return None
+        # The one who waited chose the options; they serve from the left.
+        match = await self.start_remote(opponent.user_id, user.id, opponent.options)  # type: ignore[attr-defined]
+        return str(match.id)
+
+    async def invite(self, sender_id: int, recipient_id: int, options: dict[str, Any]):
+        from transcendence.hub import notify
+
+        parse_options(options)
+        sender = await User.get(id=sender_id)
+        invite = await matchmaking.create_invite(sender, recipient_id, options)
+        await notify(
+            recipient_id,
+            "pong.invite",
+            {
+                "invite_id": invite.id,
+                "from": {"id": sender.id, "display_name": sender.display_name},
+                "options": options,
+            },
+            app=self.app,
+        )
+        return invite
+
+    async def answer_invite(self, user_id: int, invite_id: int, accept: bool) -> str | None:
+        from transcendence.hub import notify
+
+        user = await User.get(id=user_id)
+        invite = await matchmaking.answer_invite(user, invite_id, accept)
+        if not accept:
+            await notify(
+                invite.sender_id,
+                "pong.invite_declined",  # type: ignore[attr-defined]
+                {"invite_id": invite.id, "by": user.display_name},
+                app=self.app,
+            )
+            return None
+        match = await self.start_remote(invite.sender_id, user.id, invite.options)  # type: ignore[attr-defined]
+        invite.game_id = str(match.id)
+        await invite.save(update_fields=["game_id"])
+        return str(match.id)
+
+    # --- reading ----------------------------------------------------------------------
+
+    @staticmethod
+    async def match(game_id: str) -> Match | None:
+        try:
+            return await Match.get_or_none(id=uuid.UUID(game_id))
+        except ValueError:
+            return None
+
+    @staticmethod
+    def side_of(match: Match, user_id: int) -> str | None:
+        if match.left_user_id == user_id:  # type: ignore[attr-defined]
+            return "left"
+        if match.right_user_id == user_id:  # type: ignore[attr-defined]
+            return "right"
+        return None
+
+
+@hookimpl
+def module_info():
+    return {
+        "name": "pong",
+        "title": "Pong",
+        "description": "Server-authoritative Pong: local, remote (queue and invitations), "
+        "against the AI, spectators, match records.",
+        "version": "0.1.0",
+        "requires": [],
+    }
+
+
+@hookimpl
+def add_hookspecs(pm):
+    pm.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def register_models():
+    return ["transcendence_pong.models"]
+
+
+@hookimpl
+def register_blueprints():
+    from transcendence_pong.routes import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def register_realtime(hub):
+    pong_realtime.register(hub)
+
+
+@hookimpl
+def web_assets():
+    return {"static_dir": STATIC, "entry": "index.js", "styles": ["pong.css"]}
+
+
+@hookimpl
+async def startup(app):
+    app.extensions["pong"] = Pong(app)
+
+
+@hookimpl
+async def shutdown(app):
+    found = app.extensions.pop("pong", None)
+    if found is not None:
+        await found.stop()
+
+
+@hookimpl
+async def user_profile_extras(user):
+    from transcendence_pong.routes import history_for
+
+    wins = (
+        await Match.filter(status="finished").filter(left_user_id=user.id, winner="left").count()
+        + await Match.filter(status="finished", right_user_id=user.id, winner="right").count()
+    )
+    played = (
+        await Match.filter(status="finished", left_user_id=user.id).count()
+        + await Match.filter(status="finished", right_user_id=user.id).count()
+    )
+    return {
+        "pong": {
+            "wins": wins,
+            "losses": played - wins,
+            "rating": await matchmaking.rating_of(user.id),
+            "recent": await history_for(user.id, limit=10),
+        }
+    }

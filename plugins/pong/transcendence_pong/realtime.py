@@ -1,0 +1,173 @@
+"""Realtime types of the pong module (`pong.*`): play, queue, invite, follow, leave."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from transcendence.realtime import RealtimeError
+from transcendence_pong import matchmaking
+from transcendence_pong.service import GameError, game_topic
+
+
+class OptionsIn(BaseModel):
+    ball_speed: float = Field(360.0, ge=100, le=2000)
+    ball_speed_max: float = Field(1100.0, ge=100, le=5000)
+    acceleration: float = Field(1.06, ge=1.0, le=1.5)
+    paddle_height: float = Field(100.0, ge=20, le=600)
+    score_limit: int = Field(5, ge=1, le=21)
+    powerups: bool = False
+    theme: Literal["classic", "neon", "forest", "retro"] = "classic"
+
+
+class CreateIn(BaseModel):
+    mode: Literal["local", "ai"]
+    options: OptionsIn = Field(default_factory=OptionsIn)
+    level: Literal["easy", "normal", "hard"] = "normal"
+    opponent_name: str = Field("Player 2", min_length=1, max_length=32)
+
+
+class GameOut(BaseModel):
+    game_id: str
+    side: Literal["left", "right"] | None
+    mode: str
+
+
+class GameRef(BaseModel):
+    game_id: str = Field(min_length=1, max_length=64)
+
+
+class InputIn(BaseModel):
+    game_id: str = Field(min_length=1, max_length=64)
+    key: Literal["up", "down", "power"]
+    pressed: bool
+    seq: int = Field(0, ge=0)
+    side: Literal["left", "right"] | None = Field(None, description="local games only")
+
+
+class QueueIn(BaseModel):
+    options: OptionsIn = Field(default_factory=OptionsIn)
+
+
+class QueueOut(BaseModel):
+    status: Literal["waiting", "matched"]
+    game_id: str | None = None
+
+
+class InviteIn(BaseModel):
+    user_id: int
+    options: OptionsIn = Field(default_factory=OptionsIn)
+
+
+class InviteOut(BaseModel):
+    invite_id: int
+
+
+class InviteAnswer(BaseModel):
+    invite_id: int
+    accept: bool
+
+
+class Ok(BaseModel):
+    ok: bool = True
+
+
+def register(hub: Any) -> None:
+    from transcendence_pong.hooks import facade
+
+    def fail(exc: GameError) -> RealtimeError:
+        return RealtimeError(exc.code, exc.message)
+
+    @hub.handler("pong.create", CreateIn, reply=GameOut)
+    async def create(conn, data: CreateIn):
+        """Start a local (two players, one keyboard) or an AI game."""
+        try:
+            match = await facade(conn.app).create_game(
+                conn.user_id,
+                data.mode,
+                data.options.model_dump(),
+                level=data.level,
+                opponent_name=data.opponent_name,
+            )
+        except GameError as exc:
+            raise fail(exc) from None
+        await follow(conn, str(match.id))
+        return GameOut(game_id=str(match.id), side="left", mode=data.mode)
+
+    @hub.handler("pong.join", GameRef, reply=GameOut)
+    async def join(conn, data: GameRef):
+        """Follow a game: a player's (re)connection, or a spectator's."""
+        pong = facade(conn.app)
+        match = await pong.match(data.game_id)
+        if match is None or match.status != "running":
+            raise RealtimeError("not_found", "no such running game")
+        side = pong.side_of(match, conn.user_id)
+        await follow(conn, data.game_id, player=side is not None)
+        return GameOut(game_id=data.game_id, side=side, mode=match.mode)
+
+    async def follow(conn, game_id: str, *, player: bool = True) -> None:
+        await conn.subscribe(game_topic(game_id))
+        if not player:
+            return
+        games = facade(conn.app).games
+        await games.send(game_id, {"op": "joined", "user_id": conn.user_id, "conn": conn.id})
+
+        async def watch() -> None:
+            await conn.wait_closed()
+            await games.send(game_id, {"op": "left", "user_id": conn.user_id, "conn": conn.id})
+
+        asyncio.get_running_loop().create_task(watch())
+
+    @hub.handler("pong.input", InputIn)
+    async def key(conn, data: InputIn):
+        """A key pressed or released (never a position: the server moves the paddles)."""
+        try:
+            await facade(conn.app).games.send_input(
+                data.game_id, conn.user_id, data.key, data.pressed, data.seq, data.side
+            )
+        except GameError as exc:
+            raise fail(exc) from None
+
+    @hub.handler("pong.leave", GameRef, reply=Ok)
+    async def leave(conn, data: GameRef):
+        """Give up a game: the opponent wins by forfeit."""
+        await facade(conn.app).games.send(data.game_id, {"op": "forfeit", "user_id": conn.user_id})
+        await conn.unsubscribe(game_topic(data.game_id))
+        return Ok()
+
+    @hub.handler("pong.queue", QueueIn, reply=QueueOut)
+    async def queue(conn, data: QueueIn):
+        """Wait for a remote opponent of a similar rating (the range widens with time)."""
+        game_id = await facade(conn.app).join_queue(conn.user_id, data.options.model_dump())
+        return QueueOut(status="matched" if game_id else "waiting", game_id=game_id)
+
+    @hub.handler("pong.unqueue", None, reply=Ok)
+    async def unqueue(conn, data):
+        await matchmaking.leave_queue(conn.user_id)
+        return Ok()
+
+    @hub.handler("pong.invite", InviteIn, reply=InviteOut)
+    async def invite(conn, data: InviteIn):
+        """Challenge a player directly; they get a notification to accept or decline."""
+        try:
+            row = await facade(conn.app).invite(
+                conn.user_id, data.user_id, data.options.model_dump()
+            )
+        except GameError as exc:
+            raise fail(exc) from None
+        return InviteOut(invite_id=row.id)
+
+    @hub.handler("pong.answer", InviteAnswer, reply=QueueOut)
+    async def answer(conn, data: InviteAnswer):
+        try:
+            game_id = await facade(conn.app).answer_invite(
+                conn.user_id, data.invite_id, data.accept
+            )
+        except GameError as exc:
+            raise fail(exc) from None
+        return QueueOut(status="matched" if game_id else "waiting", game_id=game_id)
+
+    hub.event("pong.state", None)
+    hub.event("pong.matched", None)

@@ -1,0 +1,178 @@
+"""`/api/pong/...`: the public Pong API, so a non-browser client can play a web user.
+
+Create a game or join the queue, read a game, send key events, read match history. Live
+state streams over the realtime socket (`pong.join` then `pong.state` frames).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from quart import Blueprint, current_app
+from quart_schema import document_response, validate_querystring, validate_request
+from tortoise.expressions import Q
+
+from transcendence.auth import current_user
+from transcendence.errors import APIError
+from transcendence_pong.hooks import facade
+from transcendence_pong.models import Match
+from transcendence_pong.realtime import CreateIn, InputIn, OptionsIn
+from transcendence_pong.service import GameError
+
+blueprint = Blueprint("pong", __name__)
+
+
+class GameCreated(BaseModel):
+    game_id: str
+    side: Literal["left", "right"]
+    mode: str
+
+
+class QueueIn(BaseModel):
+    options: OptionsIn = Field(default_factory=OptionsIn)
+
+
+class QueueOut(BaseModel):
+    status: Literal["waiting", "matched"]
+    game_id: str | None = None
+
+
+class MatchOut(BaseModel):
+    id: str
+    mode: str
+    status: str
+    left: dict[str, Any]
+    right: dict[str, Any]
+    score: dict[str, int]
+    winner: str | None
+    forfeit: bool
+    options: dict[str, Any]
+    started_at: str
+    ended_at: str | None
+    live: dict[str, Any] | None = None
+
+
+class HistoryQuery(BaseModel):
+    user_id: int | None = None
+    limit: int = Field(20, ge=1, le=100)
+
+
+class HistoryOut(BaseModel):
+    items: list[MatchOut]
+
+
+def _fail(exc: GameError) -> APIError:
+    status = {
+        "not_found": 404,
+        "blocked": 403,
+        "conflict": 409,
+        "unavailable": 503,
+        "ai_unavailable": 409,
+    }.get(exc.code, 400)
+    return APIError(status, exc.code, exc.message)
+
+
+def match_out(match: Match) -> dict[str, Any]:
+    return {
+        "id": str(match.id),
+        "mode": match.mode,
+        "status": match.status,
+        "left": {"user_id": match.left_user_id, "name": match.left_name},  # type: ignore[attr-defined]
+        "right": {"user_id": match.right_user_id, "name": match.right_name},  # type: ignore[attr-defined]
+        "score": {"left": match.left_score, "right": match.right_score},
+        "winner": match.winner,
+        "forfeit": match.forfeit,
+        "options": match.options,
+        "started_at": match.started_at.isoformat(),
+        "ended_at": match.ended_at.isoformat() if match.ended_at else None,
+    }
+
+
+async def history_for(user_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    rows = (
+        await Match.filter(Q(left_user_id=user_id) | Q(right_user_id=user_id), status="finished")
+        .order_by("-ended_at")
+        .limit(limit)
+    )
+    return [match_out(m) for m in rows]
+
+
+@blueprint.post("/games")
+@validate_request(CreateIn)
+@document_response(GameCreated, 201)
+async def create_game(data: CreateIn):
+    """Start a local or AI game; follow it on the socket with `pong.join`."""
+    user = await current_user()
+    try:
+        match = await facade(current_app).create_game(
+            user.id,
+            data.mode,
+            data.options.model_dump(),
+            level=data.level,
+            opponent_name=data.opponent_name,
+        )
+    except GameError as exc:
+        raise _fail(exc) from None
+    return {"game_id": str(match.id), "side": "left", "mode": data.mode}, 201
+
+
+@blueprint.post("/queue")
+@validate_request(QueueIn)
+@document_response(QueueOut, 200)
+async def join_queue(data: QueueIn):
+    """Wait for a remote opponent; `pong.matched` arrives on the socket when paired."""
+    user = await current_user()
+    game_id = await facade(current_app).join_queue(user.id, data.options.model_dump())
+    return {"status": "matched" if game_id else "waiting", "game_id": game_id}
+
+
+@blueprint.delete("/queue")
+async def leave_queue():
+    from transcendence_pong.matchmaking import leave_queue
+
+    user = await current_user()
+    await leave_queue(user.id)
+    return "", 204
+
+
+@blueprint.get("/games/<game_id>")
+@document_response(MatchOut, 200)
+async def read_game(game_id: str):
+    """A game: players, score, status; `live` holds the current state when this node runs it."""
+    await current_user()
+    pong = facade(current_app)
+    match = await pong.match(game_id)
+    if match is None:
+        raise APIError(404, "not_found", "no such game")
+    body = match_out(match)
+    room = pong.games.rooms.get(game_id)
+    body["live"] = room.state() if room is not None else None
+    return body
+
+
+@blueprint.post("/games/<game_id>/input")
+@validate_request(InputIn)
+async def send_input(game_id: str, data: InputIn):
+    """A key pressed or released by the player this token belongs to."""
+    user = await current_user()
+    pong = facade(current_app)
+    match = await pong.match(game_id)
+    if match is None or match.status != "running":
+        raise APIError(404, "not_found", "no such running game")
+    if pong.side_of(match, user.id) is None:
+        raise APIError(403, "forbidden", "you are not playing this game")
+    try:
+        await pong.games.send_input(game_id, user.id, data.key, data.pressed, data.seq, data.side)
+    except GameError as exc:
+        raise _fail(exc) from None
+    return "", 202
+
+
+@blueprint.get("/matches")
+@validate_querystring(HistoryQuery)
+@document_response(HistoryOut, 200)
+async def history(query_args: HistoryQuery):
+    """Finished matches of a user (default: me), newest first."""
+    user = await current_user()
+    return {"items": await history_for(query_args.user_id or user.id, query_args.limit)}
