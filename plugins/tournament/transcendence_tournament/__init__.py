@@ -1,0 +1,1 @@
+"""The tournament module: local and online tournaments, brackets, next-match calls."""
