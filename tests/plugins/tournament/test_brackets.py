@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import Counter
 
@@ -65,7 +66,7 @@ def test_round_robin_pairs_everyone_once_and_ranks_totally(n, seed):
     assert sorted(p for p, _ in standings) == sorted(players)
     assert [place for _, place in standings] == list(range(1, n + 1))
     wins = {p: row["wins"] for p, row in bracket.table().items()}
-    assert all(wins[a] >= wins[b] for (a, _), (b, _) in zip(standings, standings[1:]))
+    assert all(wins[a] >= wins[b] for (a, _), (b, _) in itertools.pairwise(standings))
 
 
 def test_top_seeds_can_only_meet_in_the_final():
