@@ -81,8 +81,13 @@ def redis_url() -> str | None:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, pg_url: str | None, redis_url: str | None) -> Settings:
+def settings(request, tmp_path: Path, pg_url: str | None, redis_url: str | None) -> Settings:
+    """Core tests load only the sample modules; `@pytest.mark.modules("pong", ...)` loads
+    built-in modules too, and `@pytest.mark.modules("*")` every installed one."""
+    marker = request.node.get_closest_marker("modules")
+    names = list(marker.args) if marker else []
     return Settings(
+        modules=None if names == ["*"] else names,
         _env_file=None,
         env="test",
         var_dir=tmp_path / "var",

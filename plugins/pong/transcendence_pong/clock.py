@@ -39,3 +39,22 @@ class FastClock:
     async def sleep_until(self, deadline: float) -> None:
         self._now = max(self._now, deadline)
         await asyncio.sleep(0)
+
+
+class ScaledClock:
+    """Real time, sped up: `speed` game seconds per real second (tests over real sockets)."""
+
+    def __init__(self, speed: float):
+        self.speed = speed
+        self._origin: float | None = None
+
+    def _real(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def now(self) -> float:
+        if self._origin is None:
+            self._origin = self._real()
+        return (self._real() - self._origin) * self.speed
+
+    async def sleep_until(self, deadline: float) -> None:
+        await asyncio.sleep(max(0.0, (deadline - self.now()) / self.speed))

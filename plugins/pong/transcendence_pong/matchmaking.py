@@ -89,13 +89,14 @@ async def update_ratings(match: Match) -> None:
     """Elo after a remote match between two registered players."""
     if match.mode != "remote" or not (match.left_user_id and match.right_user_id):  # type: ignore[attr-defined]
         return
-    left, _ = await Rating.get_or_create(user_id=match.left_user_id)  # type: ignore[attr-defined]
-    right, _ = await Rating.get_or_create(user_id=match.right_user_id)  # type: ignore[attr-defined]
-    expected_left = 1 / (1 + 10 ** ((right.rating - left.rating) / 400))
-    score_left = 1.0 if match.winner == "left" else 0.0
-    delta = round(K_FACTOR * (score_left - expected_left))
-    left.rating, right.rating = left.rating + delta, right.rating - delta
-    left.games += 1
-    right.games += 1
-    await left.save()
-    await right.save()
+    async with in_transaction():  # both ratings move together, or neither
+        left, _ = await Rating.get_or_create(user_id=match.left_user_id)  # type: ignore[attr-defined]
+        right, _ = await Rating.get_or_create(user_id=match.right_user_id)  # type: ignore[attr-defined]
+        expected_left = 1 / (1 + 10 ** ((right.rating - left.rating) / 400))
+        score_left = 1.0 if match.winner == "left" else 0.0
+        delta = round(K_FACTOR * (score_left - expected_left))
+        left.rating, right.rating = left.rating + delta, right.rating - delta
+        left.games += 1
+        right.games += 1
+        await left.save()
+        await right.save()
