@@ -130,7 +130,7 @@ async def remote_game(server, options):
 
 
 async def test_remote_game_pauses_on_disconnect_and_resumes_on_reconnect(server):
-    alice, bob, a, b, game_id = await remote_game(server, ENDLESS)
+    alice, _bob, a, b, game_id = await remote_game(server, ENDLESS)
     await until_state(b, lambda s: s["phase"] == "playing")
     await a.close()  # alice's tab drops
     paused = await until_state(b, lambda s: s["paused"] is not None)
@@ -179,7 +179,7 @@ async def test_the_queue_pairs_two_players(server):
 
 
 async def test_spectators_follow_a_game_without_a_seat(server):
-    alice, bob, a, b, game_id = await remote_game(server, QUICK)
+    _alice, _bob, _a, _b, game_id = await remote_game(server, QUICK)
     carol = await server.connect(await server.user("carol"))
     joined = await carol.request("pong.join", {"game_id": game_id})
     assert joined["data"]["side"] is None
