@@ -13,7 +13,13 @@ import typer
 
 from transcendence.plugins import ModuleError
 from transcendence.settings import SettingsError
-from transcendence_cli import db_commands, modules_commands, ops_commands
+from transcendence_cli import (
+    certs_commands,
+    db_commands,
+    modules_commands,
+    ops_commands,
+    users_commands,
+)
 from transcendence_cli.context import CLIContext, CLIError, err_console
 
 
@@ -27,7 +33,7 @@ def _enabled_modules(ctx: CLIContext) -> set[str]:
     return asyncio.run(read())
 
 
-CORE_COMMANDS = {"serve", "doctor", "modules", "db"}
+CORE_COMMANDS = {"serve", "doctor", "modules", "db", "users", "certs"}
 
 
 def build_cli(ctx: CLIContext | None = None, argv: list[str] | None = None) -> typer.Typer:
@@ -42,6 +48,8 @@ def build_cli(ctx: CLIContext | None = None, argv: list[str] | None = None) -> t
     ops_commands.register(cli, ctx)
     modules_commands.register(cli, ctx)
     db_commands.register(cli, ctx)
+    users_commands.register(cli, ctx)
+    certs_commands.register(cli, ctx)
     try:
         enabled = _enabled_modules(ctx) if ctx.modules.modules else set()
     except Exception as exc:

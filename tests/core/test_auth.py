@@ -296,3 +296,16 @@ async def test_login_rehashes_when_parameters_change(client):
     assert (await login(client)).status_code == 200
     stored = (await User.get(username="alice")).password_hash
     assert stored != weak and "m=8," not in stored
+
+
+async def test_control_characters_are_refused_not_a_crash(client):
+    for body in ({"username": "ali\x00ce", "password": PASSWORD},
+                 {"username": "alice", "password": "pass\x00word!"}):
+        response = await client.post("/api/auth/login", json=body)
+        assert response.status_code == 400
+        assert (await response.get_json())["error"]["code"] == "validation_error"
+
+
+async def test_the_anonymised_prefix_is_reserved(client):
+    response = await signup(client, "Deleted-42")
+    assert response.status_code == 400

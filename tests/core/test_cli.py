@@ -22,6 +22,7 @@ def cli_env(monkeypatch, settings):
     monkeypatch.setenv("TRANSCENDENCE_VAR_DIR", str(settings.var_dir))
     monkeypatch.setenv("TRANSCENDENCE_ENV", "test")
     monkeypatch.setenv("TRANSCENDENCE_EXTRA_MODULES", ",".join(settings.extra_modules))
+    monkeypatch.setenv("TRANSCENDENCE_MODULES", ",".join(settings.modules or []))
     monkeypatch.chdir(settings.var_dir.parent)
     return settings
 

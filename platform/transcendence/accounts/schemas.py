@@ -15,15 +15,28 @@ USERNAME = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 
+# Anonymised accounts are renamed "deleted-<id>": nobody may sign up under that prefix.
+RESERVED_PREFIX = "deleted-"
+
+
+def no_control_characters(value: str) -> str:
+    """PostgreSQL cannot store NUL, and no name, address or password needs a control code."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
 def username_rule(value: str) -> str:
     value = value.strip()
     if not USERNAME.match(value):
         raise ValueError("3 to 32 letters, digits, '_' or '-'")
+    if value.casefold().startswith(RESERVED_PREFIX):
+        raise ValueError(f"usernames starting with {RESERVED_PREFIX!r} are reserved")
     return value
 
 
 def email_rule(value: str) -> str:
-    value = value.strip()
+    value = no_control_characters(value.strip())
     if len(value) > 254 or not EMAIL.match(value):
         raise ValueError("not a valid email address")
     return value
@@ -36,20 +49,27 @@ class SignupIn(BaseModel):
 
     _username = field_validator("username")(username_rule)
     _email = field_validator("email")(email_rule)
+    _password = field_validator("password")(no_control_characters)
 
 
 class LoginIn(BaseModel):
     username: str = Field(description="username or email", min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
 
+    _text = field_validator("username", "password")(no_control_characters)
+
 
 class SecondFactorIn(BaseModel):
     mfa_token: str = Field(min_length=1, max_length=2048)
     code: str = Field(min_length=6, max_length=32, description="TOTP or recovery code")
 
+    _text = field_validator("mfa_token", "code")(no_control_characters)
+
 
 class CodeIn(BaseModel):
     code: str = Field(min_length=6, max_length=32)
+
+    _text = field_validator("code")(no_control_characters)
 
 
 class UserOut(BaseModel):

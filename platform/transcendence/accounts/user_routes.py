@@ -1,7 +1,411 @@
-"""`/api/me/` and `/api/users/...`: profiles, edits, avatars, friends, blocking, data export."""
+"""`/api/me/` and `/api/users/...`: profiles, edits, avatars, friends, blocking, data export.
+
+The logic lives in `profiles`, `social`, `privacy`, `roles` and `avatars`; these views only
+translate HTTP to those calls. `docs/accounts.md` describes every route.
+"""
 
 from __future__ import annotations
 
-from quart import Blueprint
+import asyncio
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from quart import Blueprint, Response, current_app, jsonify, request
+from quart_schema import (
+    DataSource,
+    document_response,
+    validate_querystring,
+    validate_request,
+)
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+
+from transcendence.accounts import avatars, passwords, privacy, profiles, roles, service, social
+from transcendence.accounts.models import Avatar, User
+from transcendence.accounts.user_schemas import (
+    AdminUserOut,
+    AdminUserPage,
+    AdminUsersQuery,
+    AnonymisedOut,
+    AvatarOut,
+    AvatarUpload,
+    BlockOut,
+    BlockPage,
+    ExportOut,
+    FriendRequestOut,
+    FriendsOut,
+    MeOut,
+    PasswordChange,
+    PasswordChangedOut,
+    ProfileEdit,
+    ProfileOut,
+    Reauth,
+    RoleIn,
+    SearchQuery,
+    UserPage,
+    UserRef,
+)
+from transcendence.auth import admin_required, current_claims, current_user
+from transcendence.errors import APIError
+from transcendence.pagination import DB_INT, PageQuery, decode_cursor, page
 
 users_blueprint = Blueprint("users", __name__)
+
+# Multipart framing around a 2 MB file stays far below this.
+AVATAR_BODY_LIMIT = avatars.MAX_BYTES + 64 * 1024
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@users_blueprint.before_request
+async def _ids_in_range() -> None:
+    """An id past the database's integer range names nobody (rather than failing the query)."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and value > DB_INT:
+            raise APIError(404, "not_found", "no such resource")
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _no_content() -> Response:
+    return Response(status=204)
+
+
+# --- me -----------------------------------------------------------------------------------
+
+
+@users_blueprint.get("/api/me/")
+@document_response(MeOut, 200)
+async def me():
+    """My account: identity, email, role, settings, presence and module extras."""
+    return await profiles.private_profile(await current_user())
+
+
+def _edited_fields(user: User, data: ProfileEdit) -> list[str]:
+    """Apply the edit to `user`, keeping each `*_key` column in step with its value."""
+    changed = []
+    for field in ("display_name", "email"):
+        value = getattr(data, field)
+        if value is not None and value != getattr(user, field):
+            setattr(user, field, value)
+            setattr(user, f"{field}_key", service.key(value))
+            changed += [field, f"{field}_key"]
+    if data.language is not None and data.language != user.language:
+        user.language = data.language
+        changed.append("language")
+    return changed
+
+
+@users_blueprint.patch("/api/me/")
+@validate_request(ProfileEdit)
+@document_response(MeOut, 200)
+async def edit_me(data: ProfileEdit):
+    """Change my display name, email or language. 409 names a field someone else uses."""
+    user = await current_user()
+    clash = await service.find_conflict(
+        email=data.email, display_name=data.display_name, exclude_id=user.id
+    )
+    if clash:
+        raise service.conflict(clash)
+    changed = _edited_fields(user, data)
+    if changed:
+        try:
+            await user.save(update_fields=changed)
+        except IntegrityError:
+            # Someone took the name between the check and the save; the index decided.
+            await user.refresh_from_db()
+            clash = await service.find_conflict(
+                email=data.email, display_name=data.display_name, exclude_id=user.id
+            )
+            raise service.conflict(clash or "display_name") from None
+    return await profiles.private_profile(user)
+
+
+@users_blueprint.post("/api/me/password")
+@validate_request(PasswordChange)
+@document_response(PasswordChangedOut, 200)
+async def change_password(data: PasswordChange):
+    """Set a new password (the old one confirms it); every session is logged out."""
+    user = await current_user()
+    await privacy.reauthenticate(
+        user,
+        password=data.old_password,
+        code=data.code,
+        session_id=current_claims().session_id,
+        ip=_client_ip(),
+    )
+    problem = passwords.password_problem(
+        data.new_password, username=user.username, email=user.email
+    )
+    if problem:
+        raise APIError(400, "weak_password", problem, {"field": "new_password"})
+    if data.old_password and data.old_password == data.new_password:
+        raise APIError(
+            400, "weak_password", "choose a password you did not use", {"field": "new_password"}
+        )
+    user.password_hash = passwords.hash_password(data.new_password)
+    await user.save(update_fields=["password_hash"])
+    ended = await service.revoke_all(user, "password_changed")
+    return {
+        "message": "password changed; all your sessions, this one included, were logged out: "
+        "log in again with the new password",
+        "sessions_ended": ended,
+    }
+
+
+@users_blueprint.get("/api/me/export")
+@document_response(ExportOut, 200)
+async def export_me():
+    """Everything stored about me, as a JSON download."""
+    user = await current_user()
+    response = jsonify(await privacy.export(user))
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="transcendence-{user.id}-export.json"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _reauthenticated(data: Reauth) -> User:
+    user = await current_user()
+    await privacy.reauthenticate(
+        user,
+        password=data.password,
+        code=data.code,
+        session_id=current_claims().session_id,
+        ip=_client_ip(),
+    )
+    return user
+
+
+@users_blueprint.post("/api/me/anonymise")
+@validate_request(Reauth)
+@document_response(AnonymisedOut, 200)
+async def anonymise_me(data: Reauth):
+    """Erase who I am but keep my matches and messages, shown as `deleted-<id>`."""
+    user = await privacy.anonymise(await _reauthenticated(data))
+    return {"anonymised": True, "username": user.username}
+
+
+@users_blueprint.delete("/api/me/")
+@validate_request(Reauth)
+async def delete_me(data: Reauth):
+    """Delete my account and everything that belongs to it. 204."""
+    await privacy.delete(await _reauthenticated(data))
+    return _no_content()
+
+
+# --- other users --------------------------------------------------------------------------
+
+
+@users_blueprint.get("/api/users/")
+@validate_querystring(SearchQuery)
+@document_response(UserPage, 200)
+async def search_users(query_args: SearchQuery):
+    """Users whose username or display name starts with `q` (any case), by username."""
+    query = User.filter(anonymised=False).order_by("username_key")
+    if query_args.q and query_args.q.strip():
+        prefix = service.key(query_args.q)
+        query = query.filter(
+            Q(username_key__startswith=prefix) | Q(display_name_key__startswith=prefix)
+        )
+    after = decode_cursor(query_args.cursor, str)
+    if after is not None:
+        query = query.filter(username_key__gt=after)
+    limit = query_args.limit
+    rows, next_cursor = page(await query.limit(limit + 1), limit, lambda u: u.username_key)
+    return {"items": await profiles.summaries(rows), "next": next_cursor}
+
+
+async def _visible_user(user_id: int) -> User:
+    user = await User.get_or_none(id=user_id, anonymised=False)
+    if user is None:
+        raise APIError(404, "not_found", "no such user")
+    return user
+
+
+@users_blueprint.get("/api/users/<int:user_id>")
+@document_response(ProfileOut, 200)
+async def user_profile(user_id: int):
+    """Someone's public profile (no email) with presence, module extras and where I stand."""
+    viewer = await current_user()
+    return await profiles.public_profile(await _visible_user(user_id), viewer)
+
+
+# --- avatars ------------------------------------------------------------------------------
+
+
+def _limit_body(limit: int) -> Callable[[Any], Any]:
+    """413 before a too large body is parsed at all (the app-wide limit is larger)."""
+
+    def decorator(view: Any) -> Any:
+        @wraps(view)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if (request.content_length or 0) > limit:
+                raise APIError(413, "payload_too_large", "the avatar must be at most 2 MB")
+            return await current_app.ensure_async(view)(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+async def _store_avatar(user: User, encoded: avatars.Encoded) -> None:
+    stored = Avatar.filter(user_id=user.id)
+    if await stored.update(data=encoded.data, etag=encoded.etag, updated_at=service.now()):
+        return
+    try:
+        await Avatar.create(user_id=user.id, data=encoded.data, etag=encoded.etag)
+    except IntegrityError:
+        # Two uploads at once: the other one created the row; the last write wins.
+        await stored.update(data=encoded.data, etag=encoded.etag, updated_at=service.now())
+
+
+@users_blueprint.put("/api/me/avatar")
+@_limit_body(AVATAR_BODY_LIMIT)
+@validate_request(AvatarUpload, source=DataSource.FORM_MULTIPART)
+@document_response(AvatarOut, 200)
+async def upload_avatar(data: AvatarUpload):
+    """Upload my avatar as multipart field `avatar`: re-encoded to a 256x256 WebP."""
+    user = await current_user()
+    stream = data.avatar.stream
+    try:
+        # Reading a spooled file and decoding are blocking work: keep them off the event loop.
+        encoded = await asyncio.to_thread(
+            lambda: avatars.encode_upload(stream.read(avatars.MAX_BYTES + 1))
+        )
+    except avatars.AvatarError as exc:
+        status = 413 if exc.code == "payload_too_large" else 400
+        raise APIError(status, exc.code, exc.message, {"field": "avatar"}) from exc
+    await _store_avatar(user, encoded)
+    return {"avatar_url": profiles.avatar_url(user.id, encoded.etag), "etag": encoded.etag}
+
+
+@users_blueprint.delete("/api/me/avatar")
+async def delete_avatar():
+    """Remove my uploaded avatar; the generated default one is shown again. 204."""
+    user = await current_user()
+    await Avatar.filter(user_id=user.id).delete()
+    return _no_content()
+
+
+async def _avatar_image(user_id: int) -> avatars.Encoded:
+    row = await Avatar.get_or_none(user_id=user_id)
+    if row is not None:
+        return avatars.Encoded(bytes(row.data), row.etag, "image/webp")
+    names = await User.filter(id=user_id).values_list("username", flat=True)
+    if not names:
+        raise APIError(404, "not_found", "no such user")
+    return avatars.default_avatar(str(names[0]))
+
+
+@users_blueprint.get("/api/users/<int:user_id>/avatar")
+async def avatar(user_id: int):
+    """A user's avatar (public): their upload as WebP, or a generated SVG. 304 when unchanged."""
+    image = await _avatar_image(user_id)
+    version = request.args.get("v")
+    # A versioned URL names one exact picture; an unversioned one must be revalidated.
+    cache = IMMUTABLE if version == image.etag[: profiles.VERSION_CHARS] else "no-cache"
+    headers = {"ETag": f'"{image.etag}"', "Cache-Control": cache}
+    if image.content_type == "image/svg+xml":
+        # Served on our origin, so an SVG gets no power to run or fetch anything.
+        headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if request.if_none_match.contains_weak(image.etag):
+        return Response(status=304, headers=headers)
+    return Response(image.data, content_type=image.content_type, headers=headers)
+
+
+# --- friends ------------------------------------------------------------------------------
+
+
+@users_blueprint.get("/api/friends/")
+@document_response(FriendsOut, 200)
+async def friends():
+    """My friends with their presence, and friend requests I received and sent."""
+    return await social.friends_of(await current_user())
+
+
+@users_blueprint.post("/api/friends/requests")
+@validate_request(UserRef)
+@document_response(FriendRequestOut, 201)
+@document_response(FriendRequestOut, 200)
+async def request_friend(data: UserRef):
+    """Ask someone to be friends (201); if they already asked me, we are friends now (200)."""
+    entry, created = await social.request_friend(await current_user(), data.user_id)
+    return entry, 201 if created else 200
+
+
+@users_blueprint.post("/api/friends/requests/<int:request_id>/accept")
+@document_response(FriendRequestOut, 200)
+async def accept_friend(request_id: int):
+    """Accept a friend request sent to me."""
+    return await social.accept(await current_user(), request_id)
+
+
+@users_blueprint.post("/api/friends/requests/<int:request_id>/decline")
+async def decline_friend(request_id: int):
+    """Decline a request sent to me, or withdraw one I sent. 204."""
+    await social.decline(await current_user(), request_id)
+    return _no_content()
+
+
+@users_blueprint.delete("/api/friends/<int:user_id>")
+async def remove_friend(user_id: int):
+    """Stop being friends with someone (or drop a pending request with them). 204."""
+    await social.unfriend(await current_user(), user_id)
+    return _no_content()
+
+
+# --- blocks -------------------------------------------------------------------------------
+
+
+@users_blueprint.get("/api/blocks/")
+@validate_querystring(PageQuery)
+@document_response(BlockPage, 200)
+async def blocks(query_args: PageQuery):
+    """The people I block, newest first."""
+    return await social.blocks_of(await current_user(), query_args.cursor, query_args.limit)
+
+
+@users_blueprint.post("/api/blocks/")
+@validate_request(UserRef)
+@document_response(BlockOut, 201)
+@document_response(BlockOut, 200)
+async def block_user(data: UserRef):
+    """Block someone: ends any friendship or request with them (201; 200 if already blocked)."""
+    entry, created = await social.block(await current_user(), data.user_id)
+    return entry, 201 if created else 200
+
+
+@users_blueprint.delete("/api/blocks/<int:user_id>")
+async def unblock_user(user_id: int):
+    """Stop blocking someone. 204."""
+    await social.unblock(await current_user(), user_id)
+    return _no_content()
+
+
+# --- admin --------------------------------------------------------------------------------
+
+
+@users_blueprint.get("/api/admin/users")
+@admin_required
+@validate_querystring(AdminUsersQuery)
+@document_response(AdminUserPage, 200)
+async def admin_users(query_args: AdminUsersQuery):
+    """Every account, oldest first (admins only)."""
+    return await roles.list_users(query_args.q, query_args.cursor, query_args.limit)
+
+
+@users_blueprint.post("/api/admin/users/<int:user_id>/role")
+@admin_required
+@validate_request(RoleIn)
+@document_response(AdminUserOut, 200)
+async def set_role(user_id: int, data: RoleIn):
+    """Make someone a player or an admin (admins only; the last admin stays)."""
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        raise APIError(404, "not_found", "no such user")
+    await roles.set_role(user, data.role)
+    return roles.admin_entry(user)

@@ -79,8 +79,13 @@ class Games:
         *,
         seed: int | None = None,
         ai: Any = None,
+        keyboard: bool | None = None,
     ) -> Match:
-        """Start a game now. `left`/`right` are (user id or None, name); `ai` plays right."""
+        """Start a game now. `left`/`right` are (user id or None, name); `ai` plays right.
+
+        `keyboard`: both paddles are driven from the left player's keyboard (local games,
+        and local tournaments); by default only in "local" mode.
+        """
         if mode not in MODES:
             raise GameError("invalid_mode", f"mode must be one of {', '.join(MODES)}")
         match = await Match.create(
@@ -94,7 +99,8 @@ class Games:
         )
         game_id = str(match.id)
         engine = Engine(options, seed=seed if seed is not None else uuid.uuid4().int & 0xFFFFFFFF)
-        remote = mode in ("remote", "tournament")
+        keyboard = mode == "local" if keyboard is None else keyboard
+        remote = mode in ("remote", "tournament") and not keyboard
         seats = [
             Seat(Side.LEFT, left[0], remote=remote and left[0] is not None),
             Seat(Side.RIGHT, right[0], remote=remote and right[0] is not None),
@@ -115,6 +121,7 @@ class Games:
             on_tick=ai.tick if ai is not None else None,
         )
         room.mode = mode  # type: ignore[attr-defined]
+        room.keyboard = keyboard  # type: ignore[attr-defined]
         self.rooms[game_id] = room
         # Follow the input topic before the first tick, so no early key is missed.
         following = asyncio.Event()
@@ -203,7 +210,7 @@ class Games:
     @staticmethod
     def side_for(room: Room, user_id: int, wanted: str | None) -> Side | None:
         """Which paddle a user's key moves: their seat, or either one in a local game."""
-        if getattr(room, "mode", "") == "local":
+        if getattr(room, "keyboard", False):
             left = room.seats[Side.LEFT]
             if left.user_id == user_id:
                 return Side(wanted) if wanted in ("left", "right") else Side.LEFT

@@ -1,0 +1,156 @@
+"""Avatar images: checking and re-encoding uploads, and the default avatar. No HTTP here.
+
+An upload is decoded only by the four decoders we accept, checked for decompression bombs
+before its pixels are loaded, verified, then redrawn into a fresh 256x256 WebP: nothing of
+the original file (EXIF with GPS, XMP, comments, ICC profiles, extra frames) survives.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 2 * 1024 * 1024
+SIZE = 256
+# Far above any real photo, far below what would exhaust memory (~160 MB as RGBA).
+MAX_PIXELS = 40_000_000
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+WEBP_QUALITY = 85
+
+
+class AvatarError(Exception):
+    """An upload we refuse; `code` and the message go to the client."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Encoded:
+    data: bytes
+    etag: str
+    content_type: str
+
+
+def etag_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _invalid(reason: str = "the file is not a JPEG, PNG, WebP or GIF image") -> AvatarError:
+    return AvatarError("invalid_image", reason)
+
+
+def _open(data: bytes) -> Image.Image:
+    """Open lazily (header only) and refuse oversized images before any pixel is decoded."""
+    try:
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
+    except UnidentifiedImageError as exc:
+        raise _invalid() from exc
+    except Image.DecompressionBombError as exc:
+        raise _invalid("the image has too many pixels") from exc
+    width, height = image.size
+    if width < 1 or height < 1 or width * height > MAX_PIXELS:
+        raise _invalid("the image has too many pixels")
+    return image
+
+
+def _verify(data: bytes) -> None:
+    try:
+        _open(data).verify()
+    except AvatarError:
+        raise
+    except Exception as exc:  # Pillow raises many types for a damaged file
+        raise _invalid("the image is damaged") from exc
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Apply an embedded colour profile before dropping it, so colours stay as shot."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in {"RGB", "RGBA"}:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        converted = ImageCms.profileToProfile(
+            image, source, ImageCms.createProfile("sRGB"), outputMode=image.mode
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a broken profile: keep the pixels as they are
+    return converted or image
+
+
+def _first_frame(data: bytes) -> Image.Image:
+    image = _open(data)
+    if image.format == "JPEG":
+        # Let libjpeg decode at a reduced scale: a 40-megapixel photo stays cheap.
+        image.draft("RGB", (SIZE * 2, SIZE * 2))
+    image.seek(0)  # GIF and animated WebP: the first frame only
+    # Phones store rotation in EXIF; apply it now, since the EXIF goes away.
+    image = ImageOps.exif_transpose(image)
+    has_alpha = image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
+    image = image.convert("RGBA" if has_alpha else "RGB")
+    return _to_srgb(image)
+
+
+def encode_upload(data: bytes) -> Encoded:
+    """Check an uploaded image and re-encode it as a square, metadata-free WebP."""
+    if len(data) > MAX_BYTES:
+        raise AvatarError("payload_too_large", "the avatar must be at most 2 MB")
+    if not data:
+        raise _invalid("the file is empty")
+    _verify(data)
+    try:
+        image = _first_frame(data)  # verify() leaves the image unusable: reopen
+        square = ImageOps.fit(image, (SIZE, SIZE), Image.Resampling.LANCZOS)
+    except AvatarError:
+        raise
+    except Exception as exc:
+        raise _invalid("the image could not be decoded") from exc
+    # A fresh image carries no `info` from the original, so nothing rides along.
+    clean = Image.new(square.mode, square.size)
+    clean.paste(square)
+    out = io.BytesIO()
+    clean.save(out, "WEBP", quality=WEBP_QUALITY, method=4)
+    encoded = out.getvalue()
+    return Encoded(encoded, etag_of(encoded), "image/webp")
+
+
+# --- the default avatar ------------------------------------------------------------------
+
+
+def initials(name: str) -> str:
+    """One or two letters: the first of each of the first two words, else the first one."""
+    words = [w for w in re.split(r"[\W_]+", name) if w]
+    if not words:
+        return "?"
+    if len(words) == 1:
+        return words[0][0].upper()
+    return (words[0][0] + words[1][0]).upper()
+
+
+def _color(name: str) -> str:
+    """A hue from the name; saturation and lightness fixed so white text stays readable."""
+    hue = int.from_bytes(hashlib.sha256(name.encode()).digest()[:2], "big") / 65535
+    red, green, blue = colorsys.hls_to_rgb(hue, 0.38, 0.55)
+    return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
+
+
+def default_avatar(username: str) -> Encoded:
+    """The same SVG for the same username: initials on a colour derived from a hash."""
+    text = escape(initials(username))
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" '
+        f'viewBox="0 0 {SIZE} {SIZE}" role="img">'
+        f'<rect width="{SIZE}" height="{SIZE}" fill="{_color(username)}"/>'
+        f'<text x="50%" y="50%" dy=".35em" text-anchor="middle" fill="#ffffff" '
+        f'font-family="system-ui, sans-serif" font-size="112" font-weight="600">{text}</text>'
+        "</svg>"
+    ).encode()
+    return Encoded(svg, etag_of(svg), "image/svg+xml")

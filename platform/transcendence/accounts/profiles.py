@@ -1,0 +1,125 @@
+"""How users are shown: my own profile, someone's public profile, short entries for lists.
+
+Every function that shows several users fetches what it needs for all of them at once
+(avatar versions, presence), so a list costs the same few queries whatever its length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from transcendence.accounts import avatars
+from transcendence.accounts.models import Avatar, Block, Friendship, User
+from transcendence.accounts.presence import offline, presence_of
+from transcendence.accounts.schemas import user_out
+from transcendence.plugins import call_async
+
+# Enough of the sha256 to change whenever the picture does.
+VERSION_CHARS = 16
+
+
+def avatar_url(user_id: int, version: str) -> str:
+    """Versioned, so browsers may cache it forever and still see a new upload at once."""
+    return f"/api/users/{user_id}/avatar?v={version[:VERSION_CHARS]}"
+
+
+async def avatar_versions(users: Iterable[User]) -> dict[int, str]:
+    """The ETag of each user's current avatar (uploaded or default), in one query."""
+    users = list(users)
+    uploaded = dict(
+        await Avatar.filter(user_id__in=[u.id for u in users]).values_list("user_id", "etag")
+    )
+    return {u.id: uploaded.get(u.id) or avatars.default_avatar(u.username).etag for u in users}
+
+
+def presence_fields(presence: dict[str, Any] | None) -> dict[str, Any]:
+    presence = presence or offline()
+    status = presence.get("status", "offline")
+    return {"online": status != "offline", "status": status, "last_seen": presence.get("last_seen")}
+
+
+async def summaries(users: list[User], *, with_presence: bool = False) -> list[dict[str, Any]]:
+    """Short entries for lists: id, names, avatar (and presence when asked)."""
+    versions = await avatar_versions(users)
+    presence = await presence_of([u.id for u in users]) if with_presence else {}
+    entries = []
+    for user in users:
+        entry = {
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "avatar_url": avatar_url(user.id, versions[user.id]),
+        }
+        if with_presence:
+            entry.update(presence_fields(presence.get(user.id)))
+        entries.append(entry)
+    return entries
+
+
+async def summary(user: User, *, with_presence: bool = False) -> dict[str, Any]:
+    return (await summaries([user], with_presence=with_presence))[0]
+
+
+async def extras_of(user: User) -> dict[str, Any]:
+    """Every enabled module's `user_profile_extras(user)`, merged (needs an app context)."""
+    from transcendence.app import enabled_hook
+
+    merged: dict[str, Any] = {}
+    for part in await call_async(enabled_hook("user_profile_extras"), user=user):
+        if isinstance(part, dict):
+            merged.update(part)
+    return merged
+
+
+async def private_profile(user: User) -> dict[str, Any]:
+    """My account as I see it: everything of the public profile plus email, role, settings."""
+    versions = await avatar_versions([user])
+    presence = await presence_of([user.id])
+    return {
+        **user_out(user),
+        "avatar_url": avatar_url(user.id, versions[user.id]),
+        "has_password": user.password_hash is not None,
+        **presence_fields(presence.get(user.id)),
+        "extras": await extras_of(user),
+    }
+
+
+async def relationship(viewer: User, other: User) -> dict[str, Any]:
+    """Where the viewer stands with someone: friendship state and who blocks whom."""
+    blocks = await Block.filter(
+        blocker_id__in=[viewer.id, other.id], blocked_id__in=[viewer.id, other.id]
+    ).values_list("blocker_id", flat=True)
+    row = await Friendship.filter(
+        requester_id__in=[viewer.id, other.id], addressee_id__in=[viewer.id, other.id]
+    ).first()
+    friend = "none"
+    if row is not None:
+        if row.status == "accepted":
+            friend = "friends"
+        else:
+            friend = "outgoing" if row.requester_id == viewer.id else "incoming"  # type: ignore[attr-defined]
+    return {
+        "friend": friend,
+        "friend_request_id": row.id if row is not None and row.status == "pending" else None,
+        "blocked": viewer.id in blocks,
+        "blocked_by": other.id in blocks,
+    }
+
+
+async def public_profile(user: User, viewer: User) -> dict[str, Any]:
+    """Someone's profile as another player sees it: no email, no settings."""
+    entry = await summary(user)
+    related = await relationship(viewer, user) if viewer.id != user.id else None
+    hidden = related is not None and (related["blocked"] or related["blocked_by"])
+    # Someone who blocked a person should not have them watching when they come online.
+    presence = offline() if hidden else (await presence_of([user.id])).get(user.id)
+    profile = {
+        **entry,
+        **presence_fields(presence),
+        "created_at": user.created_at.isoformat(),
+        "extras": await extras_of(user),
+    }
+    if related is not None:
+        profile["relationship"] = related
+    return profile

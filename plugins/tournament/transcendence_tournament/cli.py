@@ -1,0 +1,60 @@
+"""`transcendence tournaments seed|list`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    from transcendence_cli.context import CLIContext, console, print_json
+
+    @app.command()
+    def seed(
+        players: Annotated[int, typer.Option(min=3, max=16, help="How many demo players.")] = 8,
+        format: Annotated[str, typer.Option(help="single or round_robin.")] = "single",
+        play: Annotated[bool, typer.Option(help="Play every match out (simulated).")] = False,
+    ):
+        """Create demo players and a tournament; with --play, play it to its winner."""
+        from transcendence_tournament.seeding import seed_tournament
+
+        ctx = CLIContext()
+
+        async def run():
+            async with ctx.database():
+                return await seed_tournament(players, format, play)
+
+        result = asyncio.run(run())
+        console.print(f"tournament #{result['id']} {result['name']!r}: {players} players, "
+                      f"{format}, {result['status']}"
+                      + (f", won by {result['winner']}" if result["winner"] else ""))
+        console.print(f"demo players log in with password {result['password']!r}")
+
+    @app.command("list")
+    def list_(as_json: Annotated[bool, typer.Option("--json")] = False):
+        """Every tournament, newest first."""
+        from rich.table import Table
+
+        from transcendence_tournament.models import Tournament
+
+        ctx = CLIContext()
+
+        async def run():
+            async with ctx.database():
+                return [
+                    {"id": t.id, "name": t.name, "kind": t.kind, "format": t.format,
+                     "status": t.status, "winner": t.winner_alias}
+                    for t in await Tournament.all().order_by("-id").limit(100)
+                ]
+
+        rows = asyncio.run(run())
+        if as_json:
+            print_json(rows)
+            return
+        table = Table("id", "name", "kind", "format", "status", "winner")
+        for row in rows:
+            table.add_row(str(row["id"]), row["name"], row["kind"], row["format"],
+                          row["status"], row["winner"] or "-")
+        console.print(table if rows else "no tournaments yet")

@@ -1,0 +1,70 @@
+"""Demo data: players and a tournament, optionally played out by bots, faster than real time."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from transcendence.accounts import service as accounts
+from transcendence.accounts.models import User
+from transcendence_tournament import service
+from transcendence_tournament.models import Entry, Game
+
+DEMO_PASSWORD = "pong-demo-2026"
+LEVELS = ("easy", "normal", "hard")
+
+
+async def demo_players(count: int) -> list[User]:
+    users = []
+    for number in range(1, count + 1):
+        name = f"demo{number}"
+        user = await User.get_or_none(username_key=name)
+        if user is None:
+            user = await accounts.create_user(name, f"{name}@demo.invalid", DEMO_PASSWORD,
+                                              display_name=f"Demo {number}")
+        users.append(user)
+    return users
+
+
+async def seed_tournament(players: int, fmt: str, play: bool) -> dict[str, Any]:
+    users = await demo_players(players)
+    tournament = await service.create_local(
+        users[0].id, f"Demo cup {uuid.uuid4().hex[:4]}", [u.display_name for u in users], fmt,
+        {"score_limit": 5})
+    by_alias = {u.display_name: u for u in users}
+    for entry in await Entry.filter(tournament=tournament):
+        entry.user_id = by_alias[entry.alias].id  # type: ignore[attr-defined]
+        await entry.save(update_fields=["user_id"])
+    if play:
+        await play_out(tournament)
+        await tournament.refresh_from_db()
+    return {"id": tournament.id, "name": tournament.name, "status": tournament.status,
+            "winner": tournament.winner_alias, "password": DEMO_PASSWORD}
+
+
+async def play_out(tournament) -> None:
+    """Every match, bot against bot on the real engine, recorded like any other match."""
+    from transcendence_ai.tournament import play
+    from transcendence_pong.engine import Options
+    from transcendence_pong.models import Match
+    from transcendence_pong.service import record
+
+    options = Options(**tournament.options)
+    seed = 0
+    while True:
+        bracket, entries = await service.bracket_of(tournament)
+        upcoming = service.next_game(bracket)
+        if upcoming is None:
+            return
+        left, right = (entries[s] for s in upcoming.players)
+        seed += 1
+        levels = (LEVELS[left.seed % 3], LEVELS[right.seed % 3])
+        match = await Match.create(
+            id=uuid.uuid4(), mode="tournament", left_user_id=left.user_id,  # type: ignore[attr-defined]
+            right_user_id=right.user_id, left_name=left.alias,  # type: ignore[attr-defined]
+            right_name=right.alias, options=options.as_dict())
+        await Game.create(tournament=tournament, key=upcoming.id, match_id=str(match.id))
+        _, room, _, _ = await play(levels[0], levels[1], seed, options)
+        room.id = str(match.id)
+        finished = await record(room)
+        await service.record_result(finished)

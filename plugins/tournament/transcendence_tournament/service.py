@@ -1,0 +1,151 @@
+"""Tournament logic: creating one, rebuilding its bracket, starting and recording games.
+
+The bracket itself is never stored: it is rebuilt from the entries (in seed order) and the
+recorded results, so it cannot drift from them.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from transcendence.errors import APIError
+from transcendence_tournament.brackets import BracketError, RoundRobin, SingleElimination
+from transcendence_tournament.models import Entry, Game, Tournament
+
+MIN_PLAYERS, MAX_PLAYERS = 3, 16
+FORMATS = {"single": SingleElimination, "round_robin": RoundRobin}
+
+
+def clean_aliases(aliases: list[str]) -> list[str]:
+    cleaned = [a.strip() for a in aliases]
+    if not MIN_PLAYERS <= len(cleaned) <= MAX_PLAYERS:
+        raise APIError(400, "invalid_players",
+                       f"a tournament has {MIN_PLAYERS} to {MAX_PLAYERS} players")
+    for alias in cleaned:
+        if not 1 <= len(alias) <= 32:
+            raise APIError(400, "invalid_alias", "aliases are 1 to 32 characters",
+                           {"alias": alias})
+    keys = [a.casefold() for a in cleaned]
+    duplicates = sorted({a for a, k in zip(cleaned, keys, strict=True) if keys.count(k) > 1})
+    if duplicates:
+        raise APIError(409, "conflict", "aliases must be unique in a tournament",
+                       {"aliases": duplicates})
+    return cleaned
+
+
+async def create_local(owner_id: int, name: str, aliases: list[str], fmt: str,
+                       options: dict[str, Any], *, shuffle: bool = True) -> Tournament:
+    """A new local tournament; the owner's unfinished local one is abandoned (aliases are
+    forgotten when a new tournament begins)."""
+    if fmt not in FORMATS:
+        raise APIError(400, "invalid_format", "format is single or round_robin")
+    cleaned = clean_aliases(aliases)
+    if shuffle:
+        random.SystemRandom().shuffle(cleaned)
+    async with in_transaction():
+        await Tournament.filter(owner_id=owner_id, kind="local", status="running").update(
+            status="abandoned")
+        tournament = await Tournament.create(name=name, kind="local", format=fmt,
+                                             owner_id=owner_id, options=options)
+        await Entry.bulk_create([
+            Entry(tournament=tournament, alias=alias, alias_key=alias.casefold(), seed=seed)
+            for seed, alias in enumerate(cleaned, start=1)
+        ])
+    return tournament
+
+
+async def bracket_of(tournament: Tournament) -> tuple[Any, dict[int, Entry]]:
+    entries = {e.seed: e for e in await Entry.filter(tournament=tournament).order_by("seed")}
+    bracket = FORMATS[tournament.format](list(entries))
+    for game in await Game.filter(tournament=tournament, status="done").order_by("id"):
+        bracket.record(game.key, game.winner_seed, tuple(game.score) if game.score else None)
+    return bracket, entries
+
+
+def next_game(bracket: Any) -> Any | None:
+    ready = bracket.ready()
+    return ready[0] if ready else None
+
+
+async def view(tournament: Tournament) -> dict[str, Any]:
+    """Everything a bracket screen shows: players, games in order, the next match."""
+    bracket, entries = await bracket_of(tournament)
+    playing = {g.key: g.match_id for g in await Game.filter(tournament=tournament,
+                                                            status="playing")}
+
+    def alias(seed: Any) -> str | None:
+        return entries[seed].alias if seed in entries else None
+
+    games = []
+    for game in sorted(bracket.games.values(), key=lambda g: (g.round, int(g.id.split("m")[1]))):
+        games.append({
+            "id": game.id, "round": game.round, "bye": game.bye,
+            "players": [alias(p) for p in game.players], "winner": alias(game.winner),
+            "score": list(game.score) if game.score else None,
+            "match_id": playing.get(game.id),
+        })
+    upcoming = next_game(bracket)
+    return {
+        "id": tournament.id, "name": tournament.name, "kind": tournament.kind,
+        "format": tournament.format, "status": tournament.status,
+        "options": tournament.options,
+        "players": [{"alias": e.alias, "seed": e.seed, "place": e.place}
+                    for e in entries.values()],
+        "rounds": bracket.rounds, "games": games,
+        "next": ({"id": upcoming.id, "players": [alias(p) for p in upcoming.players]}
+                 if upcoming is not None and tournament.status == "running" else None),
+        "winner": tournament.winner_alias,
+        "standings": ([{"alias": alias(p), "place": place} for p, place in bracket.standings()]
+                      if bracket.finished else []),
+    }
+
+
+async def start_next(tournament: Tournament, start_match) -> dict[str, Any]:
+    """Start the next ready game as a pong match; `start_match(left, right)` returns its id."""
+    if tournament.status != "running":
+        raise APIError(409, "conflict", f"this tournament is {tournament.status}")
+    if await Game.filter(tournament=tournament, status="playing").exists():
+        raise APIError(409, "conflict", "a match of this tournament is already being played")
+    bracket, entries = await bracket_of(tournament)
+    upcoming = next_game(bracket)
+    if upcoming is None:
+        raise APIError(409, "conflict", "no match is ready")
+    left, right = (entries[s] for s in upcoming.players)
+    match_id = await start_match(left, right)
+    await Game.create(tournament=tournament, key=upcoming.id, match_id=str(match_id))
+    return {"game": upcoming.id, "match_id": str(match_id), "players": [left.alias, right.alias]}
+
+
+async def record_result(match: Any) -> Tournament | None:
+    """A pong match ended: if it was a tournament game, advance the bracket."""
+    game = await Game.get_or_none(match_id=str(match.id), status="playing").prefetch_related(
+        "tournament")
+    if game is None:
+        return None
+    tournament: Tournament = game.tournament
+    bracket, entries = await bracket_of(tournament)
+    players = bracket.games[game.key].players
+    winner_seed = players[0] if match.winner == "left" else players[1]
+    try:
+        bracket.record(game.key, winner_seed, (match.left_score, match.right_score))
+    except BracketError:
+        return tournament  # already recorded (a replayed hook): nothing to do
+    async with in_transaction():  # the game and the tournament move together
+        game.winner_seed = winner_seed
+        game.score = [match.left_score, match.right_score]
+        game.status = "done"
+        await game.save()
+        if bracket.finished:
+            places = dict(bracket.standings())
+            for seed, entry in entries.items():
+                entry.place = places.get(seed)
+                await entry.save(update_fields=["place"])
+            tournament.status = "finished"
+            tournament.winner_alias = entries[bracket.champion].alias
+            tournament.finished_at = datetime.now(UTC)
+            await tournament.save()
+    return tournament

@@ -1,0 +1,105 @@
+"""A local tournament at one keyboard, end to end through the API, and the seed command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from transcendence_pong.clock import ScaledClock
+from transcendence_pong.models import Match
+from transcendence_tournament.models import Tournament
+
+pytestmark = pytest.mark.modules("pong", "ai", "tournament")
+QUICK = {"score_limit": 1, "paddle_height": 20}
+
+
+@pytest.fixture
+async def player(app, make_user):
+    app.extensions["pong"].games.clock = ScaledClock(50)
+    return await make_user("host")
+
+
+async def test_aliases_must_be_unique_and_three_to_sixteen(client, player):
+    dup = await client.post("/api/tournament/local", headers=player.headers,
+                            json={"aliases": ["Ann", "ann", "Bob"]})
+    assert dup.status_code == 409
+    assert (await dup.get_json())["error"]["details"] == {"aliases": ["Ann", "ann"]}
+    few = await client.post("/api/tournament/local", headers=player.headers,
+                            json={"aliases": ["Ann", "Bob"]})
+    assert few.status_code == 400
+
+
+async def test_a_four_player_tournament_is_played_to_its_winner(client, player):
+    created = await client.post("/api/tournament/local", headers=player.headers, json={
+        "name": "Friday cup", "aliases": ["Ann", "Bob", "Cy", "Dee"], "shuffle": False,
+        "options": QUICK})
+    assert created.status_code == 201
+    bracket = await created.get_json()
+    assert bracket["next"]["players"] == ["Ann", "Dee"]  # seed 1 meets seed 4 first
+    tid = bracket["id"]
+    played = []
+    while bracket["status"] == "running":
+        started = await client.post(f"/api/tournament/{tid}/next", headers=player.headers)
+        assert started.status_code == 201, await started.get_json()
+        game = await started.get_json()
+        busy = await client.post(f"/api/tournament/{tid}/next", headers=player.headers)
+        assert busy.status_code == 409  # one match at a time on one keyboard
+        async with asyncio.timeout(15):
+            while (await Match.get(id=game["match_id"])).status != "finished":
+                await asyncio.sleep(0.02)
+            while True:  # the bracket moves right after the match is recorded
+                bracket = await (await client.get(f"/api/tournament/{tid}",
+                                                  headers=player.headers)).get_json()
+                if not any(g["match_id"] == game["match_id"] for g in bracket["games"]):
+                    break
+                await asyncio.sleep(0.02)
+        played.append(game["players"])
+    assert len(played) == 3
+    assert bracket["status"] == "finished" and bracket["winner"]
+    assert [s["place"] for s in bracket["standings"]][:2] == [1, 2]
+    final = next(g for g in bracket["games"] if g["round"] == 2)
+    assert final["winner"] == bracket["winner"]
+    match = await Match.filter(mode="tournament").order_by("-ended_at").first()
+    assert {match.left_name, match.right_name} == set(final["players"])
+
+
+async def test_another_keyboard_cannot_drive_my_tournament(client, player, make_user):
+    created = await client.post("/api/tournament/local", headers=player.headers,
+                                json={"aliases": ["Ann", "Bob", "Cy"]})
+    other = await make_user("other")
+    tid = (await created.get_json())["id"]
+    assert (await client.get(f"/api/tournament/{tid}", headers=other.headers)).status_code == 403
+
+
+def test_seed_plays_a_tournament_to_its_winner(monkeypatch, settings, capsys):
+    from testkit import reset_database
+
+    from transcendence_cli.main import main
+
+    monkeypatch.setenv("DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("TRANSCENDENCE_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("TRANSCENDENCE_ENV", "test")
+    monkeypatch.setenv("TRANSCENDENCE_MODULES", "pong,ai,tournament")
+    settings.modules = ["pong", "ai", "tournament"]
+    asyncio.run(reset_database(settings))
+    assert main(["tournaments", "seed", "--players", "8", "--play"]) == 0
+    out = capsys.readouterr().out
+    assert "finished, won by Demo" in out
+    assert main(["tournaments", "list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["status"] == "finished" and rows[0]["winner"].startswith("Demo")
+
+    async def count():
+        from transcendence import db
+        from transcendence.plugins import load_modules
+
+        await db.init_db(settings, load_modules(settings.modules, []))
+        try:
+            return await Match.filter(mode="tournament", status="finished").count(), \
+                await Tournament.all().count()
+        finally:
+            await db.close_db()
+
+    assert asyncio.run(count()) == (7, 1)
