@@ -146,8 +146,8 @@ class Pong:
         invite = await matchmaking.answer_invite(user, invite_id, accept)
         if not accept:
             await notify(
-                invite.sender_id,
-                "pong.invite_declined",  # type: ignore[attr-defined]
+                invite.sender_id,  # type: ignore[attr-defined]
+                "pong.invite_declined",
                 {"invite_id": invite.id, "by": user.display_name},
                 app=self.app,
             )

@@ -17,7 +17,10 @@ from transcendence_tournament.brackets import BracketError, RoundRobin, SingleEl
 from transcendence_tournament.models import Entry, Game, Tournament
 
 MIN_PLAYERS, MAX_PLAYERS = 3, 16
-FORMATS = {"single": SingleElimination, "round_robin": RoundRobin}
+FORMATS: dict[str, type[SingleElimination] | type[RoundRobin]] = {
+    "single": SingleElimination,
+    "round_robin": RoundRobin,
+}
 
 
 def clean_aliases(aliases: list[str]) -> list[str]:
