@@ -1,0 +1,184 @@
+"""The production topology without Docker: two app nodes on PostgreSQL and Redis behind
+Debian's nginx with a self-signed certificate, driven over https:// and wss://.
+
+Needs real PostgreSQL and Redis (two nodes share them): CI's second pass sets both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import ssl
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from servers import ROOT, cluster_environment, free_port, start_node
+from websockets.asyncio.client import connect
+
+pytestmark = pytest.mark.system
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@pytest.fixture
+def shared_services(pg_url, redis_url):
+    if not (pg_url and redis_url):
+        pytest.skip(
+            "two nodes behind a proxy share PostgreSQL and Redis: set "
+            "TEST_DATABASE_URL and TEST_REDIS_URL"
+        )
+    if not Path(NGINX).exists():
+        pytest.fail("nginx is not installed (apt-get install nginx)")
+    return pg_url, redis_url
+
+
+def write_certificate(directory: Path) -> tuple[Path, Path]:
+    from transcendence_cli.certs_commands import _certificate
+
+    cert, key = _certificate(2)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "cert.pem").write_bytes(cert)
+    (directory / "key.pem").write_bytes(key)
+    return directory / "cert.pem", directory / "key.pem"
+
+
+@pytest.fixture
+def proxy(shared_services, tmp_path):
+    pg_url, redis_url = shared_services
+    env = cluster_environment(tmp_path, pg_url, redis_url)
+    env["TRANSCENDENCE_MODULES"] = "pong"
+    env["TRANSCENDENCE_BEHIND_TLS_PROXY"] = "true"
+    nodes = [start_node(env, tmp_path, name="a"), start_node(env, tmp_path, name="b")]
+    cert, key = write_certificate(tmp_path / "certs")
+    http_port, https_port = free_port(), free_port()
+    template = (ROOT / "deploy" / "nginx" / "transcendence.conf.template").read_text()
+    values = {
+        "TRANSCENDENCE_UPSTREAM": " ".join(f"server 127.0.0.1:{n.port};" for n in nodes),
+        "TRANSCENDENCE_HTTP_LISTEN": f"127.0.0.1:{http_port}",
+        "TRANSCENDENCE_HTTPS_LISTEN": f"127.0.0.1:{https_port}",
+        "TRANSCENDENCE_HTTPS_REDIRECT_PORT": f":{https_port}",
+        "TRANSCENDENCE_CERT": str(cert),
+        "TRANSCENDENCE_KEY": str(key),
+    }
+    site = template
+    for name, value in values.items():
+        site = site.replace("${" + name + "}", value)
+    prefix = tmp_path / "nginx"
+    (prefix / "logs").mkdir(parents=True)
+    conf = prefix / "nginx.conf"
+    conf.write_text(
+        "worker_processes 1;\n"
+        f"pid {prefix / 'nginx.pid'};\n"
+        f"error_log {prefix / 'logs' / 'error.log'} warn;\n"
+        "events { worker_connections 256; }\n"
+        "http {\n"
+        f"  access_log {prefix / 'logs' / 'access.log'};\n"
+        f"  client_body_temp_path {prefix / 'body'};\n"
+        f"  proxy_temp_path {prefix / 'proxy'};\n"
+        f"  fastcgi_temp_path {prefix / 'fastcgi'};\n"
+        f"  uwsgi_temp_path {prefix / 'uwsgi'};\n"
+        f"  scgi_temp_path {prefix / 'scgi'};\n"
+        f"{site}\n}}\n"
+    )
+    process = subprocess.Popen(
+        [NGINX, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"https://localhost:{https_port}"
+    context = ssl.create_default_context(cafile=str(cert))
+    deadline = time.monotonic() + 20
+    while True:  # nginx binds and forks its worker: ask until it answers
+        try:
+            if httpx.get(base + "/healthz", verify=context, timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read().decode() if process.stdout else ""
+                raise AssertionError(f"nginx did not start: {output}") from None
+            time.sleep(0.1)
+    try:
+        yield {
+            "base": base,
+            "http": f"http://localhost:{http_port}",
+            "ssl": context,
+            "wss": f"wss://localhost:{https_port}/ws",
+            "nodes": nodes,
+        }
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        for node in nodes:
+            node.stop()
+
+
+def account(base: str, context, name: str) -> dict:
+    body = {"username": name, "email": f"{name}@example.test", "password": "a proper pass!"}
+    with httpx.Client(base_url=base, verify=context) as http:
+        assert http.post("/api/auth/signup", json=body).status_code == 201
+        login = http.post("/api/auth/login", json=body)
+        assert login.status_code == 200
+        assert "Secure" in login.headers["set-cookie"]  # behind TLS, the cookie says so
+        return login.json()
+
+
+def test_http_is_redirected_and_https_carries_hsts(proxy):
+    response = httpx.get(proxy["http"] + "/api/modules", follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"].startswith("https://localhost:")
+    secure = httpx.get(proxy["base"] + "/api/modules", verify=proxy["ssl"])
+    assert secure.status_code == 200
+    assert "max-age=" in secure.headers["strict-transport-security"]
+
+
+async def request(ws, type_: str, data: dict, frame_id: str) -> dict:
+    await ws.send(json.dumps({"type": type_, "id": frame_id, "data": data}))
+    async with asyncio.timeout(10):
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame.get("re") == frame_id:
+                return frame
+
+
+async def next_of(ws, type_: str, timeout: float = 30) -> dict:
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame["type"] == type_:
+                return frame
+
+
+async def test_a_remote_game_through_wss_across_two_nodes(proxy):
+    alice = account(proxy["base"], proxy["ssl"], "alice")
+    bob = account(proxy["base"], proxy["ssl"], "bob")
+    async with (
+        connect(proxy["wss"], ssl=proxy["ssl"]) as a,
+        connect(proxy["wss"], ssl=proxy["ssl"]) as b,
+    ):
+        for ws, who in ((a, alice), (b, bob)):
+            welcome = await request(ws, "auth", {"token": who["access"]}, "auth")
+            assert welcome["type"] == "auth", welcome
+        quick = {"score_limit": 1, "paddle_height": 20}
+        sent = await request(
+            a, "pong.invite", {"user_id": bob["user"]["id"], "options": quick}, "inv"
+        )
+        invite_id = sent["data"]["invite_id"]
+        answered = await request(b, "pong.answer", {"invite_id": invite_id, "accept": True}, "ans")
+        game_id = answered["data"]["game_id"]
+        for ws in (a, b):
+            joined = await request(ws, "pong.join", {"game_id": game_id}, "join")
+            assert joined["data"]["game_id"] == game_id
+        async with asyncio.timeout(30):
+            while True:
+                frame = await next_of(b, "pong.state")
+                if frame["data"]["phase"] == "finished":
+                    break
+    with httpx.Client(base_url=proxy["base"], verify=proxy["ssl"]) as http:
+        history = http.get(
+            "/api/pong/matches", headers={"Authorization": f"Bearer {alice['access']}"}
+        ).json()
+    assert history["items"][0]["id"] == game_id
+    assert history["items"][0]["status"] == "finished"
