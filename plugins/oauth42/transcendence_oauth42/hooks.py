@@ -1,0 +1,33 @@
+"""The oauth42 module's hookimpls."""
+
+from __future__ import annotations
+
+from transcendence import hookimpl
+from transcendence_oauth42.config import OAuth42Settings
+
+
+@hookimpl
+def module_info():
+    return {
+        "name": "oauth42",
+        "title": "Log in with 42",
+        "description": "Log in with the 42 intra (OAuth 2.0 authorization code with state and "
+        "PKCE, run by the server); link and unlink a 42 account from the settings.",
+        "version": "0.1.0",
+        "requires": [],
+        # Without OAUTH42_CLIENT_ID and OAUTH42_CLIENT_SECRET the login answers
+        # `not_configured`; `GET /api/oauth42/status` tells the SPA.
+        "configured": OAuth42Settings().configured,
+    }
+
+
+@hookimpl
+def register_models():
+    return ["transcendence_oauth42.models"]
+
+
+@hookimpl
+def register_blueprints():
+    from transcendence_oauth42.routes import blueprint
+
+    return [blueprint]
