@@ -210,6 +210,14 @@ def register_realtime(hub):
 
 
 @hookimpl
+def register_commands(cli):
+    """`transcendence play`: a terminal client for remote games (docs/play.md)."""
+    from transcendence_pong.terminal import register
+
+    register(cli)
+
+
+@hookimpl
 def web_assets():
     return {"static_dir": STATIC, "entry": "index.js", "styles": ["pong.css"]}
 
@@ -228,21 +236,7 @@ async def shutdown(app):
 
 @hookimpl
 async def user_profile_extras(user):
+    """The match history on a profile (the figures come from the stats module)."""
     from transcendence_pong.routes import history_for
 
-    wins = (
-        await Match.filter(status="finished").filter(left_user_id=user.id, winner="left").count()
-        + await Match.filter(status="finished", right_user_id=user.id, winner="right").count()
-    )
-    played = (
-        await Match.filter(status="finished", left_user_id=user.id).count()
-        + await Match.filter(status="finished", right_user_id=user.id).count()
-    )
-    return {
-        "pong": {
-            "wins": wins,
-            "losses": played - wins,
-            "rating": await matchmaking.rating_of(user.id),
-            "recent": await history_for(user.id, limit=10),
-        }
-    }
+    return {"matches": await history_for(user.id, limit=10)}

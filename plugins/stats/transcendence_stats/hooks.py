@@ -1,0 +1,105 @@
+"""The stats module's hookimpls."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Annotated
+
+import typer
+
+from transcendence import hookimpl
+from transcendence_stats import service
+
+log = logging.getLogger("transcendence.stats")
+
+
+@hookimpl
+def module_info():
+    return {
+        "name": "stats",
+        "title": "Statistics",
+        "description": "User and game-session dashboards and a leaderboard, from aggregates "
+        "kept up to date as matches finish.",
+        "version": "0.1.0",
+        "requires": ["pong"],
+    }
+
+
+@hookimpl
+def register_models():
+    return ["transcendence_stats.models"]
+
+
+@hookimpl
+def register_blueprints():
+    from transcendence_stats.routes import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+async def match_finished(match):
+    # Never raise into pong: the match is stored already, and the hook's other
+    # implementations (tournament) must still run. A failed update is caught up by the
+    # backfill at the next start, or by `transcendence stats backfill`.
+    try:
+        await service.record_match(match)
+    except Exception:
+        log.exception("stats: could not record match %s", match.id)
+
+
+@hookimpl
+async def user_profile_extras(user):
+    return {"stats": await service.profile_summary(user.id)}
+
+
+async def _backfill() -> None:
+    try:
+        applied = await service.backfill()
+        if applied:
+            log.info("stats: caught up with %d match results", applied)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("stats: backfill failed")
+
+
+@hookimpl
+async def startup(app):
+    # Matches that finished while the module was off (or whose update failed) are counted
+    # now, in the background; each is applied once whichever node gets there first.
+    app.extensions["stats"] = asyncio.create_task(_backfill(), name="stats-backfill")
+
+
+@hookimpl
+async def shutdown(app):
+    task = app.extensions.pop("stats", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@hookimpl
+def register_commands(cli):
+    app = typer.Typer(help="Statistics: catch up with finished matches.", no_args_is_help=True)
+
+    @app.command()
+    def backfill(
+        batch: Annotated[int, typer.Option(min=1, max=5000, help="Matches per transaction.")] = 500,
+    ):
+        """Count every finished match the aggregates do not include yet (idempotent)."""
+        from transcendence_cli.context import CLIContext, console
+
+        ctx = CLIContext()
+
+        async def run():
+            async with ctx.database():
+                return await service.backfill(batch=batch)
+
+        applied = asyncio.run(run())
+        console.print(f"stats: {applied} match results applied")
+
+    cli.add_typer(app, name="stats")
