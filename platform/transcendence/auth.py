@@ -28,6 +28,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "core.list_modules",
         "core.module_detail",
         "core.index",
+        "core.web_asset",
         "module_static",
         "openapi",
         "swagger_ui",

@@ -8,6 +8,9 @@ Its routes are marked `@public` so the core tests need no account; `/whoami` is 
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import typer
 from pydantic import BaseModel
 from quart import Blueprint
@@ -76,6 +79,18 @@ def register_commands(cli):
         typer.echo(f"hello {name} from sample")
 
     cli.add_typer(sample, name="sample")
+
+
+@hookimpl
+def web_assets():
+    """The browser entry `static/index.js`, served only when `SAMPLE_WEB_ASSETS=1`.
+
+    The browser tests set it; the core tests check that a module without browser code
+    answers 404 for `/modules/sample/static/index.js`.
+    """
+    if os.environ.get("SAMPLE_WEB_ASSETS") != "1":
+        return {}
+    return {"static_dir": Path(__file__).parent / "static", "entry": "index.js"}
 
 
 @hookimpl
