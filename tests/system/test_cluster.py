@@ -37,6 +37,7 @@ def greetings(node) -> list[str]:
 
 @pytest.fixture
 def nodes(cluster_env, tmp_path):
+    cluster_env["TRANSCENDENCE_MODULES"] = ""  # the sample modules only: this test counts them
     started = []
     try:
         started.append(start_node(cluster_env, tmp_path, name="a"))
