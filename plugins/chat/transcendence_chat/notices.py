@@ -1,0 +1,84 @@
+"""Notices: a read-only conversation per user (kind "system") where modules post news.
+
+```python
+try:
+    from transcendence_chat import post_notice   # chat is optional
+except ImportError:
+    post_notice = None
+...
+if post_notice is not None:
+    await post_notice(user_id, "Next match: Ann vs Bob", {"tournament_id": 7})
+```
+
+`post_notice` does nothing (returns None) while the chat module is disabled.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from transcendence_chat.config import MAX_TEXT
+from transcendence_chat.models import SYSTEM, Conversation, Member
+
+
+def _printable(text: str) -> str:
+    return "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in {"Cc", "Cs"}
+    )
+
+
+def _app(app: Any) -> Any:
+    if app is not None:
+        return app
+    from quart import current_app, has_app_context
+
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    from transcendence.hub import current_hub
+
+    hub = current_hub()
+    return hub.app if hub is not None else None
+
+
+async def system_chat(user_id: int) -> Conversation:
+    """The user's notices conversation, created on first use."""
+    from transcendence_chat.present import NOTICES_TITLE
+    from transcendence_chat.service import now
+
+    key = f"s:{int(user_id)}"
+    conv = await Conversation.get_or_none(unique_key=key)
+    if conv is not None:
+        return conv
+    try:
+        async with in_transaction():
+            conv = await Conversation.create(
+                kind=SYSTEM,
+                title=NOTICES_TITLE,
+                unique_key=key,
+                member_count=1,
+                last_activity_at=now(),
+            )
+            await Member.create(conversation=conv, user_id=user_id)
+    except IntegrityError:
+        conv = await Conversation.get(unique_key=key)
+    return conv
+
+
+async def post_notice(
+    user_id: int, text: str, data: dict[str, Any] | None = None, *, app: Any = None
+) -> dict[str, Any] | None:
+    """Post an announcement to a user's notices chat and push it (`chat.message`) to their
+    tabs; the stored message, or None when the chat module is not enabled."""
+    from transcendence.app import core_of
+    from transcendence_chat.service import store
+
+    app = _app(app)
+    if app is None or not core_of(app).registry.is_enabled("chat"):
+        return None
+    text = _printable(text)[:MAX_TEXT].strip() or "-"
+    conv = await system_chat(user_id)
+    return await store(app, conv.id, None, [user_id], set(), kind="notice", text=text, data=data)
