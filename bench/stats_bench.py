@@ -83,10 +83,9 @@ def fake_record(rng: random.Random, left: int, right: int, options: dict[str, An
 
 
 async def seed(matches: int, opponents: int, batch: int) -> dict[str, Any]:
+    from transcendence.accounts import service as accounts
     from transcendence_pong.models import Match, Rating
     from transcendence_stats import service
-
-    from transcendence.accounts import service as accounts
 
     rng = random.Random(42)
     player = await accounts.create_user("bench_player", "bench_player@example.test", None)

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from testkit import Player, empty_tables
 
+from testkit import Player, empty_tables
 from transcendence.app import create_app
 from transcendence.settings import Settings
 

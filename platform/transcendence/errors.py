@@ -81,7 +81,7 @@ class JSONRequest(Request):
             # Quart decodes the body before parsing it: bytes that are not UTF-8 end here.
             if silent:
                 return None
-            raise APIError(400, "invalid_json", "the request body is not valid UTF-8 JSON") from None
+            raise APIError(400, "invalid_json", "the body is not valid UTF-8 JSON") from None
 
 
 def install(app: Quart) -> None:

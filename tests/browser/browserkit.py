@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import httpx
 from playwright.sync_api import expect
+
 from servers import ROOT, Node
 
 PASSWORD = "correct horse battery"

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from browserkit import PASSWORD, BrowserErrors, unique
+
 from servers import ROOT, cluster_environment, start_node
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from browserkit import live, log_in, restart
 from playwright.sync_api import expect
+
 from servers import cli
 
 pytestmark = pytest.mark.browser

@@ -299,8 +299,10 @@ async def test_login_rehashes_when_parameters_change(client):
 
 
 async def test_control_characters_are_refused_not_a_crash(client):
-    for body in ({"username": "ali\x00ce", "password": PASSWORD},
-                 {"username": "alice", "password": "pass\x00word!"}):
+    for body in (
+        {"username": "ali\x00ce", "password": PASSWORD},
+        {"username": "alice", "password": "pass\x00word!"},
+    ):
         response = await client.post("/api/auth/login", json=body)
         assert response.status_code == 400
         assert (await response.get_json())["error"]["code"] == "validation_error"

@@ -6,8 +6,8 @@ import asyncio
 import json
 
 import pytest
-from testkit import reset_database
 
+from testkit import reset_database
 from transcendence_cli.main import main
 
 

@@ -8,8 +8,8 @@ import json
 import stat
 
 import pytest
-from testkit import reset_database
 
+from testkit import reset_database
 from transcendence_cli.main import main
 
 

@@ -10,6 +10,7 @@ import time
 
 import httpx
 import pytest
+
 from servers import cli, start_node
 
 pytestmark = pytest.mark.system

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from servers import ROOT, cluster_environment, free_port, start_node
 from websockets.asyncio.client import connect
+
+from servers import ROOT, cluster_environment, free_port, start_node
 
 pytestmark = pytest.mark.system
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"

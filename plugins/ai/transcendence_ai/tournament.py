@@ -6,11 +6,10 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from transcendence_ai.bot import LEVELS, Bot
 from transcendence_pong.clock import FastClock
 from transcendence_pong.engine import Engine, Key, Options, Side
 from transcendence_pong.room import Room, Seat
-
-from transcendence_ai.bot import LEVELS, Bot
 
 
 class PerfectTracker:

@@ -12,11 +12,11 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from quart import Blueprint
 from quart_schema import validate_querystring, validate_response
-from transcendence_pong.models import Match
 
 from transcendence.accounts.models import User
 from transcendence.auth import current_user
 from transcendence.errors import APIError
+from transcendence_pong.models import Match
 from transcendence_stats import service
 
 blueprint = Blueprint("stats", __name__)

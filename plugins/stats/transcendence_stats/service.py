@@ -20,10 +20,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
-from transcendence_pong.engine import TICK_RATE
-from transcendence_pong.models import Match, Rating
 
 from transcendence.accounts.models import User
+from transcendence_pong.engine import TICK_RATE
+from transcendence_pong.models import Match, Rating
 from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserMatch
 
 log = logging.getLogger("transcendence.stats")

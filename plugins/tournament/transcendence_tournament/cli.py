@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def seed(
         players: Annotated[int, typer.Option(min=3, max=16, help="How many demo players.")] = 8,
-        format: Annotated[str, typer.Option(help="single or round_robin.")] = "single",
+        bracket: Annotated[str, typer.Option("--format", help="single or round_robin.")] = "single",
         play: Annotated[bool, typer.Option(help="Play every match out (simulated).")] = False,
     ):
         """Create demo players and a tournament; with --play, play it to its winner."""
@@ -24,12 +24,14 @@ def register(app: typer.Typer) -> None:
 
         async def run():
             async with ctx.database():
-                return await seed_tournament(players, format, play)
+                return await seed_tournament(players, bracket, play)
 
         result = asyncio.run(run())
-        console.print(f"tournament #{result['id']} {result['name']!r}: {players} players, "
-                      f"{format}, {result['status']}"
-                      + (f", won by {result['winner']}" if result["winner"] else ""))
+        console.print(
+            f"tournament #{result['id']} {result['name']!r}: {players} players, "
+            f"{bracket}, {result['status']}"
+            + (f", won by {result['winner']}" if result["winner"] else "")
+        )
         console.print(f"demo players log in with password {result['password']!r}")
 
     @app.command("list")
@@ -44,8 +46,14 @@ def register(app: typer.Typer) -> None:
         async def run():
             async with ctx.database():
                 return [
-                    {"id": t.id, "name": t.name, "kind": t.kind, "format": t.format,
-                     "status": t.status, "winner": t.winner_alias}
+                    {
+                        "id": t.id,
+                        "name": t.name,
+                        "kind": t.kind,
+                        "format": t.format,
+                        "status": t.status,
+                        "winner": t.winner_alias,
+                    }
                     for t in await Tournament.all().order_by("-id").limit(100)
                 ]
 
@@ -55,6 +63,12 @@ def register(app: typer.Typer) -> None:
             return
         table = Table("id", "name", "kind", "format", "status", "winner")
         for row in rows:
-            table.add_row(str(row["id"]), row["name"], row["kind"], row["format"],
-                          row["status"], row["winner"] or "-")
+            table.add_row(
+                str(row["id"]),
+                row["name"],
+                row["kind"],
+                row["format"],
+                row["status"],
+                row["winner"] or "-",
+            )
         console.print(table if rows else "no tournaments yet")

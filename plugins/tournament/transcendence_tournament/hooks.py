@@ -42,21 +42,36 @@ async def match_finished(match):
     view = await service.view(tournament)
     if view["next"]:
         a, b = view["next"]["players"]
-        await notify(tournament.owner_id, "tournament.next",  # type: ignore[attr-defined]
-                     {"tournament_id": tournament.id, "name": tournament.name,
-                      "players": [a, b], "message": f"Next match: {a} vs {b}"})
-        await _chat_notice(tournament.owner_id,  # type: ignore[attr-defined]
-                           f"{tournament.name}: next match, {a} vs {b}",
-                           {"kind": "tournament.next", "tournament_id": tournament.id,
-                            "players": [a, b]})
+        await notify(
+            tournament.owner_id,
+            "tournament.next",  # type: ignore[attr-defined]
+            {
+                "tournament_id": tournament.id,
+                "name": tournament.name,
+                "players": [a, b],
+                "message": f"Next match: {a} vs {b}",
+            },
+        )
+        await _chat_notice(
+            tournament.owner_id,  # type: ignore[attr-defined]
+            f"{tournament.name}: next match, {a} vs {b}",
+            {"kind": "tournament.next", "tournament_id": tournament.id, "players": [a, b]},
+        )
     elif view["winner"]:
-        await notify(tournament.owner_id, "tournament.finished",  # type: ignore[attr-defined]
-                     {"tournament_id": tournament.id, "name": tournament.name,
-                      "winner": view["winner"]})
-        await _chat_notice(tournament.owner_id,  # type: ignore[attr-defined]
-                           f"{tournament.name}: {view['winner']} wins the tournament",
-                           {"kind": "tournament.finished", "tournament_id": tournament.id,
-                            "winner": view["winner"]})
+        await notify(
+            tournament.owner_id,
+            "tournament.finished",  # type: ignore[attr-defined]
+            {"tournament_id": tournament.id, "name": tournament.name, "winner": view["winner"]},
+        )
+        await _chat_notice(
+            tournament.owner_id,  # type: ignore[attr-defined]
+            f"{tournament.name}: {view['winner']} wins the tournament",
+            {
+                "kind": "tournament.finished",
+                "tournament_id": tournament.id,
+                "winner": view["winner"],
+            },
+        )
 
 
 async def _chat_notice(user_id, text, data):

@@ -40,8 +40,14 @@ async def owned(tournament_id: int) -> Tournament:
 async def create_local(data: LocalIn):
     """Start a local tournament: everyone at this keyboard, known by an alias."""
     user = await current_user()
-    tournament = await service.create_local(user.id, data.name, data.aliases, data.format,
-                                            data.options.model_dump(), shuffle=data.shuffle)
+    tournament = await service.create_local(
+        user.id,
+        data.name,
+        data.aliases,
+        data.format,
+        data.options.model_dump(),
+        shuffle=data.shuffle,
+    )
     return await service.view(tournament), 201
 
 
@@ -62,8 +68,13 @@ async def play_next(tournament_id: int):
     games = facade(current_app).games
 
     async def start(left, right):
-        match = await games.create("tournament", (user.id, left.alias), (None, right.alias),
-                                   parse_options(tournament.options), keyboard=True)
+        match = await games.create(
+            "tournament",
+            (user.id, left.alias),
+            (None, right.alias),
+            parse_options(tournament.options),
+            keyboard=True,
+        )
         return match.id
 
     return await service.start_next(tournament, start), 201
@@ -74,5 +85,16 @@ async def mine():
     """My tournaments, newest first."""
     user = await current_user()
     rows = await Tournament.filter(owner_id=user.id).order_by("-id").limit(50)
-    return {"items": [{"id": t.id, "name": t.name, "kind": t.kind, "format": t.format,
-                       "status": t.status, "winner": t.winner_alias} for t in rows]}
+    return {
+        "items": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "kind": t.kind,
+                "format": t.format,
+                "status": t.status,
+                "winner": t.winner_alias,
+            }
+            for t in rows
+        ]
+    }

@@ -10,7 +10,8 @@ from transcendence.accounts.models import User
 from transcendence_tournament import service
 from transcendence_tournament.models import Entry, Game
 
-DEMO_PASSWORD = "pong-demo-2026"
+# Demo accounts only (printed by the seed command): not a secret.
+DEMO_PASSWORD = "pong-demo-2026"  # noqa: S105
 LEVELS = ("easy", "normal", "hard")
 
 
@@ -20,8 +21,9 @@ async def demo_players(count: int) -> list[User]:
         name = f"demo{number}"
         user = await User.get_or_none(username_key=name)
         if user is None:
-            user = await accounts.create_user(name, f"{name}@demo.invalid", DEMO_PASSWORD,
-                                              display_name=f"Demo {number}")
+            user = await accounts.create_user(
+                name, f"{name}@demo.invalid", DEMO_PASSWORD, display_name=f"Demo {number}"
+            )
         users.append(user)
     return users
 
@@ -29,8 +31,12 @@ async def demo_players(count: int) -> list[User]:
 async def seed_tournament(players: int, fmt: str, play: bool) -> dict[str, Any]:
     users = await demo_players(players)
     tournament = await service.create_local(
-        users[0].id, f"Demo cup {uuid.uuid4().hex[:4]}", [u.display_name for u in users], fmt,
-        {"score_limit": 5})
+        users[0].id,
+        f"Demo cup {uuid.uuid4().hex[:4]}",
+        [u.display_name for u in users],
+        fmt,
+        {"score_limit": 5},
+    )
     by_alias = {u.display_name: u for u in users}
     for entry in await Entry.filter(tournament=tournament):
         entry.user_id = by_alias[entry.alias].id  # type: ignore[attr-defined]
@@ -38,8 +44,13 @@ async def seed_tournament(players: int, fmt: str, play: bool) -> dict[str, Any]:
     if play:
         await play_out(tournament)
         await tournament.refresh_from_db()
-    return {"id": tournament.id, "name": tournament.name, "status": tournament.status,
-            "winner": tournament.winner_alias, "password": DEMO_PASSWORD}
+    return {
+        "id": tournament.id,
+        "name": tournament.name,
+        "status": tournament.status,
+        "winner": tournament.winner_alias,
+        "password": DEMO_PASSWORD,
+    }
 
 
 async def play_out(tournament) -> None:
@@ -60,9 +71,14 @@ async def play_out(tournament) -> None:
         seed += 1
         levels = (LEVELS[left.seed % 3], LEVELS[right.seed % 3])
         match = await Match.create(
-            id=uuid.uuid4(), mode="tournament", left_user_id=left.user_id,  # type: ignore[attr-defined]
-            right_user_id=right.user_id, left_name=left.alias,  # type: ignore[attr-defined]
-            right_name=right.alias, options=options.as_dict())
+            id=uuid.uuid4(),
+            mode="tournament",
+            left_user_id=left.user_id,  # type: ignore[attr-defined]
+            right_user_id=right.user_id,  # type: ignore[attr-defined]
+            left_name=left.alias,
+            right_name=right.alias,
+            options=options.as_dict(),
+        )
         await Game.create(tournament=tournament, key=upcoming.id, match_id=str(match.id))
         _, room, _, _ = await play(levels[0], levels[1], seed, options)
         room.id = str(match.id)

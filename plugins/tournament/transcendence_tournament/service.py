@@ -26,22 +26,30 @@ FORMATS: dict[str, type[SingleElimination] | type[RoundRobin]] = {
 def clean_aliases(aliases: list[str]) -> list[str]:
     cleaned = [a.strip() for a in aliases]
     if not MIN_PLAYERS <= len(cleaned) <= MAX_PLAYERS:
-        raise APIError(400, "invalid_players",
-                       f"a tournament has {MIN_PLAYERS} to {MAX_PLAYERS} players")
+        raise APIError(
+            400, "invalid_players", f"a tournament has {MIN_PLAYERS} to {MAX_PLAYERS} players"
+        )
     for alias in cleaned:
         if not 1 <= len(alias) <= 32:
-            raise APIError(400, "invalid_alias", "aliases are 1 to 32 characters",
-                           {"alias": alias})
+            raise APIError(400, "invalid_alias", "aliases are 1 to 32 characters", {"alias": alias})
     keys = [a.casefold() for a in cleaned]
     duplicates = sorted({a for a, k in zip(cleaned, keys, strict=True) if keys.count(k) > 1})
     if duplicates:
-        raise APIError(409, "conflict", "aliases must be unique in a tournament",
-                       {"aliases": duplicates})
+        raise APIError(
+            409, "conflict", "aliases must be unique in a tournament", {"aliases": duplicates}
+        )
     return cleaned
 
 
-async def create_local(owner_id: int, name: str, aliases: list[str], fmt: str,
-                       options: dict[str, Any], *, shuffle: bool = True) -> Tournament:
+async def create_local(
+    owner_id: int,
+    name: str,
+    aliases: list[str],
+    fmt: str,
+    options: dict[str, Any],
+    *,
+    shuffle: bool = True,
+) -> Tournament:
     """A new local tournament; the owner's unfinished local one is abandoned (aliases are
     forgotten when a new tournament begins)."""
     if fmt not in FORMATS:
@@ -51,13 +59,17 @@ async def create_local(owner_id: int, name: str, aliases: list[str], fmt: str,
         random.SystemRandom().shuffle(cleaned)
     async with in_transaction():
         await Tournament.filter(owner_id=owner_id, kind="local", status="running").update(
-            status="abandoned")
-        tournament = await Tournament.create(name=name, kind="local", format=fmt,
-                                             owner_id=owner_id, options=options)
-        await Entry.bulk_create([
-            Entry(tournament=tournament, alias=alias, alias_key=alias.casefold(), seed=seed)
-            for seed, alias in enumerate(cleaned, start=1)
-        ])
+            status="abandoned"
+        )
+        tournament = await Tournament.create(
+            name=name, kind="local", format=fmt, owner_id=owner_id, options=options
+        )
+        await Entry.bulk_create(
+            [
+                Entry(tournament=tournament, alias=alias, alias_key=alias.casefold(), seed=seed)
+                for seed, alias in enumerate(cleaned, start=1)
+            ]
+        )
     return tournament
 
 
@@ -77,33 +89,48 @@ def next_game(bracket: Any) -> Any | None:
 async def view(tournament: Tournament) -> dict[str, Any]:
     """Everything a bracket screen shows: players, games in order, the next match."""
     bracket, entries = await bracket_of(tournament)
-    playing = {g.key: g.match_id for g in await Game.filter(tournament=tournament,
-                                                            status="playing")}
+    playing = {
+        g.key: g.match_id for g in await Game.filter(tournament=tournament, status="playing")
+    }
 
     def alias(seed: Any) -> str | None:
         return entries[seed].alias if seed in entries else None
 
     games = []
     for game in sorted(bracket.games.values(), key=lambda g: (g.round, int(g.id.split("m")[1]))):
-        games.append({
-            "id": game.id, "round": game.round, "bye": game.bye,
-            "players": [alias(p) for p in game.players], "winner": alias(game.winner),
-            "score": list(game.score) if game.score else None,
-            "match_id": playing.get(game.id),
-        })
+        games.append(
+            {
+                "id": game.id,
+                "round": game.round,
+                "bye": game.bye,
+                "players": [alias(p) for p in game.players],
+                "winner": alias(game.winner),
+                "score": list(game.score) if game.score else None,
+                "match_id": playing.get(game.id),
+            }
+        )
     upcoming = next_game(bracket)
     return {
-        "id": tournament.id, "name": tournament.name, "kind": tournament.kind,
-        "format": tournament.format, "status": tournament.status,
+        "id": tournament.id,
+        "name": tournament.name,
+        "kind": tournament.kind,
+        "format": tournament.format,
+        "status": tournament.status,
         "options": tournament.options,
-        "players": [{"alias": e.alias, "seed": e.seed, "place": e.place}
-                    for e in entries.values()],
-        "rounds": bracket.rounds, "games": games,
-        "next": ({"id": upcoming.id, "players": [alias(p) for p in upcoming.players]}
-                 if upcoming is not None and tournament.status == "running" else None),
+        "players": [{"alias": e.alias, "seed": e.seed, "place": e.place} for e in entries.values()],
+        "rounds": bracket.rounds,
+        "games": games,
+        "next": (
+            {"id": upcoming.id, "players": [alias(p) for p in upcoming.players]}
+            if upcoming is not None and tournament.status == "running"
+            else None
+        ),
         "winner": tournament.winner_alias,
-        "standings": ([{"alias": alias(p), "place": place} for p, place in bracket.standings()]
-                      if bracket.finished else []),
+        "standings": (
+            [{"alias": alias(p), "place": place} for p, place in bracket.standings()]
+            if bracket.finished
+            else []
+        ),
     }
 
 
@@ -126,7 +153,8 @@ async def start_next(tournament: Tournament, start_match) -> dict[str, Any]:
 async def record_result(match: Any) -> Tournament | None:
     """A pong match ended: if it was a tournament game, advance the bracket."""
     game = await Game.get_or_none(match_id=str(match.id), status="playing").prefetch_related(
-        "tournament")
+        "tournament"
+    )
     if game is None:
         return None
     tournament: Tournament = game.tournament

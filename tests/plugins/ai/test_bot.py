@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from transcendence_ai.bot import LEVELS, Bot, fold, predict_crossing
 from transcendence_ai.tournament import play
 from transcendence_pong.engine import BALL_RADIUS, DT, HEIGHT, PADDLE_SPEED, Key, Side

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fake42 import CALLBACK, CLIENT_ID, CLIENT_SECRET, FakeIntra
+
 from transcendence_oauth42.config import EXTENSION, OAuth42Settings
 
 

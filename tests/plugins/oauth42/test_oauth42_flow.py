@@ -13,10 +13,10 @@ import pyotp
 import pytest
 from fake42 import CALLBACK, CLIENT_ID, CLIENT_SECRET, local, through_intra
 from pydantic import SecretStr
-from transcendence_oauth42.models import Attempt, Link
 
 from transcendence.accounts import service as accounts
 from transcendence.accounts.models import Avatar, Session, User
+from transcendence_oauth42.models import Attempt, Link
 
 pytestmark = pytest.mark.modules("oauth42")
 

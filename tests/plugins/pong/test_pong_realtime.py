@@ -10,6 +10,7 @@ import asyncio
 
 import httpx
 import pytest
+
 from realtime_kit import realtime_server
 from transcendence_pong.clock import ScaledClock
 from transcendence_pong.models import Match, Rating

@@ -6,11 +6,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from transcendence_pong.matchmaking import update_ratings
-from transcendence_pong.models import Match
-
 from transcendence.app import core_of
 from transcendence.plugins import call_async
+from transcendence_pong.matchmaking import update_ratings
+from transcendence_pong.models import Match
 
 TICKS_PER_RALLY = 180  # 3 s of game time
 SPEED = 500.0

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from statskit import TICKS_PER_RALLY, Matches, elo, rallies_for
+
 from transcendence_pong.models import Match, Rating
 from transcendence_stats import service
 from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserMatch

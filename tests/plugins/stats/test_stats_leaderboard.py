@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from statskit import Matches, elo
+
 from transcendence_pong.clock import ScaledClock
 
 pytestmark = pytest.mark.modules("pong", "stats")

@@ -22,19 +22,28 @@ async def player(app, make_user):
 
 
 async def test_aliases_must_be_unique_and_three_to_sixteen(client, player):
-    dup = await client.post("/api/tournament/local", headers=player.headers,
-                            json={"aliases": ["Ann", "ann", "Bob"]})
+    dup = await client.post(
+        "/api/tournament/local", headers=player.headers, json={"aliases": ["Ann", "ann", "Bob"]}
+    )
     assert dup.status_code == 409
     assert (await dup.get_json())["error"]["details"] == {"aliases": ["Ann", "ann"]}
-    few = await client.post("/api/tournament/local", headers=player.headers,
-                            json={"aliases": ["Ann", "Bob"]})
+    few = await client.post(
+        "/api/tournament/local", headers=player.headers, json={"aliases": ["Ann", "Bob"]}
+    )
     assert few.status_code == 400
 
 
 async def test_a_four_player_tournament_is_played_to_its_winner(client, player):
-    created = await client.post("/api/tournament/local", headers=player.headers, json={
-        "name": "Friday cup", "aliases": ["Ann", "Bob", "Cy", "Dee"], "shuffle": False,
-        "options": QUICK})
+    created = await client.post(
+        "/api/tournament/local",
+        headers=player.headers,
+        json={
+            "name": "Friday cup",
+            "aliases": ["Ann", "Bob", "Cy", "Dee"],
+            "shuffle": False,
+            "options": QUICK,
+        },
+    )
     assert created.status_code == 201
     bracket = await created.get_json()
     assert bracket["next"]["players"] == ["Ann", "Dee"]  # seed 1 meets seed 4 first
@@ -50,8 +59,9 @@ async def test_a_four_player_tournament_is_played_to_its_winner(client, player):
             while (await Match.get(id=game["match_id"])).status != "finished":
                 await asyncio.sleep(0.02)
             while True:  # the bracket moves right after the match is recorded
-                bracket = await (await client.get(f"/api/tournament/{tid}",
-                                                  headers=player.headers)).get_json()
+                bracket = await (
+                    await client.get(f"/api/tournament/{tid}", headers=player.headers)
+                ).get_json()
                 if not any(g["match_id"] == game["match_id"] for g in bracket["games"]):
                     break
                 await asyncio.sleep(0.02)
@@ -66,8 +76,9 @@ async def test_a_four_player_tournament_is_played_to_its_winner(client, player):
 
 
 async def test_another_keyboard_cannot_drive_my_tournament(client, player, make_user):
-    created = await client.post("/api/tournament/local", headers=player.headers,
-                                json={"aliases": ["Ann", "Bob", "Cy"]})
+    created = await client.post(
+        "/api/tournament/local", headers=player.headers, json={"aliases": ["Ann", "Bob", "Cy"]}
+    )
     other = await make_user("other")
     tid = (await created.get_json())["id"]
     assert (await client.get(f"/api/tournament/{tid}", headers=other.headers)).status_code == 403
@@ -75,7 +86,6 @@ async def test_another_keyboard_cannot_drive_my_tournament(client, player, make_
 
 def test_seed_plays_a_tournament_to_its_winner(monkeypatch, settings, capsys):
     from testkit import reset_database
-
     from transcendence_cli.main import main
 
     monkeypatch.setenv("DATABASE_URL", settings.effective_database_url)
@@ -97,8 +107,9 @@ def test_seed_plays_a_tournament_to_its_winner(monkeypatch, settings, capsys):
 
         await db.init_db(settings, load_modules(settings.modules, []))
         try:
-            return await Match.filter(mode="tournament", status="finished").count(), \
-                await Tournament.all().count()
+            return await Match.filter(
+                mode="tournament", status="finished"
+            ).count(), await Tournament.all().count()
         finally:
             await db.close_db()
 
