@@ -11,6 +11,7 @@ import typer
 
 from transcendence import db
 from transcendence.bus import make_bus
+from transcendence.hub.protocol import TRANSPORT_MAX_MESSAGE
 from transcendence_cli.context import CLIContext, CLIError, console, print_json
 
 
@@ -27,6 +28,9 @@ def _hypercorn_config(
     config.use_reloader = reload
     config.graceful_timeout = 10
     config.accesslog = None
+    # Frames above the hub's 64 KiB get an error frame; above this, Hypercorn closes (1009)
+    # without assembling them (its default would buffer up to 16 MiB per socket).
+    config.websocket_max_message_size = TRANSPORT_MAX_MESSAGE
     try:
         import uvloop  # noqa: F401
 

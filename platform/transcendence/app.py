@@ -179,7 +179,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     observability.install(app, metrics)
     security.install(app, tls=bool(settings.tls_certfile) or settings.behind_tls_proxy)
 
-    from transcendence import auth
+    from transcendence import auth, hub
     from transcendence.accounts.auth_routes import auth_blueprint
     from transcendence.accounts.user_routes import users_blueprint
     from transcendence.routes import core_blueprint
@@ -200,6 +200,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
 
     # After the module guard, so a disabled module answers 404 whether or not one is logged in.
     auth.install(app)
+    hub.install(app, core)
 
     @app.route("/modules/<name>/static/<path:filename>")
     async def module_static(name: str, filename: str):

@@ -1,0 +1,94 @@
+"""The realtime hub: one authenticated WebSocket per browser tab at `/ws`.
+
+Where things are:
+
+- `protocol.py`: the envelope, the core types, close codes, encoding, the JSON Schema;
+- `endpoint.py`: one socket's life (accept, `auth`, read loop); `dispatch.py`: routing a
+  frame to a core type or an enabled module's handler;
+- `connection.py`: a socket's bounded outbound queue and sender task; `ratelimit.py`;
+- `delivery.py`: `to_user` / `to_users` / `to_topic` over the bus, fanned into local queues;
+- `presence.py`: online / in game / offline across tabs and nodes, `presence.changed`;
+- `notifications.py`: `notify()` (stored + pushed live) and read marks;
+- `routes.py`: the `/ws` mount, `GET /api/realtime/schema.json`, `/api/notifications/`;
+- `hub.py`: the `Hub` tying them together, heartbeats, metrics; `config.py`: its knobs.
+
+From a module: `get_hub(app).deliver.to_user(user_id, "chat.message", data)`,
+`await conn.subscribe("pong.match.42")` in a handler, `get_hub(app).presence.set_in_game(...)`,
+`await notify(user_id, "tournament.next", {...})`. See docs/realtime.md.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from transcendence.hub.config import HubConfig
+from transcendence.hub.hub import Hub, _serving
+from transcendence.hub.notifications import mark_read, notify
+from transcendence.realtime import RealtimeError
+
+if TYPE_CHECKING:
+    from quart import Quart
+
+    from transcendence.app import Core
+
+EXTENSION = "transcendence.hub"
+
+
+def install(app: Quart, core: Core) -> Hub:
+    """Mount `/ws` and the hub's routes; start and stop the hub with the app."""
+    from transcendence.hub.routes import (
+        SocketMount,
+        notifications_blueprint,
+        realtime_blueprint,
+    )
+
+    hub = Hub(app, core)
+    app.extensions[EXTENSION] = hub
+    app.asgi_app = SocketMount(app.asgi_app, hub)  # type: ignore[method-assign,assignment]
+    app.register_blueprint(realtime_blueprint)
+    app.register_blueprint(notifications_blueprint)
+
+    @app.before_serving
+    async def _start_hub() -> None:
+        await hub.start()
+
+    @app.after_serving
+    async def _stop_hub() -> None:
+        # Registered before the core's own shutdown: the bus and the database are still
+        # up while this node's users are announced offline.
+        await hub.stop()
+
+    return hub
+
+
+def get_hub(app: Quart | None = None) -> Hub:
+    """The hub of `app` (or of the current app, in a request or a realtime handler)."""
+    if app is None:
+        hub = current_hub()
+        if hub is None:
+            raise RuntimeError("no realtime hub here: pass the app, or call from a request")
+        return hub
+    return app.extensions[EXTENSION]
+
+
+def current_hub() -> Hub | None:
+    """The hub of the current app, else the last one serving in this process, else None."""
+    from quart import current_app, has_app_context
+
+    if has_app_context():
+        hub = current_app.extensions.get(EXTENSION)
+        if hub is not None:
+            return hub
+    return _serving[-1] if _serving else None
+
+
+__all__ = [
+    "Hub",
+    "HubConfig",
+    "RealtimeError",
+    "current_hub",
+    "get_hub",
+    "install",
+    "mark_read",
+    "notify",
+]

@@ -1,0 +1,240 @@
+"""Delivery to a user (every tab, on every node), to several users, or to a topic's followers.
+
+Everything goes over the bus, so two nodes sharing Redis behave as one: a frame is encoded
+once, published once per user (or once per topic), and each node that holds recipients
+fans it into their sockets' queues. A node listens to one bus topic per user it holds
+sockets for and one per topic its sockets follow (a "feed"); with Redis, the bus carries
+all of them over the single pub/sub connection and reader task of the process.
+
+Feeds only enqueue (`Connection.push` never blocks); a socket that cannot keep up is
+closed by its own queue. If the bus itself loses messages (a Redis reconnect) or a feed
+falls behind, the affected sockets receive `{"type": "resync"}` so clients re-read state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from transcendence.bus import RESYNC, Subscription, SubscriptionOverflow
+from transcendence.hub.protocol import RESYNC as RESYNC_FRAME
+from transcendence.hub.protocol import Close, push_frame
+from transcendence.realtime import RealtimeError
+
+if TYPE_CHECKING:
+    from transcendence.hub.connection import Connection
+    from transcendence.hub.hub import Hub
+
+log = logging.getLogger("transcendence.hub.delivery")
+
+# Control messages share the user topics with frames; a frame is JSON text and never
+# starts with a NUL byte.
+CONTROL = b"\x00"
+TOPIC_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+
+class Feed:
+    """One bus subscription of this node and the local sockets it feeds."""
+
+    __slots__ = ("sub", "targets", "task", "topic")
+
+    def __init__(self, topic: str, sub: Subscription) -> None:
+        self.topic = topic
+        self.sub = sub
+        self.targets: set[Connection] = set()
+        self.task: asyncio.Task[None] | None = None
+
+
+class Delivery:
+    """`hub.deliver`: what modules call to reach sockets."""
+
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+        self._feeds: dict[str, Feed] = {}
+        self._closed = False
+
+    # --- bus topics ---------------------------------------------------------------------
+
+    @property
+    def _prefix(self) -> str:
+        return f"rt.{self._hub.namespace}"
+
+    def user_topic(self, user_id: int) -> str:
+        return f"{self._prefix}.user.{int(user_id)}"
+
+    def room_topic(self, topic: str) -> str:
+        if not TOPIC_PATTERN.match(topic):
+            raise ValueError(f"invalid topic {topic!r}: letters, digits and _.:- (128 at most)")
+        return f"{self._prefix}.topic.{topic}"
+
+    # --- sending ------------------------------------------------------------------------
+
+    async def to_user(self, user_id: int, type_: str, data: Any = None) -> None:
+        """Every socket of one user, on every node."""
+        await self._hub.bus.publish(self.user_topic(user_id), push_frame(type_, data).encode())
+
+    async def to_users(self, user_ids: Iterable[int], type_: str, data: Any = None) -> None:
+        """Every socket of each user; the frame is encoded once for all of them."""
+        payload = push_frame(type_, data).encode()
+        publish = self._hub.bus.publish
+        for user_id in dict.fromkeys(int(u) for u in user_ids):
+            await publish(self.user_topic(user_id), payload)
+
+    async def to_topic(self, topic: str, type_: str, data: Any = None) -> None:
+        """Every socket that follows `topic` (see `subscribe_topic`), on every node."""
+        await self._hub.bus.publish(self.room_topic(topic), push_frame(type_, data).encode())
+
+    async def disconnect_user(
+        self, user_id: int, reason: str = "signed out", *, session_id: str | None = None
+    ) -> None:
+        """Close a user's sockets on every node (4401), or only those of one session."""
+        control = {"op": "kick", "reason": reason, "session": session_id}
+        await self._hub.bus.publish(
+            self.user_topic(user_id), CONTROL + json.dumps(control).encode()
+        )
+
+    # --- following topics ---------------------------------------------------------------
+
+    async def subscribe_topic(self, conn: Connection, topic: str) -> None:
+        """Let a socket follow a topic; returns once deliveries to it are guaranteed."""
+        bus_topic = self.room_topic(topic)
+        if topic in conn.topics:
+            return
+        if self._hub.connections.get(conn.id) is not conn:
+            raise RealtimeError("closed", "this socket is closed")
+        if len(conn.topics) >= self._hub.config.max_topics_per_connection:
+            raise RealtimeError(
+                "too_many_topics",
+                f"a socket follows {self._hub.config.max_topics_per_connection} topics at most",
+            )
+        if not conn.topics:
+            conn.topics = set()
+        conn.topics.add(topic)
+        try:
+            await self._attach(bus_topic, conn)
+        except RealtimeError:
+            conn.topics.discard(topic)
+            raise
+
+    async def unsubscribe_topic(self, conn: Connection, topic: str) -> None:
+        if topic in conn.topics:
+            conn.topics.discard(topic)
+            self._detach(self.room_topic(topic), conn)
+
+    def followers(self, topic: str) -> int:
+        """Sockets on this node following a topic."""
+        feed = self._feeds.get(self.room_topic(topic))
+        return len(feed.targets) if feed else 0
+
+    # --- the hub's side -----------------------------------------------------------------
+
+    async def attach(self, conn: Connection) -> None:
+        """Register an authenticated socket for its user's deliveries (ready on return)."""
+        await self._attach(self.user_topic(conn.user_id), conn)
+
+    def detach(self, conn: Connection) -> None:
+        self._detach(self.user_topic(conn.user_id), conn)
+        for topic in conn.topics:
+            self._detach(self.room_topic(topic), conn)
+        if conn.topics:
+            conn.topics.clear()
+
+    def local(self, user_id: int) -> set[Connection]:
+        feed = self._feeds.get(self.user_topic(user_id))
+        return set(feed.targets) if feed else set()
+
+    async def close(self) -> None:
+        self._closed = True
+        feeds, self._feeds = list(self._feeds.values()), {}
+        tasks = [f.task for f in feeds if f.task is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
+    # --- feeds --------------------------------------------------------------------------
+
+    async def _attach(self, bus_topic: str, conn: Connection) -> None:
+        if self._closed:
+            raise RealtimeError("unavailable", "the server is shutting down")
+        feed = self._feeds.get(bus_topic)
+        if feed is None:
+            sub = self._hub.bus.subscribe(bus_topic, maxsize=self._hub.config.feed_queue)
+            feed = self._feeds[bus_topic] = Feed(bus_topic, sub)
+            feed.task = asyncio.get_running_loop().create_task(
+                self._consume(feed), name=f"transcendence.hub.feed.{bus_topic}"
+            )
+        feed.targets.add(conn)
+        # Every attacher waits, not only the first: a second tab arriving while the
+        # subscription is still being confirmed must not be told it is live too early.
+        try:
+            async with asyncio.timeout(self._hub.config.ready_timeout):
+                await feed.sub.ready()
+        except TimeoutError:
+            self._detach(bus_topic, conn)
+            raise RealtimeError(
+                "unavailable", "realtime delivery is unavailable (the bus is down); retry"
+            ) from None
+
+    def _detach(self, bus_topic: str, conn: Connection) -> None:
+        feed = self._feeds.get(bus_topic)
+        if feed is None:
+            return
+        feed.targets.discard(conn)
+        if not feed.targets:
+            del self._feeds[bus_topic]
+            if feed.task is not None:
+                feed.task.cancel()  # its `finally` ends the subscription
+
+    async def _consume(self, feed: Feed) -> None:
+        try:
+            while True:
+                try:
+                    async for message in feed.sub:
+                        data = message.data
+                        if message.topic == RESYNC:
+                            self._push_all(feed, RESYNC_FRAME)
+                        elif data[:1] == CONTROL:
+                            self._control(feed, data)
+                        else:
+                            self._push_all(feed, data.decode())
+                    return  # the bus closed
+                except SubscriptionOverflow:
+                    # Only when this loop is starved: everything it does is non-blocking.
+                    log.warning("feed %s fell behind; resubscribing with a resync", feed.topic)
+                    feed.sub = self._hub.bus.subscribe(
+                        feed.topic, maxsize=self._hub.config.feed_queue
+                    )
+                    await feed.sub.ready()
+                    self._push_all(feed, RESYNC_FRAME)
+        finally:
+            await feed.sub.close()
+
+    @staticmethod
+    def _push_all(feed: Feed, text: str) -> None:
+        # One message for every recipient. enqueue() never blocks and never changes
+        # feed.targets (a close it triggers is carried out later by the socket's own
+        # task), so the set can be iterated as is.
+        message = {"type": "websocket.send", "text": text}
+        for conn in feed.targets:
+            conn.enqueue(message)
+
+    def _control(self, feed: Feed, data: bytes) -> None:
+        try:
+            control = json.loads(data[1:])
+        except ValueError:
+            log.warning("ignoring a malformed control message on %s", feed.topic)
+            return
+        if control.get("op") == "kick":
+            session = control.get("session")
+            for conn in list(feed.targets):
+                if session is None or conn.session_id == session:
+                    conn.fail(
+                        "signed_out",
+                        str(control.get("reason") or "signed out"),
+                        close_code=Close.UNAUTHORIZED,
+                    )

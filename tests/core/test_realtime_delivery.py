@@ -1,0 +1,283 @@
+"""Delivery, topics, presence, notifications and the protocol schema, over real sockets.
+
+With `TEST_REDIS_URL` set these run on the Redis bus and the Redis presence store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from realtime_kit import RT_MODULES, realtime_server
+from transcendence.accounts.models import Friendship, User
+from transcendence.accounts.presence import presence_of
+from transcendence.bus import RESYNC, Message
+from transcendence.hub import notify
+
+
+@pytest.fixture
+def settings(settings):
+    settings.extra_modules = [*settings.extra_modules, *RT_MODULES]
+    return settings
+
+
+@pytest.fixture
+async def server(settings):
+    async with realtime_server(settings) as server:
+        yield server
+
+
+async def befriend(a, b) -> None:
+    await Friendship.create(requester_id=a.id, addressee_id=b.id, status="accepted")
+
+
+async def quiet(client) -> None:
+    """Everything sent to this socket so far has arrived (a round trip flushes its queue)."""
+    await client.request("ping")
+
+
+# --- delivery -----------------------------------------------------------------------------
+
+
+async def test_a_user_gets_it_on_every_tab(server):
+    alice, bob = await server.user("alice"), await server.user("bob")
+    tabs = [await server.connect(alice), await server.connect(alice)]
+    sender = await server.connect(bob)
+    answer = await sender.request("rtsample.poke", {"to": alice.id, "text": "hi"})
+    assert answer["data"] == {"sent": True}
+    for tab in tabs:
+        poked = await tab.expect("rtsample.poked")
+        assert poked == {"type": "rtsample.poked", "data": {"from_user": bob.id, "text": "hi"}}
+    # The sender has no socket of alice's: nothing for it.
+    await quiet(sender)
+    assert not [f for f in sender.seen if f["type"] == "rtsample.poked"]
+    for client in (*tabs, sender):
+        await client.close()
+
+
+async def test_to_users_encodes_once_and_reaches_each(server):
+    alice, bob, carol = [await server.user(n) for n in ("alice", "bob", "carol")]
+    clients = {u.id: await server.connect(u) for u in (alice, bob, carol)}
+    await server.hub.deliver.to_users([alice.id, bob.id, alice.id], "rtsample.note", {"n": 1})
+    for uid in (alice.id, bob.id):
+        assert (await clients[uid].expect("rtsample.note"))["data"] == {"n": 1}
+    await quiet(clients[carol.id])
+    await quiet(clients[alice.id])
+    assert not [f for c in clients.values() for f in c.seen if f["type"] == "rtsample.note"]
+    for client in clients.values():
+        await client.close()
+
+
+async def test_topics_reach_their_followers_only(server):
+    alice, bob, carol = [await server.user(n) for n in ("alice", "bob", "carol")]
+    a, b, c = [await server.connect(u) for u in (alice, bob, carol)]
+    for client, topic in ((a, "room.1"), (b, "room.1"), (c, "room.2")):
+        assert (await client.request("rtsample.join", {"topic": topic}))["data"] == {
+            "joined": topic
+        }
+    assert server.hub.deliver.followers("room.1") == 2
+
+    await a.send({"type": "rtsample.say", "data": {"topic": "room.1", "text": "hello"}})
+    for client in (a, b):
+        said = await client.expect("rtsample.said")
+        assert said["data"] == {"from_user": alice.id, "text": "hello"}
+    await quiet(c)
+    assert not c.seen
+
+    await b.request("rtsample.leave", {"topic": "room.1"})
+    await a.send({"type": "rtsample.say", "data": {"topic": "room.1", "text": "again"}})
+    assert (await a.expect("rtsample.said"))["data"]["text"] == "again"
+    await quiet(b)
+    assert not [f for f in b.seen if f["type"] == "rtsample.said"]
+
+    (conn,) = server.hub.sockets_of(alice.id)
+    await a.close()
+    async with asyncio.timeout(5):
+        await conn.wait_gone()
+    assert server.hub.deliver.followers("room.1") == 0
+    await b.close()
+    await c.close()
+
+
+async def test_a_bus_resync_reaches_every_socket(server):
+    # What the bus does after reconnecting to Redis (tests/core/test_bus.py covers that).
+    client = await server.connect(await server.user("alice"))
+    server.hub.bus._deliver_to_all(Message(RESYNC, b""))
+    assert await client.expect("resync") == {"type": "resync", "data": None}
+    await client.close()
+
+
+async def test_disconnect_user_closes_every_tab(server):
+    alice, bob = await server.user("alice"), await server.user("bob")
+    tabs = [await server.connect(alice), await server.connect(alice)]
+    other = await server.connect(bob)
+    await server.hub.deliver.disconnect_user(alice.id, "account deleted")
+    for tab in tabs:
+        error = await tab.expect("error")
+        assert error["error"] == {
+            "code": "signed_out",
+            "message": "account deleted",
+            "details": None,
+        }
+        code, reason = await tab.closed()
+        assert (code, reason) == (4401, "signed_out: account deleted")
+    assert (await other.request("ping"))["type"] == "pong"
+    await other.close()
+
+
+# --- presence -----------------------------------------------------------------------------
+
+
+async def test_presence_across_tabs(server):
+    alice, bob, carol = [await server.user(n) for n in ("alice", "bob", "carol")]
+    await befriend(alice, bob)
+    watcher = await server.connect(bob)
+    stranger = await server.connect(carol)
+
+    first = await server.connect(alice)
+    changed = await watcher.expect("presence.changed")
+    assert changed["data"]["user_id"] == alice.id
+    assert changed["data"]["status"] == "online"
+    assert (await presence_of([alice.id]))[alice.id]["status"] == "online"
+
+    second = await server.connect(alice)
+    await first.close()
+    answer = await watcher.request("presence.query", {"user_ids": [alice.id, carol.id, 999]})
+    assert {k: v["status"] for k, v in answer["data"]["presence"].items()} == {
+        str(alice.id): "online",
+        str(carol.id): "online",
+        "999": "offline",
+    }
+
+    # Playing: in game, on every node; then back online.
+    await second.request("rtsample.game", {"playing": True})
+    assert (await watcher.expect("presence.changed"))["data"]["status"] == "in_game"
+    await second.request("rtsample.game", {"playing": False})
+    assert (await watcher.expect("presence.changed"))["data"]["status"] == "online"
+
+    await second.close()
+    # The next change bob hears is alice going offline: one tab leaving said nothing.
+    gone = await watcher.expect("presence.changed")
+    assert gone["data"]["status"] == "offline"
+    assert gone["data"]["last_seen"]
+    found = (await presence_of([alice.id]))[alice.id]
+    assert found["status"] == "offline"
+    assert found["last_seen"] is not None
+    assert (await User.get(id=alice.id)).last_seen_at is not None
+
+    # Not a friend: carol heard none of it.
+    await quiet(stranger)
+    assert not [f for f in stranger.seen if f["type"] == "presence.changed"]
+    await watcher.close()
+    await stranger.close()
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+async def test_notify_is_stored_and_delivered_live(server):
+    alice, bob = await server.user("alice"), await server.user("bob")
+    tabs = [await server.connect(alice), await server.connect(alice)]
+    row = await notify(alice.id, "friend.request", {"from": bob.id}, app=server.app)
+    for tab in tabs:
+        frame = await tab.expect("notify")
+        assert frame["data"]["id"] == row.id
+        assert frame["data"]["kind"] == "friend.request"
+        assert frame["data"]["data"] == {"from": bob.id}
+        assert frame["data"]["read_at"] is None
+
+    http = server.app.test_client()
+    mine = {"Authorization": f"Bearer {alice.access}"}
+    listed = await (await http.get("/api/notifications/?unread=true", headers=mine)).get_json()
+    assert [n["id"] for n in listed["items"]] == [row.id]
+    assert listed["unread"] == 1 and listed["next"] is None
+
+    # Someone else's notification does not exist for bob.
+    theirs = {"Authorization": f"Bearer {bob.access}"}
+    response = await http.post(f"/api/notifications/{row.id}/read", headers=theirs)
+    assert response.status_code == 404
+    assert (await http.get("/api/notifications/")).status_code == 401
+
+    response = await http.post(f"/api/notifications/{row.id}/read", headers=mine)
+    assert response.status_code == 200
+    assert (await response.get_json())["read_at"] is not None
+    for tab in tabs:
+        assert (await tab.expect("notify.read"))["data"] == {"ids": [row.id]}
+    listed = await (await http.get("/api/notifications/?unread=true", headers=mine)).get_json()
+    assert listed == {"items": [], "next": None, "unread": 0}
+    for tab in tabs:
+        await tab.close()
+
+
+async def test_notifications_page_and_read_over_the_socket(server):
+    alice = await server.user("alice")
+    rows = [await notify(alice.id, "note", {"i": i}) for i in range(5)]
+    http = server.app.test_client()
+    mine = {"Authorization": f"Bearer {alice.access}"}
+    first = await (await http.get("/api/notifications/?limit=2", headers=mine)).get_json()
+    assert [n["data"]["i"] for n in first["items"]] == [4, 3]
+    assert first["unread"] == 5 and first["next"]
+    rest = await (
+        await http.get(f"/api/notifications/?limit=10&cursor={first['next']}", headers=mine)
+    ).get_json()
+    assert [n["data"]["i"] for n in rest["items"]] == [2, 1, 0]
+    assert rest["next"] is None
+
+    client = await server.connect(alice)
+    answer = await client.request("notify.read", {"ids": [rows[0].id, rows[1].id, 10_000]})
+    assert answer["data"] == {"ids": [rows[0].id, rows[1].id]}
+    everything = await (await http.post("/api/notifications/read_all", headers=mine)).get_json()
+    assert everything == {"ids": [r.id for r in rows[2:]]}
+    await client.close()
+
+
+# --- the protocol, published -------------------------------------------------------------
+
+
+async def test_the_schema_lists_core_and_enabled_module_types(server):
+    http = server.app.test_client()
+    response = await http.get("/api/realtime/schema.json")  # public: no token
+    assert response.status_code == 200
+    schema = await response.get_json()
+    assert set(schema["envelope"]["properties"]) == {"type", "id", "data"}
+    assert schema["envelope"]["additionalProperties"] is False
+    assert {"4401", "4408", "1013", "1008", "1009"} <= set(schema["close_codes"])
+    types = schema["types"]
+    for core in ("auth", "ping", "pong", "presence.query", "presence.changed", "notify"):
+        assert types[core]["module"] == "core", core
+    assert types["auth"]["data"]["required"] == ["token"]
+    assert types["rtsample.add"]["data"]["required"] == ["a", "b"]
+    assert types["rtsample.add"]["reply"]["properties"]["sum"]["type"] == "integer"
+    assert types["rtsample.poked"]["direction"] == "server"
+    assert types["sample.echo"]["data"]["type"] == "object"
+
+    await server.app.extensions["transcendence"].registry.disable("sample", force=True)
+    types = (await (await http.get("/api/realtime/schema.json")).get_json())["types"]
+    assert "sample.echo" not in types and "rtsample.add" in types
+
+
+async def test_a_bus_that_cannot_subscribe_refuses_instead_of_hanging(settings, monkeypatch):
+    async with realtime_server(settings, ready_timeout=0.3) as server:
+        alice = await server.user("alice")
+        client = await server.connect(alice)
+        # From now on no subscription is ever confirmed, as when Redis is unreachable.
+        monkeypatch.setattr(server.hub.bus, "_is_ready", lambda sub: False)
+        answer = await client.request("rtsample.join", {"topic": "room.9"})
+        assert answer["error"]["code"] == "unavailable"
+        assert server.hub.deliver.followers("room.9") == 0
+        # A new user's feed cannot be confirmed either: closed, to retry later.
+        late = await server.connect()
+        await late.send({"type": "auth", "data": {"token": (await server.user("bob")).access}})
+        code, reason = await late.closed()
+        assert (code, reason.split(":")[0]) == (1013, "unavailable")
+        await client.close()
+
+
+async def test_metrics_count_sockets_and_frames(server):
+    client = await server.connect(await server.user("alice"))
+    await client.request("nothing.here")
+    text = (await (await server.app.test_client().get("/metrics")).get_data()).decode()
+    assert "transcendence_ws_connections 1.0" in text
+    assert "transcendence_ws_frames_refused_total 1.0" in text
+    await client.close()
