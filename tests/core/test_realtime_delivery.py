@@ -281,3 +281,17 @@ async def test_metrics_count_sockets_and_frames(server):
     assert "transcendence_ws_connections 1.0" in text
     assert "transcendence_ws_frames_refused_total 1.0" in text
     await client.close()
+
+
+async def test_logging_out_everywhere_closes_open_sockets(server):
+    import httpx
+
+    alice = await server.user("alice")
+    tab = await server.connect(alice)
+    async with httpx.AsyncClient(base_url=server.http) as http:
+        response = await http.post(
+            "/api/auth/logout-all", headers={"Authorization": f"Bearer {alice.access}"}
+        )
+    assert response.status_code == 204
+    code, _reason = await tab.closed()
+    assert code == 4401

@@ -234,6 +234,7 @@ async def anonymise(user: User) -> User:
                 user.anonymised = True
                 user.token_version += 1  # every access token dies with the account
                 await user.save()
+            await service.end_live_sockets(user.id, "account anonymised")
             return user
         except IntegrityError:
             # Someone registered "deleted-<id>" themselves: pick a name nobody can guess.
@@ -247,7 +248,9 @@ async def delete(user: User) -> None:
     try:
         async with in_transaction():
             await _erase_links(user)
+            user_id = user.id
             await user.delete()
+        await service.end_live_sockets(user_id, "account deleted")
     except IntegrityError as exc:
         # A module keeps records that must not vanish with the account (ON DELETE RESTRICT).
         raise APIError(

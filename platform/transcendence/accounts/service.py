@@ -5,6 +5,7 @@ No HTTP here: routes translate these functions' results and `APIError`s into res
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from transcendence.accounts import passwords, tokens
 from transcendence.accounts.models import LoginAttempt, RecoveryCode, RefreshToken, Session, User
 from transcendence.errors import APIError
 
+log = logging.getLogger("transcendence.accounts")
 SESSION_TTL = timedelta(days=30)
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -211,6 +213,25 @@ async def revoke(session: Session, reason: str) -> None:
         session.revoked_at = now()
         session.revoked_reason = reason
         await session.save(update_fields=["revoked_at", "revoked_reason"])
+        await end_live_sockets(session.user_id, reason, session_id=str(session.id))  # type: ignore[attr-defined]
+
+
+async def end_live_sockets(user_id: int, reason: str, *, session_id: str | None = None) -> None:
+    """Close the realtime sockets of a user (or of one session) on every node.
+
+    Revoking tokens stops new sockets and refreshes; sockets already open would otherwise
+    live on until their access token expires.
+    """
+    from transcendence.bus import BusUnavailable
+    from transcendence.hub import current_hub
+
+    hub = current_hub()
+    if hub is None:
+        return
+    try:
+        await hub.deliver.disconnect_user(user_id, reason, session_id=session_id)
+    except BusUnavailable as exc:
+        log.warning("could not close the sockets of user %s: %s", user_id, exc)
 
 
 async def session_for_token(refresh_token: str) -> Session | None:
@@ -227,6 +248,7 @@ async def revoke_all(user: User, reason: str) -> int:
     )
     user.token_version += 1
     await user.save(update_fields=["token_version"])
+    await end_live_sockets(user.id, reason)
     return count
 
 

@@ -36,7 +36,10 @@ class Pong:
         from transcendence.hub import get_hub
 
         self.app = app
-        self.games = Games(core_of(app).bus, get_hub(app).deliver.to_topic, self._finished)
+        hub = get_hub(app)
+        self.games = Games(
+            core_of(app).bus, hub.deliver.to_topic, self._finished, in_game=hub.presence.set_in_game
+        )
 
     async def stop(self) -> None:
         if self.games is not None:

@@ -60,7 +60,9 @@ class Games:
         clock: Clock | None = None,
         snapshot_rate: int = 30,
         grace: float = 30.0,
+        in_game: Callable[[int, bool], Awaitable[None]] | None = None,
     ):
+        self.in_game = in_game  # tells presence who is playing
         self.bus = bus
         self.deliver = deliver
         self.on_finished = on_finished
@@ -132,6 +134,7 @@ class Games:
         async with asyncio.timeout(10):
             await following.wait()
         room.start()
+        await self._mark_players(room, True)
         return match
 
     def room(self, game_id: str) -> Room:
@@ -226,7 +229,18 @@ class Games:
         if follower is not None:
             follower.cancel()
         match = await record(room)
+        await self._mark_players(room, False)
         await self.on_finished(match)
+
+    async def _mark_players(self, room: Room, playing: bool) -> None:
+        if self.in_game is None:
+            return
+        for seat in room.seats.values():
+            if seat.user_id is not None:
+                try:
+                    await self.in_game(seat.user_id, playing)
+                except Exception:  # presence is a courtesy: never block a game on it
+                    log.exception("could not mark user %s in game=%s", seat.user_id, playing)
 
     async def shutdown(self) -> None:
         for room in list(self.rooms.values()):

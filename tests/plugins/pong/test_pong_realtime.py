@@ -204,3 +204,17 @@ async def test_bad_inputs_get_error_frames_and_the_socket_stays(server):
     missing = await tab.request("pong.join", {"game_id": "not-a-game"})
     assert missing["error"]["code"] == "not_found"
     assert (await tab.request("ping"))["type"] == "pong"
+
+
+async def test_players_show_in_game_while_they_play(server):
+    from transcendence.accounts.presence import presence_of
+
+    alice, bob, a, b, game_id = await remote_game(server, ENDLESS)
+    await until_state(b, lambda s: s["phase"] == "playing")
+    states = await presence_of([alice.id, bob.id])
+    assert states[alice.id]["status"] == states[bob.id]["status"] == "in_game"
+    await b.request("pong.leave", {"game_id": game_id})
+    await finished_match(game_id)
+    async with asyncio.timeout(5):
+        while (await presence_of([alice.id]))[alice.id]["status"] == "in_game":
+            await asyncio.sleep(0.01)  # presence is updated right after the record
