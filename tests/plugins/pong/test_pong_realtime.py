@@ -209,7 +209,7 @@ async def test_bad_inputs_get_error_frames_and_the_socket_stays(server):
 async def test_players_show_in_game_while_they_play(server):
     from transcendence.accounts.presence import presence_of
 
-    alice, bob, a, b, game_id = await remote_game(server, ENDLESS)
+    alice, bob, _a, b, game_id = await remote_game(server, ENDLESS)
     await until_state(b, lambda s: s["phase"] == "playing")
     states = await presence_of([alice.id, bob.id])
     assert states[alice.id]["status"] == states[bob.id]["status"] == "in_game"
