@@ -126,7 +126,8 @@ def _register_converter(state: Any) -> None:
 def _web_dir() -> Path:
     from transcendence.app import WEB_DIR
 
-    return WEB_DIR
+    # An installed wheel has no web/ beside its package: the image sets the folder.
+    return _core().settings.web_dir or WEB_DIR
 
 
 class WebAssets:

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     behind_tls_proxy: bool = Field(
         False, validation_alias=AliasChoices("TRANSCENDENCE_BEHIND_TLS_PROXY", "behind_tls_proxy")
     )
+    # The SPA's folder; by default the repository's web/ (an installed image sets it).
+    web_dir: Path | None = Field(
+        None, validation_alias=AliasChoices("TRANSCENDENCE_WEB_DIR", "web_dir")
+    )
     tls_certfile: Path | None = Field(
         None, validation_alias=AliasChoices("TRANSCENDENCE_TLS_CERTFILE", "tls_certfile")
     )
