@@ -239,7 +239,25 @@ async def shutdown(app):
 
 @hookimpl
 async def user_profile_extras(user):
-    """The match history on a profile (the figures come from the stats module)."""
-    from transcendence_pong.routes import history_for
+    """The match history on a profile, one readable line per match (figures: stats module)."""
+    from tortoise.expressions import Q
 
-    return {"matches": await history_for(user.id, limit=10)}
+    rows = (
+        await Match.filter(Q(left_user_id=user.id) | Q(right_user_id=user.id), status="finished")
+        .order_by("-ended_at")
+        .limit(10)
+    )
+    return {"matches": [_history_line(match, user.id) for match in rows]}
+
+
+def _history_line(match: Match, user_id: int) -> dict[str, Any]:
+    mine = "left" if match.left_user_id == user_id else "right"  # type: ignore[attr-defined]
+    scores = {"left": match.left_score, "right": match.right_score}
+    other = "right" if mine == "left" else "left"
+    return {
+        "result": "won" if match.winner == mine else "lost",
+        "score": f"{scores[mine]}-{scores[other]}",
+        "opponent": match.right_name if mine == "left" else match.left_name,
+        "mode": match.mode,
+        "date": match.ended_at.date().isoformat() if match.ended_at else None,
+    }
