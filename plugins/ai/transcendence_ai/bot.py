@@ -40,13 +40,18 @@ class Level:
     aim_error: float  # standard deviation of the aim, in field units
     hesitation: float  # chance, per look, of not moving this second
     anticipation: bool  # whether it moves towards the expected return while the ball is away
+    aim: float = 0.0  # how far off-centre it meets the ball (fraction of half a paddle)
     uses_power: bool = True
 
 
 LEVELS = {
     "easy": Level("easy", reaction=0.45, aim_error=55.0, hesitation=0.25, anticipation=False),
-    "normal": Level("normal", reaction=0.25, aim_error=25.0, hesitation=0.08, anticipation=True),
-    "hard": Level("hard", reaction=0.12, aim_error=10.0, hesitation=0.0, anticipation=True),
+    "normal": Level(
+        "normal", reaction=0.25, aim_error=25.0, hesitation=0.08, anticipation=True, aim=0.3
+    ),
+    "hard": Level(
+        "hard", reaction=0.12, aim_error=10.0, hesitation=0.0, anticipation=True, aim=0.7
+    ),
 }
 
 
@@ -147,7 +152,12 @@ class Bot:
         toward_me = (ball["vx"] < 0) == (self.side is Side.LEFT)
         if toward_me:
             y, _ = predict_crossing(ball["x"], ball["y"], ball["vx"], ball["vy"], self.side)
-            return y
+            # Aim: meet the ball off-centre so it leaves steeply, away from the opponent
+            # (meeting it below the paddle's centre sends it up, and the reverse).
+            half = state["paddles"][self.side.value]["height"] / 2
+            opponent = state["paddles"][self.side.other.value]["y"]
+            away = 1 if opponent > HEIGHT / 2 else -1
+            return y + away * self.level.aim * half
         if not self.level.anticipation:
             return HEIGHT / 2
         # Away: where it meets the opponent, then mirrored back (their return angle is
