@@ -199,7 +199,11 @@ def counting_queries(monkeypatch):
         original = getattr(conn, name)
 
         def counted(*args, _original=original, **kwargs):
-            count["queries"] += 1
+            # The module registry re-reads its table on a timer (in-process bus): that
+            # query belongs to no request and would make the count depend on timing.
+            sql = str(args[0]) if args else ""
+            if "core_module" not in sql:
+                count["queries"] += 1
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(conn, name, counted)
