@@ -15,9 +15,23 @@ pytestmark = pytest.mark.modules("pong", "ai", "tournament")
 QUICK = {"score_limit": 1, "paddle_height": 20}
 
 
+class GatedClock(ScaledClock):
+    """Fast game time that the test can hold still (`gate.clear()`) to look at a match
+    that must not have finished yet."""
+
+    def __init__(self, speed: float):
+        super().__init__(speed)
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def sleep_until(self, deadline: float) -> None:
+        await self.gate.wait()
+        await super().sleep_until(deadline)
+
+
 @pytest.fixture
 async def player(app, make_user):
-    app.extensions["pong"].games.clock = ScaledClock(50)
+    app.extensions["pong"].games.clock = GatedClock(50)
     return await make_user("host")
 
 
@@ -49,12 +63,15 @@ async def test_a_four_player_tournament_is_played_to_its_winner(client, player):
     assert bracket["next"]["players"] == ["Ann", "Dee"]  # seed 1 meets seed 4 first
     tid = bracket["id"]
     played = []
+    clock = client.app.extensions["pong"].games.clock
     while bracket["status"] == "running":
+        clock.gate.clear()  # the match cannot end before we look
         started = await client.post(f"/api/tournament/{tid}/next", headers=player.headers)
         assert started.status_code == 201, await started.get_json()
         game = await started.get_json()
         busy = await client.post(f"/api/tournament/{tid}/next", headers=player.headers)
         assert busy.status_code == 409  # one match at a time on one keyboard
+        clock.gate.set()
         async with asyncio.timeout(15):
             while (await Match.get(id=game["match_id"])).status != "finished":
                 await asyncio.sleep(0.02)
