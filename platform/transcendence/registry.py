@@ -109,6 +109,9 @@ class Registry:
         self._callers: dict[str, Any] = {}
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[frozenset[str]], Any]] = []
+        # A refresh reads the table then applies what it read: two of them overlapping could
+        # apply a stale read last and undo a toggle on this node. One at a time.
+        self._refreshing = asyncio.Lock()
 
     def is_enabled(self, name: str) -> bool:
         return name in self.enabled
@@ -129,6 +132,10 @@ class Registry:
         self._listeners.append(listener)
 
     async def refresh(self) -> None:
+        async with self._refreshing:
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         enabled = frozenset(await read_enabled(self.modules))
         if enabled != self.enabled:
             log.info("enabled modules: %s", ", ".join(sorted(enabled)) or "none")
