@@ -26,6 +26,8 @@ def _hypercorn_config(
     # One worker runs in this process; more are spawned processes sharing the socket.
     config.workers = 0 if workers <= 1 and not reload else max(workers, 1)
     config.use_reloader = reload
+    # After the app drained (sockets closed with 1001, module shutdown hooks run), what is
+    # left is in-flight HTTP requests: they get this long to finish.
     config.graceful_timeout = 10
     config.accesslog = None
     # Frames above the hub's 64 KiB get an error frame; above this, Hypercorn closes (1009)
@@ -57,8 +59,8 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
         reload: Annotated[bool, typer.Option(help="Restart on code changes.")] = False,
     ):
-        """Serve the app with Hypercorn."""
-        from hypercorn.run import run
+        """Serve the app with Hypercorn; SIGTERM or Ctrl+C shuts down gracefully."""
+        from transcendence.serving import run
 
         settings = ctx.settings
         if certfile:

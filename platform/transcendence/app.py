@@ -43,6 +43,10 @@ class Core:
         self.static_dirs: dict[str, Path] = {}
         self.db_config: dict[str, Any] = {}
         self.started: set[str] = set()
+        # Set when the node starts shutting down: /readyz answers 503 and new sockets are
+        # refused, so a proxy sends new work elsewhere while this node finishes its own.
+        self.draining = False
+        self.drained = False
 
 
 def core_of(app: Quart) -> Core:
@@ -152,6 +156,36 @@ async def _sync_lifecycle(app: Quart, enabled: frozenset[str]) -> None:
         core.started.discard(name)
 
 
+async def drain(app: Quart) -> None:
+    """Begin a graceful shutdown; safe to call more than once. The order matters:
+
+    1. not ready: `/readyz` answers 503 `draining`, new sockets are refused;
+    2. modules' `shutdown` hooks run (pong hands over or pauses the games of this node)
+       while sockets, the bus and the database all still work, so what they announce
+       reaches the players;
+    3. every socket gets a close frame, 1001 "server shutting down".
+
+    Then the server stops listening and lets in-flight HTTP requests finish; the hub's
+    presence, the bus and the database close last, in the app's `after_serving`.
+    """
+    from transcendence import hub
+
+    core = core_of(app)
+    if core.drained:
+        return
+    core.draining = True
+    the_hub = hub.get_hub(app)
+    the_hub.accepting = False
+    log.info("draining: running module shutdown hooks, then closing sockets")
+    async with app.app_context():
+        await core.registry.stop()
+        try:
+            await _sync_lifecycle(app, frozenset())
+        finally:
+            await the_hub.close_sockets()
+    core.drained = True
+
+
 def create_app(settings: Settings | None = None, modules: ModuleSet | None = None) -> Quart:
     settings = settings or Settings()
     settings.check()
@@ -219,10 +253,17 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
 
     @app.after_serving
     async def _stop() -> None:
-        await registry.stop()
-        await _sync_lifecycle(app, frozenset())
-        await bus.close()
-        await db.close_db()
+        # `transcendence serve` drained already, before Hypercorn waited for the in-flight
+        # requests; other servers (and tests) reach this directly.
+        try:
+            await drain(app)
+            await hub.get_hub(app).stop()
+        finally:
+            # Whatever failed above, the bus and the database still close (last).
+            try:
+                await bus.close()
+            finally:
+                await db.close_db()
 
     return app
 

@@ -91,6 +91,11 @@ class Subscription:
     def overflowed(self) -> bool:
         return self._overflowed
 
+    @property
+    def pending(self) -> int:
+        """Messages received for this consumer and not yet taken."""
+        return self._queue.qsize()
+
     async def ready(self) -> None:
         """Return once the backend delivers these topics, so a caller can read state first.
 

@@ -59,6 +59,56 @@ def error_response(status: int, code: str, message: str, details: Any = None, he
     return response
 
 
+def _outage_types() -> dict[str, tuple[type[BaseException], ...]]:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from tortoise.exceptions import DBConnectionError
+
+    from transcendence.bus import BusUnavailable
+
+    database: tuple[type[BaseException], ...] = (DBConnectionError,)
+    try:
+        import asyncpg
+
+        database += (
+            asyncpg.PostgresConnectionError,  # includes "connection does not exist"
+            asyncpg.CannotConnectNowError,  # starting up or shutting down
+            asyncpg.OperatorInterventionError,  # "terminating connection": a fast shutdown
+            asyncpg.InterfaceError,  # "connection is closed", "pool is closing"
+        )
+    except ImportError:  # SQLite-only installs
+        pass
+    return {
+        "bus": (BusUnavailable, RedisConnectionError, RedisTimeoutError),
+        "database": database,
+    }
+
+
+def outage_of(error: BaseException) -> str | None:
+    """The dependency ("database" or "bus") an exception says is unreachable, else None.
+
+    Walks the chain of causes: Tortoise and the bus wrap the driver's error.
+    """
+    types = _outage_types()
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for name, kinds in types.items():
+            if isinstance(current, kinds):
+                return name
+        if isinstance(current, ConnectionError):
+            # A refused or reset socket below a query: the database (the bus's own errors
+            # are matched above, before their socket-level cause).
+            return "database"
+        current = current.__cause__ or current.__context__
+    return None
+
+
+UNAVAILABLE_MESSAGE = "the {} is unavailable right now; try again in a few seconds"
+RETRY_AFTER = "5"
+
+
 def _validation_details(error: Exception) -> Any:
     inner = getattr(error, "validation_error", None)
     errors = getattr(inner, "errors", None)
@@ -120,5 +170,16 @@ def install(app: Quart) -> None:
 
     @app.errorhandler(Exception)
     async def _unexpected(error: Exception):
+        dependency = outage_of(error)
+        if dependency is not None:
+            # An outage is not a bug: one line, no traceback, and a status clients retry.
+            log.warning("%s unavailable: %s: %s", dependency, type(error).__name__, error)
+            return error_response(
+                503,
+                "unavailable",
+                UNAVAILABLE_MESSAGE.format(dependency),
+                {"dependency": dependency},
+                {"Retry-After": RETRY_AFTER},
+            )
         log.exception("unhandled error")
         return error_response(500, "internal_error", "something went wrong on our side")

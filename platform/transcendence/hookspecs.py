@@ -94,7 +94,12 @@ def startup(app: Any) -> None:
 
 @hookspec
 def shutdown(app: Any) -> None:
-    """Called when the app stops serving, before the database closes. *Async allowed.*"""
+    """Called when the app stops serving (or the module is disabled). *Async allowed.*
+
+    At a shutdown it runs before anything closes: sockets are still open (they get their
+    1001 close frame right after), the bus and the database still work. Hand over or
+    store what this node holds (docs/operations.md, "Graceful shutdown").
+    """
 
 
 @hookspec

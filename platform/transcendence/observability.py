@@ -8,6 +8,8 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from quart import Quart, g, request
@@ -50,11 +52,21 @@ def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     root.setLevel(level)
 
 
+_METRIC_NAME = re.compile(r"^transcendence_[a-z0-9_]+$")
+
+
 class Metrics:
-    """One registry per app, so several apps in one process (tests) do not collide."""
+    """One registry per app, so several apps in one process (tests) do not collide.
+
+    Modules declare their own metrics through `counter()`, `gauge()` and `histogram()`
+    (`core_of(app).metrics.counter(...)`): declaring the same name again returns the metric
+    already declared, so a module switched off and on again, or code that declares where it
+    counts, keeps one series instead of failing on a duplicate.
+    """
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._declared: dict[str, tuple[str, tuple[str, ...], Any]] = {}
         self.requests = Counter(
             "transcendence_http_requests_total",
             "HTTP requests handled",
@@ -70,6 +82,45 @@ class Metrics:
         self.modules_enabled = Gauge(
             "transcendence_modules_enabled", "Enabled modules", registry=self.registry
         )
+
+    def counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
+        """A counter named `transcendence_<module>_<what>` (exposed with a `_total` suffix)."""
+        return self._declare(Counter, name.removesuffix("_total"), documentation, labels)
+
+    def gauge(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Gauge:
+        """A gauge; `gauge(...).set_function(f)` reads a value at scrape time."""
+        return self._declare(Gauge, name, documentation, labels)
+
+    def histogram(
+        self,
+        name: str,
+        documentation: str,
+        labels: Sequence[str] = (),
+        buckets: Sequence[float] | None = None,
+    ) -> Histogram:
+        extra = {"buckets": tuple(buckets)} if buckets is not None else {}
+        return self._declare(Histogram, name, documentation, labels, **extra)
+
+    def _declare(
+        self, kind: type, name: str, documentation: str, labels: Sequence[str], **extra: Any
+    ) -> Any:
+        if not _METRIC_NAME.match(name):
+            raise ValueError(
+                f"metric name {name!r}: use transcendence_<module>_<what>, lowercase and _"
+            )
+        labels = tuple(labels)
+        found = self._declared.get(name)
+        if found is not None:
+            found_kind, found_labels, metric = found
+            if found_kind != kind.__name__ or found_labels != labels:
+                raise ValueError(
+                    f"metric {name} is already declared as a {found_kind.lower()} "
+                    f"with labels {list(found_labels)}"
+                )
+            return metric
+        metric = kind(name, documentation, labels, registry=self.registry, **extra)
+        self._declared[name] = (kind.__name__, labels, metric)
+        return metric
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

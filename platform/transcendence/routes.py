@@ -51,18 +51,37 @@ async def healthz():
 
 @core_blueprint.get("/readyz")
 async def readyz():
-    """Ready to serve: the database and the bus both answer."""
+    """Ready to serve: the database and the bus both answer, and the node is not stopping."""
     core = _core()
-    checks: dict[str, str] = {}
-    for name, probe in (("database", db.ping), ("bus", core.bus.ping)):
+    if core.draining:
+        raise APIError(
+            503,
+            "draining",
+            "this node is shutting down",
+            {"node": "draining"},
+            {"Retry-After": "5"},
+        )
+
+    async def check(probe: Any) -> str:
         try:
             async with asyncio.timeout(2):
                 await probe()
-            checks[name] = "ok"
+            return "ok"
         except Exception as exc:  # any failure means "not ready"; say which
-            checks[name] = f"unavailable: {type(exc).__name__}"
-    if any(value != "ok" for value in checks.values()):
-        raise APIError(503, "not_ready", "a dependency is unavailable", checks)
+            return f"unavailable: {type(exc).__name__}"
+
+    # Side by side: a dependency that hangs costs its own timeout, not the other's too.
+    database, bus = await asyncio.gather(check(db.ping), check(core.bus.ping))
+    checks = {"database": database, "bus": bus}
+    failing = sorted(name for name, value in checks.items() if value != "ok")
+    if failing:
+        raise APIError(
+            503,
+            "not_ready",
+            f"unavailable: {', '.join(failing)}",
+            checks,
+            {"Retry-After": "5", "Cache-Control": "no-store"},
+        )
     return {"status": "ok", "checks": checks}
 
 

@@ -134,3 +134,146 @@ def start_node(env: dict[str, str], log_dir: Path, *, name: str, timeout: float 
         time.sleep(0.1)
     node.stop()
     raise AssertionError(f"node {name} did not answer within {timeout}s:\n{node.output()}")
+
+
+# --- private backing services, for fault tests (never stop the machine's shared ones) -----
+
+
+def wait_for(check, *, timeout: float, what: str, interval: float = 0.1):
+    """Poll `check()` until it returns something truthy (returned), or fail after `timeout`.
+
+    For states outside the test's process (a server binding, a dependency coming back),
+    which have no event to await.
+    """
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+            last = result
+        except Exception as exc:  # the state may answer with errors until it settles
+            last = exc
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:g} s (last: {last!r})")
+        time.sleep(interval)
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free port: killed and restarted at will."""
+
+    def __init__(self, log_dir: Path) -> None:
+        import shutil
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise AssertionError("redis-server is not installed (apt-get install redis-server)")
+        self.binary = binary
+        self.port = free_port()
+        self.log = log_dir / f"redis-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 20) -> None:
+        import redis
+
+        with self.log.open("a") as out:
+            self.process = subprocess.Popen(
+                [
+                    *(self.binary, "--port", str(self.port), "--bind", "127.0.0.1"),
+                    *("--save", "", "--appendonly", "no", "--daemonize", "no"),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        try:
+            wait_for(client.ping, timeout=timeout, what=f"redis on port {self.port}")
+        finally:
+            client.close()
+
+    def kill(self) -> None:
+        """Gone at once, as in a crash: no shutdown, no goodbye to its clients."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own (initdb in a temporary directory, trust auth,
+    127.0.0.1 on a free port), stopped and started with pg_ctl.
+
+    PostgreSQL refuses to run as root: as root, every command runs as the `postgres` OS
+    user (runuser), in a directory that user owns.
+    """
+
+    def __init__(self) -> None:
+        import glob
+        import tempfile
+
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        if not found:
+            raise AssertionError("PostgreSQL server binaries are not installed")
+        self.bin = Path(found[-1]).parent
+        self.as_root = os.geteuid() == 0
+        self.dir = Path(tempfile.mkdtemp(prefix="transcendence-pg-"))
+        self.data = self.dir / "data"
+        self.log = self.dir / "postgres.log"
+        self.port = free_port()
+        if self.as_root:
+            import pwd
+
+            user = pwd.getpwnam("postgres")
+            os.chown(self.dir, user.pw_uid, user.pw_gid)
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str, timeout: float = 120) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if self.as_root:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        if result.returncode != 0:
+            log = self.log.read_text(errors="replace") if self.log.exists() else ""
+            raise AssertionError(f"{' '.join(args)} failed:\n{result.stderr}\n{log}")
+
+    def init(self) -> None:
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir}"
+            " -c fsync=off -c full_page_writes=off"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
+
+    def stop(self) -> None:
+        """A fast shutdown: open sessions are terminated, as when the server goes away."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def destroy(self) -> None:
+        import contextlib
+        import shutil
+
+        if (self.data / "postmaster.pid").exists():
+            with contextlib.suppress(AssertionError):
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -33,6 +33,7 @@ export class Shell extends EventTarget {
     });
     this.navItems = [];
     this.profileSections = [];
+    this.settingsSections = [];
     this.loginProviders = [];
     this.modules = new Map(); // name → {info, loaded: bool, error}
     this.owner = "core";
@@ -92,6 +93,13 @@ export class Shell extends EventTarget {
   addProfileSection(fn) {
     fn.owner = this.owner;
     this.profileSections.push(fn);
+  }
+
+  /** A section of the settings page: fn(view) returns an element (or null); `view` is the
+   *  settings view (its card(), reauthFields(), reauthValues(), query). */
+  addSettingsSection(fn) {
+    fn.owner = this.owner;
+    this.settingsSections.push(fn);
   }
 
   /**
@@ -283,6 +291,7 @@ export class Shell extends EventTarget {
       this.router.removeOwnedBy(name);
       this.navItems = this.navItems.filter((item) => item.owner !== name);
       this.profileSections = this.profileSections.filter((fn) => fn.owner !== name);
+      this.settingsSections = this.settingsSections.filter((fn) => fn.owner !== name);
       this.loginProviders = this.loginProviders.filter((p) => p.owner !== name);
       for (const link of document.querySelectorAll("link[data-owner]")) if (link.dataset.owner === name) link.remove();
       this.modules.delete(name);

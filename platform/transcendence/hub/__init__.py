@@ -52,12 +52,9 @@ def install(app: Quart, core: Core) -> Hub:
     async def _start_hub() -> None:
         await hub.start()
 
-    @app.after_serving
-    async def _stop_hub() -> None:
-        # Registered before the core's own shutdown: the bus and the database are still
-        # up while this node's users are announced offline.
-        await hub.stop()
-
+    # Stopped by the core's own shutdown (`transcendence.app.drain`, then `after_serving`):
+    # modules' shutdown hooks first, then the sockets' close frames, then presence, while
+    # the bus and the database are still up.
     return hub
 
 

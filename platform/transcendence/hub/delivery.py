@@ -143,6 +143,10 @@ class Delivery:
         if conn.topics:
             conn.topics.clear()
 
+    def pending(self) -> int:
+        """Messages this node's feeds received and have not handed to sockets yet."""
+        return sum(feed.sub.pending for feed in self._feeds.values())
+
     def local(self, user_id: int) -> set[Connection]:
         feed = self._feeds.get(self.user_topic(user_id))
         return set(feed.targets) if feed else set()

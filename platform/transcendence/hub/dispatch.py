@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from transcendence.accounts.tokens import TokenError, decode_access
 from transcendence.bus import BusUnavailable
-from transcendence.errors import APIError
+from transcendence.errors import UNAVAILABLE_MESSAGE, APIError, outage_of
 from transcendence.hub import notifications
 from transcendence.hub.protocol import (
     AuthIn,
@@ -216,7 +216,19 @@ async def dispatch(hub: Hub, conn: Connection, text: str) -> None:
         log.warning("bus unavailable while handling %s", type_)
         conn.push(error_frame(re, "unavailable", "delivery is unavailable; try again shortly"))
         return
-    except Exception:
+    except Exception as exc:
+        dependency = outage_of(exc)
+        if dependency is not None:
+            log.warning("%s unavailable while handling %s: %s", dependency, type_, exc)
+            conn.push(
+                error_frame(
+                    re,
+                    "unavailable",
+                    UNAVAILABLE_MESSAGE.format(dependency),
+                    {"dependency": dependency},
+                )
+            )
+            return
         log.exception("realtime handler for %s failed", type_)
         conn.push(error_frame(re, "internal_error", "the server failed to handle this frame"))
         return

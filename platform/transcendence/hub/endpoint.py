@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from transcendence.accounts.tokens import TokenError, decode_access
+from transcendence.errors import outage_of
 from transcendence.hub.connection import ASGIReceive, ASGISend, Connection, clip_reason
 from transcendence.hub.dispatch import auth_out, check_user, dispatch, guess_id
 from transcendence.hub.protocol import AuthIn, Close, error_frame, reply_frame
@@ -50,7 +51,13 @@ async def serve_socket(hub: Hub, scope: dict[str, Any], receive: ASGIReceive, se
         hub.metrics.closed(exc.code)
         await _close(hub, receive, send, exc.code, exc.reason)
         return
-    except Exception:  # the database failed us, say: the client may retry
+    except Exception as exc:  # the database failed us, say: the client may retry
+        if outage_of(exc) is not None:
+            log.warning("cannot authenticate a socket: %s: %s", type(exc).__name__, exc)
+            hub.metrics.closed(Close.TRY_AGAIN)
+            reason = f"unavailable: {outage_of(exc)} unreachable, reconnect shortly"
+            await _close(hub, receive, send, Close.TRY_AGAIN, reason)
+            return
         log.exception("authenticating a socket failed")
         hub.metrics.closed(Close.INTERNAL)
         await _close(hub, receive, send, Close.INTERNAL, "internal error")

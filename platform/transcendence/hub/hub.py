@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from transcendence.bus import BusUnavailable
 from transcendence.hub.config import HubConfig
 from transcendence.hub.delivery import Delivery
 from transcendence.hub.endpoint import serve_socket
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from transcendence.hub.connection import ASGIReceive, ASGISend, Connection
 
 log = logging.getLogger("transcendence.hub")
+SETTLE_TIMEOUT = 2.0  # at shutdown, how long deliveries may take to reach this node's sockets
 
 
 class HubMetrics(Collector):
@@ -101,21 +103,50 @@ class Hub:
         self.accepting = True
         _serving.append(self)
 
-    async def stop(self) -> None:
+    async def settle(self) -> None:
+        """Return once what was published so far has reached this node's sockets' queues.
+
+        A barrier: a marker published on a topic of this node comes back after every
+        message published before it (Redis keeps the order on one connection; so does the
+        in-process bus), then the feeds hand on what they hold. Bounded by SETTLE_TIMEOUT,
+        since the bus may be down.
+        """
+        topic = f"{self.deliver.room_topic('node')}.{self.node_id}.barrier"
+        with contextlib.suppress(TimeoutError, BusUnavailable, RuntimeError):
+            async with asyncio.timeout(SETTLE_TIMEOUT):
+                async with self.bus.subscribe(topic, maxsize=4) as sub:
+                    await sub.ready()
+                    await self.bus.publish(topic, b"")
+                    async for message in sub:
+                        if message.topic == topic:
+                            break
+                for _ in range(1000):  # the feeds' tasks are runnable: let them run
+                    if not self.deliver.pending():
+                        break
+                    await asyncio.sleep(0)
+
+    async def close_sockets(self) -> None:
+        """Refuse new sockets and close every open one with 1001 and a reason, after
+        what is already queued for it."""
         self.accepting = False
-        with contextlib.suppress(ValueError):
-            _serving.remove(self)
-        if self._ticker is not None:
-            self._ticker.cancel()
-            await asyncio.wait([self._ticker])
+        await self.settle()
         for conn in list(self.connections.values()):
-            conn.close(Close.GOING_AWAY, "server shutting down")
+            conn.close(Close.GOING_AWAY, "server shutting down", flush=True)
         # Each socket's own task sends its close frame; give them the closing handshake.
         waits = [asyncio.ensure_future(c.wait_gone()) for c in self.connections.values()]
         if waits:
             await asyncio.wait(waits, timeout=self.config.close_timeout + 0.5)
             for wait in waits:
                 wait.cancel()
+
+    async def stop(self) -> None:
+        await self.close_sockets()
+        with contextlib.suppress(ValueError):
+            _serving.remove(self)
+        if self._ticker is not None:
+            self._ticker.cancel()
+            await asyncio.wait([self._ticker])
+            self._ticker = None
         await self.presence.stop()
         await self.deliver.close()
 

@@ -35,6 +35,8 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 
+from transcendence.errors import outage_of
+
 if TYPE_CHECKING:
     from transcendence.hub.hub import Hub
 
@@ -439,7 +441,8 @@ class Presence:
                 fut.cancel()
                 raise
             except Exception as exc:
-                log.warning("presence update failed: %s", exc, exc_info=True)
+                # An outage is one line (the bus logs its own recovery); anything else is a bug.
+                log.warning("presence update failed: %s", exc, exc_info=outage_of(exc) is None)
                 if not fut.done():
                     fut.set_result(None)
             else:

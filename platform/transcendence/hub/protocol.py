@@ -27,7 +27,7 @@ class Close:
     POLICY = 1008  # sustained abuse (rate limit)
     TOO_BIG = 1009  # a frame over the transport limit (sent by Hypercorn)
     INTERNAL = 1011  # an unexpected server error
-    TRY_AGAIN = 1013  # slow consumer: the outbound queue overflowed
+    TRY_AGAIN = 1013  # slow consumer (outbound queue overflowed), or a dependency is down
     UNAUTHORIZED = 4401  # no/bad/expired/revoked token, or auth not first / too late
     TIMEOUT = 4408  # heartbeat timeout: nothing heard for idle_timeout
     TOO_MANY = 4429  # too many sockets for this user on this node
@@ -38,7 +38,10 @@ CLOSE_CODES = {
     Close.POLICY: "sustained abuse of the rate limit",
     Close.TOO_BIG: "a frame above the transport limit (1 MiB), closed by the server",
     Close.INTERNAL: "unexpected server error",
-    Close.TRY_AGAIN: "slow consumer: more frames waited for this socket than its queue holds",
+    Close.TRY_AGAIN: (
+        "try again later: a slow consumer (more frames waited for this socket than its "
+        "queue holds), or the database or bus is unavailable"
+    ),
     Close.UNAUTHORIZED: "authentication failed, timed out, expired or was revoked",
     Close.TIMEOUT: "heartbeat timeout: the client said nothing for too long",
     Close.TOO_MANY: "too many sockets for one user on one node",
