@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from transcendence import hookimpl
+
+STATIC = Path(__file__).parent / "static"
 
 
 @hookimpl
@@ -34,3 +38,9 @@ def register_realtime(hub):
     from transcendence_chat.realtime import register
 
     register(hub)
+
+
+@hookimpl
+def web_assets():
+    """The browser code: the /chat view, the chat pop-up and the profile's "Message" button."""
+    return {"static_dir": STATIC, "entry": "index.js", "styles": ["chat.css"]}

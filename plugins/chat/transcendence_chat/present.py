@@ -133,7 +133,12 @@ async def chats_out(
     result = []
     for row, conv in zip(rows, convs, strict=True):
         entries = [
-            {**known[m.user_id], "role": m.role}  # type: ignore[attr-defined]
+            {
+                **known[m.user_id],  # type: ignore[attr-defined]
+                "role": m.role,
+                # Read markers (the browser's "seen"), never across a block.
+                "last_read_id": None if m.user_id in blocked else m.last_read_id,  # type: ignore[attr-defined]
+            }
             for m in members.get(conv.id, [])
             if m.user_id in known  # type: ignore[attr-defined]
         ]

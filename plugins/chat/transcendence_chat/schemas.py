@@ -162,6 +162,8 @@ class UserOut(BaseModel):
 
 class MemberOut(UserOut):
     role: Literal["owner", "member"]
+    # In a chat's `members`: how far they have read (null across a block).
+    last_read_id: int | None = None
 
 
 class MessageOut(BaseModel):

@@ -694,6 +694,12 @@ async def send_message(
         if found is None:
             raise
         return found, False
+    from transcendence.app import core_of  # messages sent, on /metrics (docs/operations.md)
+
+    sent = core_of(app).metrics.counter(
+        "transcendence_chat_messages_sent", "Messages sent", ["kind"]
+    )
+    sent.labels(kind).inc()
     return out, True
 
 

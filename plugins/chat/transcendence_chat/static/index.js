@@ -1,0 +1,77 @@
+// The chat module's browser entry (see docs/chat.md, "Browser"): the /chat view, the chat
+// pop-up on every other page, and a "Message" button on other people's profiles.
+
+import { STRINGS } from "./i18n.js";
+import { ChatDock } from "./popup.js";
+import { ChatStore } from "./store.js";
+import { makeChatView } from "./view.js";
+
+let store = null;
+let dock = null;
+
+export function register(shell) {
+  for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
+  shell.addStylesheet("chat.css");
+
+  const mine = (store = new ChatStore(shell));
+  const ChatView = makeChatView(shell, mine);
+  shell.addRoute("/chat", ChatView);
+  shell.addRoute("/chat/:id(\\d+)", ChatView);
+  shell.addNav({ href: "/chat", label: "chat.nav", order: 20 });
+
+  shell.addProfileSection((profile) => messageButton(shell, profile));
+
+  // The unread counts follow the session: start with it, forget them at logout.
+  shell.session.addEventListener("change", (event) => {
+    if (store !== mine) return; // switched off (and maybe on again with a new store)
+    if (event.detail.user) mine.start();
+    else mine.stop();
+  });
+  if (shell.user) mine.start();
+
+  dock = new ChatDock(shell, mine);
+  dock.mount();
+}
+
+export function unregister() {
+  if (dock) dock.unmount();
+  if (store) store.stop();
+  document.body.classList.remove("chat-dock-shown");
+  dock = null;
+  store = null;
+}
+
+/** On someone else's profile: open (or create) our direct chat. */
+function messageButton(shell, profile) {
+  const { h } = shell;
+  const me = shell.user;
+  if (!me || !profile || profile.id === me.id) return null;
+  const rel = profile.relationship || {};
+  if (rel.blocked || rel.blocked_by) return null;
+  const error = h("p", { class: "small text-danger mb-0 mt-2", role: "alert", hidden: true });
+  return h(
+    "div",
+    { class: "chat-profile-section" },
+    h("button", {
+      class: "btn btn-primary",
+      type: "button",
+      id: "chat-message-button",
+      text: shell.t("chat.message_button"),
+      "aria-label": shell.t("chat.message_named", { name: profile.display_name }),
+      onclick: async (event) => {
+        const button = event.currentTarget;
+        button.disabled = true;
+        error.hidden = true;
+        try {
+          const chat = await shell.api.post("/api/chats/create_private/", { user_id: profile.id });
+          shell.navigate(`/chat/${chat.id}`);
+        } catch (e) {
+          error.textContent = store ? store.errorMessage(e) : shell.errorMessage(e);
+          error.hidden = false;
+          button.disabled = false;
+        }
+      },
+    }),
+    error,
+  );
+}
