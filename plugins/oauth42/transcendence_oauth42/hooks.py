@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from transcendence import hookimpl
 from transcendence_oauth42.config import OAuth42Settings
+
+STATIC = Path(__file__).parent / "static"
 
 
 @hookimpl
@@ -19,6 +23,12 @@ def module_info():
         # `not_configured`; `GET /api/oauth42/status` tells the SPA.
         "configured": OAuth42Settings().configured,
     }
+
+
+@hookimpl
+def web_assets():
+    """The browser code: the "Log in with 42" button, /login/42, the settings section."""
+    return {"static_dir": STATIC, "entry": "index.js", "styles": ["oauth42.css"]}
 
 
 @hookimpl

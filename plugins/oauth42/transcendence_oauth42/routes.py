@@ -46,11 +46,13 @@ MFA_COOKIE = "oauth42_mfa"
 _OPERATOR_PROBLEMS = {"provider_error", "provider_unavailable", "bad_userinfo", "server_error"}
 _BROWSER_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
-# Where the browser lands (SPA routes).
-AFTER_LOGIN = "/"
+# Where the browser lands (SPA routes). `/login/42` is the module's own page (static/):
+# it turns the refresh cookie into the SPA's session (the shell resumes a session at load
+# only when this browser had one), asks for the 2FA code, or explains the error.
+AFTER_LOGIN = "/login/42?oauth42=done"
 AFTER_LINK = "/settings?oauth42=linked"
-MFA_PAGE = "/login?oauth_mfa=1"
-LOGIN_ERROR = "/login?oauth_error="
+MFA_PAGE = "/login/42?oauth_mfa=1"
+LOGIN_ERROR = "/login/42?oauth_error="
 LINK_ERROR = "/settings?oauth_error="
 
 

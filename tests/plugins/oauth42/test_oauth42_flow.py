@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from transcendence.accounts import service as accounts
 from transcendence.accounts.models import Avatar, Session, User
 from transcendence_oauth42.models import Attempt, Link
+from transcendence_oauth42.routes import AFTER_LOGIN
 
 pytestmark = pytest.mark.modules("oauth42")
 
@@ -82,7 +83,7 @@ async def test_login_redirects_to_the_intra_with_state_and_pkce(app, client, con
 async def test_first_login_creates_the_account_and_logs_in(app, client, configured, intra):
     done = await log_in_with_42(client)
     assert done.status_code == 302
-    assert done.headers["Location"] == "/"
+    assert done.headers["Location"] == AFTER_LOGIN
     refresh = set_cookies(done)["refresh_token"]
     assert "HttpOnly" in refresh and "Path=/api/auth" in refresh and "SameSite=Strict" in refresh
     # Nothing of the intra's reaches the browser.
@@ -111,7 +112,7 @@ async def test_second_login_finds_the_same_account(app, client, configured, intr
     first = (await me(client, await access_for(client)))["id"]
     browser = app.test_client()  # another device
     done = await log_in_with_42(browser)
-    assert done.headers["Location"] == "/"
+    assert done.headers["Location"] == AFTER_LOGIN
     assert (await me(browser, await access_for(browser)))["id"] == first
     assert await User.all().count() == 1
     assert await Session.filter(user_id=first).count() == 2
@@ -146,7 +147,7 @@ async def test_unconfigured_module_says_so(app, client):
 async def test_denied_consent_ends_on_a_readable_page(app, client, configured, intra):
     intra.approve = False
     done = await log_in_with_42(client)
-    assert done.headers["Location"] == "/login?oauth_error=access_denied"
+    assert done.headers["Location"] == "/login/42?oauth_error=access_denied"
     assert "refresh_token" not in set_cookies(done)
     assert await User.all().count() == 0
     assert await Attempt.all().count() == 0
@@ -166,7 +167,7 @@ async def test_bad_state_is_refused(app, client, configured, intra):
     other = await app.test_client().get(local(back))
     assert error_of(other) == "invalid_state"
     # ...so the browser that started it still finishes; then the state is spent.
-    assert (await client.get(local(back))).headers["Location"] == "/"
+    assert (await client.get(local(back))).headers["Location"] == AFTER_LOGIN
     assert error_of(await client.get(local(back))) == "invalid_state"
     assert await User.all().count() == 1
 
@@ -183,7 +184,7 @@ async def test_expired_state_is_refused(app, client, configured, intra):
 async def test_replayed_code_is_refused_by_the_intra(app, client, configured, intra):
     # A code that already logged someone in comes back with a fresh, valid state.
     done = await log_in_with_42(client)
-    assert done.headers["Location"] == "/"
+    assert done.headers["Location"] == AFTER_LOGIN
     code = intra.token_requests[-1]["code"]
     state = parse_qs(urlsplit((await start(client)).headers["Location"]).query)["state"][0]
     response = await client.get(f"/api/oauth42/callback?code={code}&state={state}")
@@ -235,7 +236,7 @@ async def test_an_existing_email_is_never_taken_over(app, client, make_user, con
     owner = await make_user("johnny", email="JDoe@student.42.fr")
     sessions = await Session.filter(user_id=owner.id).count()
     done = await log_in_with_42(client)
-    assert done.headers["Location"] == "/login?oauth_error=email_in_use"
+    assert done.headers["Location"] == "/login/42?oauth_error=email_in_use"
     assert "refresh_token" not in set_cookies(done)
     assert await Link.all().count() == 0
     assert await User.all().count() == 1
@@ -266,7 +267,7 @@ async def test_link_then_log_in_with_42_then_unlink(app, client, make_user, conf
     }
 
     browser = app.test_client()
-    assert (await log_in_with_42(browser)).headers["Location"] == "/"
+    assert (await log_in_with_42(browser)).headers["Location"] == AFTER_LOGIN
     assert (await me(browser, await access_for(browser)))["id"] == alice.id
     assert await User.all().count() == 1
 
@@ -313,7 +314,7 @@ async def test_two_factor_still_applies(app, client, make_user, configured, intr
     await User.filter(id=alice.id).update(totp_secret=secret, totp_enabled=True)
     await Link.create(user_id=alice.id, provider_id="4242", login="jdoe")
     done = await log_in_with_42(client)
-    assert done.headers["Location"] == "/login?oauth_mfa=1"
+    assert done.headers["Location"] == "/login/42?oauth_mfa=1"
     cookies = set_cookies(done)
     assert "refresh_token" not in cookies
     assert "HttpOnly" in cookies["oauth42_mfa"]
@@ -334,6 +335,6 @@ async def test_an_anonymised_account_frees_its_42_login(app, client, make_user, 
     old = await User.get(username="jdoe")
     await privacy.anonymise(old)
     done = await log_in_with_42(app.test_client())
-    assert done.headers["Location"] == "/"
+    assert done.headers["Location"] == AFTER_LOGIN
     link = await Link.get(provider_id="4242").prefetch_related("user")
     assert link.user.id != old.id and link.user.username == "jdoe"

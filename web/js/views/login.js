@@ -4,6 +4,20 @@ import { alertBox, busy, field, h } from "../dom.js";
 import { safeNext } from "../router.js";
 import { View } from "../view.js";
 
+/** The buttons of modules that offer another way in (login with 42...), for login and signup. */
+export function providerButtons(view) {
+  const providers = view.shell.loginProviders;
+  if (!providers.length) return null;
+  return h(
+    "div",
+    { class: "login-providers mt-3" },
+    h("div", { class: "divider-text small text-body-secondary", text: view.t("login.or") }),
+    providers.map((p) =>
+      h("a", { class: "btn btn-outline-light w-100 mt-2", href: p.href, "data-external": "", text: view.shell.label(p.label) }),
+    ),
+  );
+}
+
 export class LoginView extends View {
   title() {
     return this.t("login.title");
@@ -37,16 +51,7 @@ export class LoginView extends View {
 
   /** Buttons of modules that offer another way in (login with 42...). */
   providers() {
-    const providers = this.shell.loginProviders;
-    if (!providers.length) return null;
-    return h(
-      "div",
-      { class: "login-providers mt-3" },
-      h("div", { class: "divider-text small text-body-secondary", text: this.t("login.or") }),
-      providers.map((p) =>
-        h("a", { class: "btn btn-outline-light w-100 mt-2", href: p.href, "data-external": "", text: this.shell.label(p.label) }),
-      ),
-    );
+    return providerButtons(this);
   }
 
   passwordStep() {

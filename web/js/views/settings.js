@@ -68,9 +68,22 @@ export class SettingsView extends View {
           this.passwordCard(),
           this.twoFactorCard(),
           this.dataCard(),
+          this.moduleSections(),
         ),
       ),
     );
+  }
+
+  /** Sections modules add with shell.addSettingsSection(fn): fn(this) → element or null. */
+  moduleSections() {
+    return this.shell.settingsSections.map((render) => {
+      try {
+        return render(this);
+      } catch (error) {
+        console.warn("a settings section failed", error);
+        return null;
+      }
+    });
   }
 
   card(id, title, lead, ...body) {

@@ -3,6 +3,7 @@
 import { alertBox, busy, field, h } from "../dom.js";
 import { safeNext } from "../router.js";
 import { View } from "../view.js";
+import { providerButtons } from "./login.js";
 
 export class SignupView extends View {
   title() {
@@ -75,6 +76,7 @@ export class SignupView extends View {
       h("h1", { class: "h3 mb-1 text-center", text: this.t("signup.title") }),
       h("p", { class: "text-body-secondary text-center mb-4", text: this.t("signup.lead") }),
       h("div", { class: "card auth-card" }, form),
+      providerButtons(this),
       h(
         "p",
         { class: "text-center mt-3 mb-0" },
