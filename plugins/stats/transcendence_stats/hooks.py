@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ from transcendence import hookimpl
 from transcendence_stats import service
 
 log = logging.getLogger("transcendence.stats")
+STATIC = Path(__file__).parent / "static"
 
 
 @hookimpl
@@ -25,6 +27,12 @@ def module_info():
         "version": "0.1.0",
         "requires": ["pong"],
     }
+
+
+@hookimpl
+def web_assets():
+    """The browser code: the dashboards, the leaderboard and the profile section."""
+    return {"static_dir": STATIC, "entry": "index.js", "styles": ["stats.css"]}
 
 
 @hookimpl
