@@ -14,6 +14,7 @@ from transcendence.plugins import call_async
 from transcendence_pong import hookspecs, matchmaking
 from transcendence_pong import realtime as pong_realtime
 from transcendence_pong.engine import Side
+from transcendence_pong.lease import lease_ttl, make_leases
 from transcendence_pong.models import Match
 from transcendence_pong.service import GameError, Games, parse_options
 
@@ -37,8 +38,33 @@ class Pong:
 
         self.app = app
         hub = get_hub(app)
+        # Who runs which game (docs/pong.md, "Several nodes"): Redis leases when the node
+        # shares Redis with others, local ones otherwise; keys scoped like the hub's.
+        leases = make_leases(core_of(app).settings.redis_url, hub.namespace, lease_ttl())
         self.games = Games(
-            core_of(app).bus, hub.deliver.to_topic, self._finished, in_game=hub.presence.set_in_game
+            core_of(app).bus,
+            hub.deliver.to_topic,
+            self._finished,
+            in_game=hub.presence.set_in_game,
+            registry=core_of(app).metrics.registry,
+            leases=leases,
+            namespace=hub.namespace,
+        )
+        self.games.make_ai = self._ai
+        self.games.on_joined = self._joined
+        self.games.live = hub.deliver.to_topic  # the lobbies' live list (live.py)
+        metrics = core_of(app).metrics  # on /metrics; listed in docs/operations.md
+        running = metrics.gauge("transcendence_pong_games_running", "Games running on this node")
+        running.set_function(lambda: len(self.games.rooms))
+        self.games_finished = metrics.counter(
+            "transcendence_pong_games_finished", "Games finished and recorded", ["mode"]
+        )
+
+    async def _joined(self, game_id: str, user_id: int) -> None:
+        from transcendence.app import core_of
+
+        await call_async(
+            core_of(self.app).registry.hook("match_player_joined"), game_id=game_id, user_id=user_id
         )
 
     async def stop(self) -> None:
@@ -48,6 +74,7 @@ class Pong:
     async def _finished(self, match: Match) -> None:
         from transcendence.app import core_of
 
+        self.games_finished.labels(match.mode).inc()
         await matchmaking.update_ratings(match)
         assert self.app is not None
         await call_async(core_of(self.app).registry.hook("match_finished"), match=match)
@@ -72,7 +99,12 @@ class Pong:
         if mode == "ai":
             ai = self._ai(level)
             return await self.games.create(
-                "ai", (user.id, user.display_name), (None, f"AI ({level})"), parsed, ai=ai
+                "ai",
+                (user.id, user.display_name),
+                (None, f"AI ({level})"),
+                parsed,
+                ai=ai,
+                ai_level=level,
             )
         raise GameError(
             "invalid_mode",
@@ -227,7 +259,9 @@ def web_assets():
 
 @hookimpl
 async def startup(app):
-    app.extensions["pong"] = Pong(app)
+    pong = Pong(app)
+    app.extensions["pong"] = pong
+    await pong.games.start()
 
 
 @hookimpl

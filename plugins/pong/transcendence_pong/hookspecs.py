@@ -16,6 +16,16 @@ def match_finished(match: Any) -> None:
     """
 
 
+@hookspec
+def match_player_joined(game_id: str, user_id: int) -> None:
+    """A player arrived at a game created with `hold=True` (it waits for its players).
+    *Async allowed.*
+
+    Called once per seat, on the node that runs the game. The tournament module marks the
+    player present (a player still absent at the deadline loses by forfeit).
+    """
+
+
 @hookspec(firstresult=True)
 def pong_ai_player(side: Any, level: str) -> Any:
     """An AI to fill a seat: an object whose `tick(room)` is called every tick.

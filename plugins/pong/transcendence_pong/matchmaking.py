@@ -86,17 +86,40 @@ async def answer_invite(user: User, invite_id: int, accept: bool) -> Invite:
 
 
 async def update_ratings(match: Match) -> None:
-    """Elo after a remote match between two registered players."""
+    """Elo after a remote match between two registered players, in a transaction of its own.
+
+    A match recorded by the game loop (`service.record_finished`) already had its ratings
+    moved in the transaction that wrote it: for that one this is a no-op, so a caller that
+    still calls it after the record never applies a result twice.
+    """
+    if getattr(match, RATED, False):
+        return
+    async with in_transaction() as connection:  # both ratings move together, or neither
+        await apply_ratings(match, connection)
+    setattr(match, RATED, True)
+
+
+RATED = "_ratings_applied"  # set on a Match whose ratings were moved (in this process)
+
+
+async def apply_ratings(match: Match, connection: Any) -> None:
+    """Move both players' ratings for a remote match, on `connection` (the caller's
+    transaction: the record of the match and its ratings commit together, or neither)."""
     if match.mode != "remote" or not (match.left_user_id and match.right_user_id):  # type: ignore[attr-defined]
         return
-    async with in_transaction():  # both ratings move together, or neither
-        left, _ = await Rating.get_or_create(user_id=match.left_user_id)  # type: ignore[attr-defined]
-        right, _ = await Rating.get_or_create(user_id=match.right_user_id)  # type: ignore[attr-defined]
-        expected_left = 1 / (1 + 10 ** ((right.rating - left.rating) / 400))
-        score_left = 1.0 if match.winner == "left" else 0.0
-        delta = round(K_FACTOR * (score_left - expected_left))
-        left.rating, right.rating = left.rating + delta, right.rating - delta
-        left.games += 1
-        right.games += 1
-        await left.save()
-        await right.save()
+    rows: dict[int, Rating] = {}
+    # Locked (in id order, so two matches ending at once cannot deadlock): two matches of
+    # the same player ending together do not lose an update.
+    for user_id in sorted((match.left_user_id, match.right_user_id)):  # type: ignore[attr-defined]
+        await Rating.get_or_create(user_id=user_id, using_db=connection)
+        query = Rating.filter(user_id=user_id).select_for_update().using_db(connection)
+        rows[user_id] = await query.get()
+    left, right = rows[match.left_user_id], rows[match.right_user_id]  # type: ignore[attr-defined]
+    expected_left = 1 / (1 + 10 ** ((right.rating - left.rating) / 400))
+    score_left = 1.0 if match.winner == "left" else 0.0
+    delta = round(K_FACTOR * (score_left - expected_left))
+    left.rating, right.rating = left.rating + delta, right.rating - delta
+    left.games += 1
+    right.games += 1
+    await left.save(using_db=connection)
+    await right.save(using_db=connection)

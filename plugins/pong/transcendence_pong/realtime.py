@@ -1,4 +1,5 @@
-"""Realtime types of the pong module (`pong.*`): play, queue, invite, follow, leave."""
+"""Realtime types of the pong module (`pong.*`): play, queue, invite, follow, leave, and the
+live-games feed of the lobby (`pong.live.*`, live.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from transcendence.realtime import RealtimeError
-from transcendence_pong import matchmaking
+from transcendence_pong import live, matchmaking
 from transcendence_pong.service import GameError, game_topic
 
 
@@ -33,6 +34,7 @@ class GameOut(BaseModel):
     game_id: str
     side: Literal["left", "right"] | None
     mode: str
+    keyboard: bool = False  # both paddles from this keyboard (local games, local tournaments)
 
 
 class GameRef(BaseModel):
@@ -74,6 +76,11 @@ class Ok(BaseModel):
     ok: bool = True
 
 
+class LiveFrame(BaseModel):
+    event: Literal["started", "ended"]
+    game: dict[str, Any] = Field(description="the game, as GET /api/pong/games lists it")
+
+
 def register(hub: Any) -> None:
     from transcendence_pong.hooks import facade
 
@@ -94,7 +101,8 @@ def register(hub: Any) -> None:
         except GameError as exc:
             raise fail(exc) from None
         await follow(conn, str(match.id))
-        return GameOut(game_id=str(match.id), side="left", mode=data.mode)
+        keyboard = data.mode == "local"
+        return GameOut(game_id=str(match.id), side="left", mode=data.mode, keyboard=keyboard)
 
     @hub.handler("pong.join", GameRef, reply=GameOut)
     async def join(conn, data: GameRef):
@@ -105,7 +113,8 @@ def register(hub: Any) -> None:
             raise RealtimeError("not_found", "no such running game")
         side = pong.side_of(match, conn.user_id)
         await follow(conn, data.game_id, player=side is not None)
-        return GameOut(game_id=data.game_id, side=side, mode=match.mode)
+        keyboard = side is not None and bool((match.record or {}).get("keyboard"))
+        return GameOut(game_id=data.game_id, side=side, mode=match.mode, keyboard=keyboard)
 
     async def follow(conn, game_id: str, *, player: bool = True) -> None:
         await conn.subscribe(game_topic(game_id))
@@ -169,5 +178,23 @@ def register(hub: Any) -> None:
             raise fail(exc) from None
         return QueueOut(status="matched" if game_id else "waiting", game_id=game_id)
 
+    @hub.handler("pong.live.watch", None, reply=Ok)
+    async def watch_live(conn, data):
+        """Follow the live games: a `pong.live` frame when a game starts or ends. Read
+        `GET /api/pong/games` after the reply (and again after `resync` or a reconnection)."""
+        await conn.subscribe(live.TOPIC)
+        return Ok()
+
+    @hub.handler("pong.live.unwatch", None, reply=Ok)
+    async def unwatch_live(conn, data):
+        """Stop following the live games."""
+        await conn.unsubscribe(live.TOPIC)
+        return Ok()
+
+    hub.event(
+        "pong.live",
+        LiveFrame,
+        "A game started or ended (after `pong.live.watch`); data: the event and the game.",
+    )
     hub.event("pong.state", None)
     hub.event("pong.matched", None)

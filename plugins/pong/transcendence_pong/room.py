@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,10 @@ log = logging.getLogger("transcendence.pong.room")
 RESUME_COUNTDOWN = 3.0
 MAX_INPUTS_PER_SECOND = 40  # a human presses far fewer keys; a flood is capped, not queued
 MAX_CATCH_UP_TICKS = 10  # after a stall, catch up at most this many ticks at once
+# The final snapshot waits this long for the match to be recorded (milliseconds, normally);
+# with the database away, the result goes out anyway ("recorded": false), and once more
+# ("recorded": true) when the record is finally written.
+RECORD_WAIT = 3.0
 
 
 @dataclass
@@ -54,7 +59,7 @@ class Room:
         seats: list[Seat],
         *,
         publish: Publisher,
-        on_finish: Callable[[Room], Awaitable[None]] | None = None,
+        on_finish: Callable[[Room], Awaitable[Any]] | None = None,
         clock: Clock | None = None,
         snapshot_rate: int = 30,
         grace: float = 30.0,
@@ -80,6 +85,21 @@ class Room:
         # superseded by the newer ones behind it (counted in `superseded`).
         self._outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=120)
         self.superseded = 0
+        # Set by the node to its timing histograms (timings.py, docs/performance.md):
+        # seconds per tick (step, AI, snapshot built and queued) and per snapshot published.
+        self.observe_tick: Callable[[float], None] | None = None
+        self.observe_publish: Callable[[float], None] | None = None
+        # Called after a tick that scored a point: the node checkpoints the game then, so a
+        # handover to another node loses at most the rally being played (lease.py).
+        self.on_point: Callable[[Room], None] | None = None
+        # The end: `on_finish` runs as its own task (`recording`); the snapshots of the
+        # finished game are held (their events kept) until it is written or RECORD_WAIT.
+        self.record_wait = RECORD_WAIT
+        self.recording: asyncio.Task[Any] | None = None
+        self._final_events: list[Any] = []
+        self._final_sent = False
+        # Publishing: a failing transport (Redis away) is logged once per outage.
+        self.publish_failures = 0
 
     # --- from the players -------------------------------------------------------------
 
@@ -129,6 +149,21 @@ class Room:
                 self.resume_at = self.clock.now() + RESUME_COUNTDOWN
         self._wake.set()
 
+    def away_until_back(self, seconds: float) -> None:
+        """After a handover: every player counts as away until their socket shows up here
+        (`reconnected`); the game stays paused, then resumes after the usual countdown. A
+        player still away after `seconds` loses by forfeit, as after any disconnection."""
+        now = self.clock.now()
+        away = [seat for seat in self.seats.values() if seat.user_id is not None]
+        for seat in away:
+            self.engine.release_all(seat.side)
+            seat.connected = False
+            seat.disconnected_at = now
+        if away and not self.engine.finished:
+            self.pause = Pause(away[0].side, now + seconds)
+            self.resume_at = None
+        self._wake.set()
+
     def forfeit(self, side: Side) -> None:
         if self.engine.finished:
             return
@@ -137,6 +172,11 @@ class Room:
         self._wake.set()
 
     # --- the loop -----------------------------------------------------------------------
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The room's loop, once started (it records the match when the game ends)."""
+        return self._task
 
     def start(self) -> asyncio.Task[None]:
         self._task = asyncio.create_task(self.run(), name=f"pong-room-{self.id}")
@@ -178,27 +218,66 @@ class Room:
                 if behind == MAX_CATCH_UP_TICKS:
                     next_tick = self.clock.now() + DT  # drop the backlog rather than spiral
                 await self.clock.sleep_until(next_tick)
-            self._send_snapshot()
         finally:
-            if self._outbox.full():
-                self._outbox.get_nowait()
-                self.superseded += 1
-            self._outbox.put_nowait(None)  # flush what is queued, then stop the sender
             try:
-                await asyncio.wait_for(sender, timeout=5)
-            except TimeoutError:
-                log.warning("room %s: snapshots still queued after 5 s were dropped", self.id)
-            if self.engine.finished and self.on_finish is not None:
-                await self.on_finish(self)
+                if self.engine.finished:
+                    await self._finish()
+            finally:
+                if self._outbox.full():
+                    self._outbox.get_nowait()
+                    self.superseded += 1
+                self._outbox.put_nowait(None)  # flush what is queued, then stop the sender
+                try:
+                    await asyncio.wait_for(sender, timeout=5)
+                except TimeoutError:
+                    log.warning("room %s: snapshots still queued after 5 s were dropped", self.id)
+        if self.recording is not None and not self.recording.done():
+            # The database is away: the players have their result ("recorded": false); once
+            # it is written, they get it again as recorded.
+            await self._after_record(self.recording)
+
+    async def _finish(self) -> None:
+        """Record the match, then send the final snapshot: a player who sees the result
+        finds the match in their history (the record takes milliseconds). The snapshot
+        waits at most `record_wait`, so an outage never hides the result from the players."""
+        recorded: bool | None = None
+        if self.on_finish is not None:
+            self.recording = asyncio.ensure_future(self.on_finish(self))
+            await asyncio.wait({self.recording}, timeout=self.record_wait)
+            recorded = self._recorded(self.recording) if self.recording.done() else False
+        self._final_sent = True
+        self._send_snapshot(self._final_events, recorded=recorded)
+
+    def _recorded(self, recording: asyncio.Task[Any]) -> bool:
+        if recording.cancelled():
+            return False
+        if (exc := recording.exception()) is not None:
+            log.error("room %s: recording the match failed", self.id, exc_info=exc)
+            return False
+        return recording.result() is not False
+
+    async def _after_record(self, recording: asyncio.Task[Any]) -> None:
+        await asyncio.wait({recording})  # the recording is not cancelled with the room
+        if self._recorded(recording):
+            try:
+                await self.publish("pong.state", self.state(recorded=True))
+            except Exception as exc:
+                log.warning("room %s: the recorded result was not published (%r)", self.id, exc)
 
     def _tick(self) -> None:
+        started = time.perf_counter()
         events = self.engine.step()
         self.ticks_run += 1
         if self.on_tick is not None:
             self.on_tick(self)
-        important = any(e.kind in {"point", "finished", "forfeit"} for e in events)
+        # Most ticks have no event: `events and` spares them two generators (profiled).
+        important = events and any(e.kind in {"point", "finished", "forfeit"} for e in events)
         if important or self.engine.tick % self.snapshot_every == 0:
             self._send_snapshot(events)
+        if self.on_point is not None and events and any(e.kind == "point" for e in events):
+            self.on_point(self)
+        if self.observe_tick is not None:
+            self.observe_tick(time.perf_counter() - started)
 
     async def _paused(self, now: float) -> None:
         pause = self.pause
@@ -219,10 +298,13 @@ class Room:
             sleeper.cancel()
             waker.cancel()
 
-    def state(self, events: list[Any] | None = None) -> dict[str, Any]:
+    def state(
+        self, events: list[Any] | None = None, *, recorded: bool | None = None
+    ) -> dict[str, Any]:
         now = self.clock.now()
         state = self.engine.snapshot()
         state["game_id"] = self.id
+        state["server_time"] = time.time()  # when this state was taken (Unix seconds)
         state["acks"] = {side.value: seat.last_seq for side, seat in self.seats.items()}
         state["paused"] = (
             {"side": self.pause.side.value, "seconds_left": round(self.pause.deadline - now, 1)}
@@ -234,20 +316,46 @@ class Room:
             state["events"] = [
                 {"kind": e.kind, "side": e.side.value if e.side else None} for e in events
             ]
+        if recorded is not None:  # the final snapshot: is the match in the history yet?
+            state["recorded"] = recorded
         return state
 
-    def _send_snapshot(self, events: list[Any] | None = None) -> None:
+    def _send_snapshot(
+        self, events: list[Any] | None = None, *, recorded: bool | None = None
+    ) -> None:
+        if self.engine.finished and not self._final_sent:
+            # The game just ended: its snapshot follows the record (`_finish`).
+            self._final_events.extend(events or [])
+            return
         if self._outbox.full():
             self._outbox.get_nowait()
             self.superseded += 1
-        self._outbox.put_nowait(self.state(events))
+        self._outbox.put_nowait(self.state(events, recorded=recorded))
 
     async def _sender(self) -> None:
         while True:
             state = await self._outbox.get()
             if state is None:
                 return
+            started = time.perf_counter()
             try:
                 await self.publish("pong.state", state)
-            except Exception:
-                log.exception("room %s: could not publish a snapshot", self.id)
+            except Exception as exc:
+                # The transport is away (Redis down): the game goes on, its snapshots are
+                # dropped (each one is the whole state: the next one after the outage
+                # catches everyone up). One line per outage, not one per snapshot.
+                if not self.publish_failures:
+                    log.warning(
+                        "room %s: snapshots not published (%r); the game goes on", self.id, exc
+                    )
+                self.publish_failures += 1
+                continue
+            if self.publish_failures:
+                log.warning(
+                    "room %s: snapshots published again (%d dropped meanwhile)",
+                    self.id,
+                    self.publish_failures,
+                )
+                self.publish_failures = 0
+            if self.observe_publish is not None:
+                self.observe_publish(time.perf_counter() - started)

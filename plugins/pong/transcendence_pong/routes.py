@@ -62,6 +62,14 @@ class HistoryOut(BaseModel):
     items: list[MatchOut]
 
 
+class LiveQuery(BaseModel):
+    limit: int = Field(20, ge=1, le=100)
+
+
+class LiveOut(BaseModel):
+    items: list[MatchOut]
+
+
 def _fail(exc: GameError) -> APIError:
     status = {
         "not_found": 404,
@@ -134,6 +142,16 @@ async def leave_queue():
     user = await current_user()
     await leave_queue(user.id)
     return "", 204
+
+
+@blueprint.get("/games")
+@validate_querystring(LiveQuery)
+@document_response(LiveOut, 200)
+async def live_games(query_args: LiveQuery):
+    """Games running now (newest first), for spectators: follow one with `pong.join`."""
+    await current_user()
+    rows = await Match.filter(status="running").order_by("-started_at").limit(query_args.limit)
+    return {"items": [match_out(m) for m in rows]}
 
 
 @blueprint.get("/games/<game_id>")

@@ -1,26 +1,43 @@
 """Games on this node: creating rooms, routing inputs to them, recording finished matches.
 
-A room runs on exactly one node, the one that created it. Players may be connected to any
-node: every input travels over the bus on the game's input topic, which the owning node
-follows, and every snapshot goes out on the game's topic, which the hub delivers to the
-sockets that follow it on every node. No HTTP and no socket here.
+A room runs on exactly one node, the holder of its ownership lease (lease.py): at first the
+one that created it. Players may be connected to any node: every input travels over the bus
+on the game's input topic, which the owning node follows, and every snapshot goes out on the
+game's topic, which the hub delivers to the sockets that follow it on every node. No HTTP
+and no socket here.
+
+Several nodes (docs/pong.md, "Several nodes"): the owner renews its leases every ttl / 3 and
+writes a checkpoint (checkpoint.py) with each renewal and at every point. Every node scans
+for games whose lease expired (their node died) every ttl / 4 or so, with jitter, and takes
+them over from their checkpoint, paused until the players' sockets show up; a roll call on
+the cluster topic asks every node to announce the players' sockets it holds. On shutdown
+the owner checkpoints, releases and announces each game at once (a handover); a game nobody
+takes is recorded with the status "interrupted", never silently lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import random
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from transcendence.bus import Bus, SubscriptionOverflow
+from prometheus_client import CollectorRegistry
+from tortoise.transactions import in_transaction
+
+from transcendence.bus import Bus, BusUnavailable, SubscriptionOverflow
+from transcendence_pong import checkpoint, live
 from transcendence_pong.clock import Clock, LoopClock
 from transcendence_pong.engine import Engine, Key, Options, Side
+from transcendence_pong.lease import HELD, LOST, MISSING, LeaseErrors, Leases, LocalLeases
 from transcendence_pong.models import Match
 from transcendence_pong.room import Room, Seat
+from transcendence_pong.timings import Timings
 
 log = logging.getLogger("transcendence.pong")
 MODES = ("local", "remote", "ai", "tournament")
@@ -44,6 +61,16 @@ def input_topic(game_id: str) -> str:
     return f"pong.input.{game_id}"
 
 
+def cluster_topic(namespace: str) -> str:
+    """Where nodes announce handovers and roll calls to each other."""
+    return f"pong.cluster.{namespace}"
+
+
+HANDOVER_WAIT = 3.0  # seconds a stopping node waits for another one to take its games
+# Problems talking to the lease store or the bus: a node keeps its games running through them.
+_STORE_ERRORS: tuple[type[BaseException], ...] = (*LeaseErrors, BusUnavailable)
+
+
 Deliver = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 Finished = Callable[[Match], Awaitable[None]]
 
@@ -61,8 +88,15 @@ class Games:
         snapshot_rate: int = 30,
         grace: float = 30.0,
         in_game: Callable[[int, bool], Awaitable[None]] | None = None,
+        registry: CollectorRegistry | None = None,
+        leases: Leases | None = None,
+        namespace: str = "local",
     ):
         self.in_game = in_game  # tells presence who is playing
+        # A player arrived at a held game: `await on_joined(game_id, user_id)` (tournaments).
+        self.on_joined: Callable[[str, int], Awaitable[None]] | None = None
+        # Where the lobbies hear of games starting and ending (live.py); None: nowhere.
+        self.live: Deliver | None = None
         self.bus = bus
         self.deliver = deliver
         self.on_finished = on_finished
@@ -71,6 +105,38 @@ class Games:
         self.grace = grace
         self.rooms: dict[str, Room] = {}
         self._followers: dict[str, asyncio.Task[None]] = {}
+        # Ownership across nodes (lease.py): who runs which game, and where it stands.
+        self.leases: Leases = leases or LocalLeases()
+        self.cluster_topic = cluster_topic(namespace)
+        self.handover_wait = HANDOVER_WAIT
+        # A checkpoint older than this when found is not resumed (its players are long
+        # gone): the game is recorded as interrupted. None: the grace period plus the ttl.
+        self.orphan_after: float | None = None
+        # `make_ai(level)`: an AI player again, for a game taken over from another node.
+        self.make_ai: Callable[[str], Any] | None = None
+        # Players' sockets on this node, per game: {game_id: {conn: user_id}} (roll calls).
+        self.local_players: dict[str, dict[str, int]] = {}
+        self._background: list[asyncio.Task[None]] = []
+        self._closing = False
+        self._taking: set[str] = set()
+        self._finishing: set[Room] = set()  # rooms being recorded right now
+        # How long a finished match's record retries before it is logged as lost (seconds);
+        # None: RECORD_GIVE_UP.
+        self.record_give_up: float | None = None
+        # The node's own timings, on /metrics (bench/pong_bench.py reads them); unregistered
+        # at shutdown, since the module can be switched off and on again in a running app.
+        self.registry = registry
+        self.tick_seconds = Timings(
+            "transcendence_pong_tick_seconds",
+            "One game tick: engine step, AI, snapshot built and queued",
+        )
+        self.publish_seconds = Timings(
+            "transcendence_pong_snapshot_publish_seconds",
+            "One snapshot encoded and handed to the bus for its followers",
+        )
+        if registry is not None:
+            registry.register(self.tick_seconds)
+            registry.register(self.publish_seconds)
 
     async def create(
         self,
@@ -82,14 +148,22 @@ class Games:
         seed: int | None = None,
         ai: Any = None,
         keyboard: bool | None = None,
+        hold: bool = False,
+        ai_level: str | None = None,
     ) -> Match:
         """Start a game now. `left`/`right` are (user id or None, name); `ai` plays right.
 
         `keyboard`: both paddles are driven from the left player's keyboard (local games,
         and local tournaments); by default only in "local" mode.
+        `hold`: the clock does not run until every seat with a user has joined (`pong.join`);
+        a `forfeit` event ends a held game at once (a tournament's no-show). Each first
+        arrival is reported to `on_joined`.
+        `ai_level`: the AI's level, to make it again if another node takes the game over
+        (read from `ai.level` when not given).
         """
         if mode not in MODES:
             raise GameError("invalid_mode", f"mode must be one of {', '.join(MODES)}")
+        keyboard = mode == "local" if keyboard is None else keyboard
         match = await Match.create(
             id=uuid.uuid4(),
             mode=mode,
@@ -98,16 +172,42 @@ class Games:
             left_name=left[1],
             right_name=right[1],
             options=options.as_dict(),
+            # Read by `pong.join` while the game runs (a local tournament's games are played at
+            # one keyboard too); the finished record replaces it.
+            record={"keyboard": keyboard},
         )
         game_id = str(match.id)
         engine = Engine(options, seed=seed if seed is not None else uuid.uuid4().int & 0xFFFFFFFF)
-        keyboard = mode == "local" if keyboard is None else keyboard
         remote = mode in ("remote", "tournament") and not keyboard
         seats = [
             Seat(Side.LEFT, left[0], remote=remote and left[0] is not None),
             Seat(Side.RIGHT, right[0], remote=remote and right[0] is not None),
         ]
+        room = self._make_room(game_id, engine, seats, mode=mode, keyboard=keyboard, ai=ai)
+        if ai is not None:
+            level = ai_level or getattr(getattr(ai, "level", None), "name", None)
+            room.ai_level = level or "normal"  # type: ignore[attr-defined]
+        try:
+            await self.leases.acquire(game_id)  # a new id: nobody else holds it
+        except LeaseErrors as exc:  # the renewal takes it when the store is back
+            log.warning("game %s: could not take its lease yet (%s)", game_id, exc)
+        else:
+            room.held = hold  # type: ignore[attr-defined]
+            await self._checkpoint(room)
+        await self._adopt(room, hold=hold)
+        await live.announce(self.live, "started", match)  # the lobbies' live list
+        return match
 
+    def _make_room(
+        self,
+        game_id: str,
+        engine: Engine,
+        seats: list[Seat],
+        *,
+        mode: str,
+        keyboard: bool,
+        ai: Any = None,
+    ) -> Room:
         async def publish(kind: str, state: dict[str, Any]) -> None:
             await self.deliver(game_topic(game_id), kind, state)
 
@@ -124,18 +224,55 @@ class Games:
         )
         room.mode = mode  # type: ignore[attr-defined]
         room.keyboard = keyboard  # type: ignore[attr-defined]
-        self.rooms[game_id] = room
+        room.observe_tick = self.tick_seconds.observe
+        room.observe_publish = self.publish_seconds.observe
+        room.on_point = self._point_scored
+        return room
+
+    async def _adopt(self, room: Room, *, hold: bool, away_for: float | None = None) -> None:
+        """Run a room on this node (the lease is ours): follow its inputs, then start it.
+
+        `away_for`: a game taken over from another node, paused until its players' sockets
+        show up here, each one forfeiting after that many seconds.
+        """
+        self.rooms[room.id] = room
         # Follow the input topic before the first tick, so no early key is missed.
         following = asyncio.Event()
         follower = asyncio.create_task(
-            self._follow_inputs(room, following), name=f"pong-inputs-{game_id}"
+            self._follow_inputs(room, following), name=f"pong-inputs-{room.id}"
         )
-        self._followers[game_id] = follower
+        self._followers[room.id] = follower
         async with asyncio.timeout(10):
             await following.wait()
+        room.held = hold  # type: ignore[attr-defined]
+        if away_for is not None and not hold:
+            room.away_until_back(away_for)
+        if not hold:
+            room.start()
+            await self._mark_players(room, True)
+
+    def _release(self, room: Room) -> None:
+        """Start a held room (everyone is here, or the game was decided by a forfeit)."""
+        if not getattr(room, "held", False):
+            return
+        room.held = False  # type: ignore[attr-defined]
         room.start()
-        await self._mark_players(room, True)
-        return match
+        if not room.engine.finished:
+            asyncio.get_running_loop().create_task(self._mark_players(room, True))
+
+    async def _arrived(self, room: Room, user_id: int) -> None:
+        waiting = [
+            seat.side.value
+            for seat in room.seats.values()
+            if seat.user_id is not None and not self._sockets(room, seat.side)
+        ]
+        try:
+            state = {**room.state(), "waiting": waiting}
+            await self.deliver(game_topic(room.id), "pong.state", state)
+            if self.on_joined is not None:
+                await self.on_joined(room.id, user_id)
+        except Exception:
+            log.exception("room %s: could not report the arrival of user %s", room.id, user_id)
 
     def room(self, game_id: str) -> Room:
         room = self.rooms.get(game_id)
@@ -147,6 +284,14 @@ class Games:
 
     async def send(self, game_id: str, event: dict[str, Any]) -> None:
         """Route an event to the game's owner, wherever it runs (the bus carries it)."""
+        op = event.get("op")
+        if op == "joined":  # remembered for roll calls, should the game change node
+            self.local_players.setdefault(game_id, {})[event["conn"]] = int(event["user_id"])
+        elif op == "left":
+            here = self.local_players.get(game_id, {})
+            here.pop(event["conn"], None)
+            if not here:
+                self.local_players.pop(game_id, None)
         await self.bus.publish(input_topic(game_id), json.dumps(event).encode())
 
     async def send_input(
@@ -194,15 +339,26 @@ class Games:
         elif seat is None:
             return
         elif op == "joined":
-            self._sockets(room, seat.side).add(event["conn"])
-            room.reconnected(seat.side)
+            sockets = self._sockets(room, seat.side)
+            first = not sockets
+            sockets.add(event["conn"])
+            if not getattr(room, "held", False):
+                room.reconnected(seat.side)
+                return
+            if first:
+                asyncio.get_running_loop().create_task(self._arrived(room, user_id))
+            if all(
+                self._sockets(room, s.side) for s in room.seats.values() if s.user_id is not None
+            ):
+                self._release(room)
         elif op == "left":
             sockets = self._sockets(room, seat.side)
             sockets.discard(event["conn"])
-            if not sockets:
+            if not sockets and not getattr(room, "held", False):
                 room.disconnected(seat.side)
         elif op == "forfeit":
             room.forfeit(seat.side)
+            self._release(room)
 
     @staticmethod
     def _sockets(room: Room, side: Side) -> set[str]:
@@ -221,16 +377,322 @@ class Games:
         seat = room.seat_of(user_id)
         return seat.side if seat else None
 
-    # --- the end ------------------------------------------------------------------------
+    # --- several nodes: leases, checkpoints, takeovers (lease.py, checkpoint.py) ----------
 
-    async def _finished(self, room: Room) -> None:
+    async def start(self) -> None:
+        """Start the lease keeper; with shared leases, the orphan watcher and the listener
+        to other nodes' handovers and roll calls."""
+        self._closing = False
+        await self.leases.start()
+        loop = asyncio.get_running_loop()
+        self._background.append(loop.create_task(self._keep_leases(), name="pong-leases"))
+        if self.leases.shared:
+            listening = asyncio.Event()
+            self._background.append(
+                loop.create_task(self._listen(listening), name="pong-cluster-listener")
+            )
+            self._background.append(loop.create_task(self._watch(), name="pong-orphan-watcher"))
+            async with asyncio.timeout(10):
+                await listening.wait()
+
+    def _point_scored(self, room: Room) -> None:
+        if not self._closing:
+            task = asyncio.get_running_loop().create_task(self._checkpoint(room))
+            task.add_done_callback(self._background_done)
+
+    @staticmethod
+    def _background_done(task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("pong background task failed", exc_info=task.exception())
+
+    async def _checkpoint(self, room: Room) -> None:
+        """Store where the game stands, if it is still ours (a failure waits for the next)."""
+        try:
+            if not await self.leases.save(room.id, checkpoint.capture(room)):
+                log.warning("game %s: not checkpointed, its lease is not ours", room.id)
+        except LeaseErrors as exc:
+            log.warning("game %s: checkpoint failed (%s); retried at the renewal", room.id, exc)
+
+    async def _keep_leases(self) -> None:
+        """Renew this node's leases every ttl / 3, each with a fresh checkpoint."""
+        while True:
+            await asyncio.sleep(self.leases.ttl / 3)
+            for game_id, room in list(self.rooms.items()):
+                if room.engine.finished or self._closing:
+                    continue
+                try:
+                    found = await self.leases.renew(game_id, checkpoint.capture(room))
+                    if found == MISSING:
+                        found = await self._reclaim(room)
+                except Exception as exc:  # the store or the database: the game goes on
+                    log.warning("game %s: lease not renewed (%r); still running", game_id, exc)
+                    continue
+                if found == LOST and self.rooms.get(game_id) is room:
+                    await self._drop(room)
+
+    async def _reclaim(self, room: Room) -> str:
+        """Our lease vanished (Redis restarted empty, or it expired unclaimed while this node
+        stalled): take it again if the game is still running and nobody else has it."""
+        if not await Match.filter(id=room.id, status="running").exists():
+            return LOST
+        if not await self.leases.acquire(room.id):
+            return LOST
+        await self.leases.save(room.id, checkpoint.capture(room))
+        log.warning("game %s: its lease had vanished; taken again", room.id)
+        return HELD
+
+    async def _drop(self, room: Room) -> None:
+        """Another node runs this game now: stop ours without recording anything."""
+        log.warning("game %s: lease lost to another node; stopping the copy here", room.id)
         self.rooms.pop(room.id, None)
         follower = self._followers.pop(room.id, None)
         if follower is not None:
             follower.cancel()
-        match = await record(room)
+        room.on_finish = None
+        await room.stop()
+
+    async def _watch(self) -> None:
+        """Find games whose lease expired (their node died) and take them over."""
+        while True:
+            # Jitter: the nodes' scans spread out instead of racing for the same games.
+            await asyncio.sleep(self.leases.ttl / 4 * random.uniform(0.5, 1.5))
+            try:
+                orphans = await self.leases.orphans()
+            except Exception as exc:  # the store: the next scan tries again
+                log.warning("could not scan for orphaned games (%r)", exc)
+                continue
+            random.shuffle(orphans)
+            for game_id in orphans:
+                await self.take_over(game_id, "its node stopped renewing the lease")
+
+    async def _listen(self, listening: asyncio.Event) -> None:
+        """Handovers and roll calls from the other nodes."""
+        while not self._closing:
+            try:
+                async with self.bus.subscribe(self.cluster_topic, maxsize=1024) as sub:
+                    await sub.ready()
+                    listening.set()
+                    async for message in sub:
+                        if not message.data:
+                            continue  # a bus resync marker
+                        try:
+                            event = json.loads(message.data)
+                            game_id = str(event["game_id"])
+                        except (ValueError, TypeError, KeyError):
+                            log.warning("pong cluster topic: unreadable message ignored")
+                            continue
+                        if event.get("op") == "handover" and event.get("from") != (
+                            self.leases.node_id
+                        ):
+                            reason = f"handed over by node {event.get('from')}"
+                            task = asyncio.get_running_loop().create_task(
+                                self.take_over(game_id, reason)
+                            )
+                            task.add_done_callback(self._background_done)
+                        elif event.get("op") == "rollcall":
+                            await self._answer_roll_call(game_id)
+            except SubscriptionOverflow:
+                log.warning("pong cluster topic overflowed its queue; listening again")
+            except RuntimeError:
+                return  # the bus is closed
+            except BusUnavailable as exc:
+                log.warning("pong cluster topic: %s", exc)
+
+    async def _answer_roll_call(self, game_id: str) -> None:
+        """The game changed node: tell its new owner which players follow it from here."""
+        for conn, user_id in list(self.local_players.get(game_id, {}).items()):
+            event = {"op": "joined", "user_id": user_id, "conn": conn}
+            try:
+                await self.bus.publish(input_topic(game_id), json.dumps(event).encode())
+            except BusUnavailable:
+                log.warning("game %s: could not answer the roll call", game_id)
+
+    async def take_over(self, game_id: str, reason: str) -> bool:
+        """Resume a game whose lease nobody holds, from its checkpoint. True when it runs
+        here now (or was recorded as interrupted: its checkpoint was too old)."""
+        if self._closing or game_id in self.rooms or game_id in self._taking:
+            return False
+        self._taking.add(game_id)
+        try:
+            if not await self.leases.acquire(game_id):
+                return False
+            return await self._resume(game_id, reason)
+        except Exception as exc:  # the store, the bus or the database: the next scan retries
+            log.warning("game %s: takeover failed (%r)", game_id, exc)
+            room = self.rooms.pop(game_id, None)
+            if room is not None:
+                room.on_finish = None
+                await room.stop()
+            with contextlib.suppress(*LeaseErrors):
+                await self.leases.release(game_id, forget=False)
+            return False
+        finally:
+            self._taking.discard(game_id)
+
+    async def _resume(self, game_id: str, reason: str) -> bool:
+        loaded = await self.leases.load(game_id)
+        match = await Match.get_or_none(id=game_id)
+        if loaded is None or match is None or match.status != "running":
+            await self.leases.release(game_id, forget=True)  # it ended: nothing to resume
+            return False
+        data, age = loaded
+        room = self._restore(data)
+        limit = self.orphan_after
+        if limit is None:
+            limit = self.grace + self.leases.ttl
+        if age > limit:
+            log.warning(
+                "game %s: checkpoint %.0f s old, its players are gone; recorded interrupted",
+                game_id,
+                age,
+            )
+            await self._interrupt(room)
+            return True
+        log.warning(
+            "game %s: taken over by node %s (%s) at %s-%s",
+            game_id,
+            self.leases.node_id,
+            reason,
+            room.engine.scores[Side.LEFT],
+            room.engine.scores[Side.RIGHT],
+        )
+        if room.engine.finished:  # its node died between the last point and the record
+            self.rooms[game_id] = room
+            await self._finished(room)
+            return True
+        await self._adopt(room, hold=bool(data.get("held")), away_for=self.grace)
+        await self._checkpoint(room)
+        await self.bus.publish_json(self.cluster_topic, {"op": "rollcall", "game_id": game_id})
+        return True
+
+    def _restore(self, data: dict[str, Any]) -> Room:
+        engine = checkpoint.restore_engine(data)
+        ai = None
+        level = data.get("ai_level")
+        if level and self.make_ai is not None:
+            ai = self.make_ai(level)
+        room = self._make_room(
+            data["game_id"],
+            engine,
+            checkpoint.restore_seats(data),
+            mode=data["mode"],
+            keyboard=bool(data["keyboard"]),
+            ai=ai,
+        )
+        if level:
+            room.ai_level = level  # type: ignore[attr-defined]
+        return room
+
+    async def _hand_over(self, rooms: list[Room]) -> None:
+        """Shutdown: checkpoint and release each game at once and announce it, so another
+        node resumes it now rather than after the lease expires; record the rest."""
+        left = rooms
+        if self.leases.shared:
+            for room in rooms:
+                try:
+                    await self.leases.save(room.id, checkpoint.capture(room))
+                    await self.leases.release(room.id, forget=False)
+                    event = {"op": "handover", "game_id": room.id, "from": self.leases.node_id}
+                    await self.bus.publish_json(self.cluster_topic, event)
+                except _STORE_ERRORS as exc:
+                    log.warning("game %s: handover not announced (%s)", room.id, exc)
+            pending = {room.id: room for room in rooms}
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.handover_wait
+            # Another node's takeover has no event to await here: ask the store until the
+            # lease has a new holder, or the wait is over.
+            while pending and loop.time() < deadline:
+                for game_id in list(pending):
+                    try:
+                        holder = await self.leases.holder(game_id)
+                    except LeaseErrors:
+                        holder = None
+                    if holder is not None and holder != self.leases.node_id:
+                        log.info("game %s handed over to node %s", game_id, holder)
+                        pending.pop(game_id)
+                if pending:
+                    await asyncio.sleep(0.05)
+            left = []
+            for room in pending.values():
+                try:
+                    if not await self.leases.acquire(room.id):
+                        continue  # taken just now
+                except LeaseErrors:
+                    pass  # the store is down: nobody can resume it, record it here
+                left.append(room)
+        for room in left:
+            await self._interrupt(room)
+
+    async def _interrupt(self, room: Room) -> None:
+        """No node carries this game on: record it "paused and interrupted", and say so."""
+        try:
+            recorded = await record_interrupted(room)
+        except Exception:
+            log.exception("game %s: could not record it as interrupted", room.id)
+            return
+        if recorded:
+            await live.announce(self.live, "ended", room.id)
+            log.warning(
+                "game %s: no node could take it over; recorded interrupted at %s-%s",
+                room.id,
+                room.engine.scores[Side.LEFT],
+                room.engine.scores[Side.RIGHT],
+            )
+            try:
+                state = {**room.state(), "interrupted": True}
+                await self.deliver(game_topic(room.id), "pong.state", state)
+            except Exception:
+                log.warning("game %s: could not announce the interruption", room.id)
         await self._mark_players(room, False)
-        await self.on_finished(match)
+        with contextlib.suppress(*LeaseErrors):
+            await self.leases.release(room.id, forget=True)
+
+    # --- the end ------------------------------------------------------------------------
+
+    async def _finished(self, room: Room) -> bool:
+        """Record the finished match (retrying until the database answers), then tell the
+        lobbies and run `on_finished` (ratings already moved, then the `match_finished`
+        hook): only once the record is written. True when it is recorded (here or, found
+        already finished, by another node)."""
+        self.rooms.pop(room.id, None)
+        follower = self._followers.pop(room.id, None)
+        if follower is not None:
+            follower.cancel()
+        self._finishing.add(room)  # shutdown waits for it, while the database is open
+        recorded = False
+        try:
+            match = await record_finished(
+                room,
+                give_up=self.record_give_up,
+                between=lambda: self._keep_finishing(room),
+            )
+            recorded = True
+        except NotRecorded:
+            match = None  # logged in full; its checkpoint stays for a node to record it
+        finally:  # also when cancelled at shutdown
+            self._finishing.discard(room)
+            await self._mark_players(room, False)
+            try:
+                # Forgotten once recorded; otherwise the checkpoint (finished) stays, and a
+                # node that takes the game over records it when the database is back.
+                await self.leases.release(room.id, forget=recorded)
+            except LeaseErrors:
+                log.warning("game %s: lease not released (it expires by itself)", room.id)
+        if match is None:
+            if recorded:
+                log.warning("game %s was already recorded (by another node); not again", room.id)
+            return recorded
+        await live.announce(self.live, "ended", match)
+        try:
+            await self.on_finished(match)
+        except Exception:  # recorded and rated: a listener's failure is its own
+            log.exception("game %s: recorded, but a match_finished listener failed", room.id)
+        return True
+
+    async def _keep_finishing(self, room: Room) -> None:
+        """While its record waits for the database, the game stays ours (and its checkpoint
+        says it is finished), so no other node resumes it meanwhile."""
+        await self.leases.renew(room.id, checkpoint.capture(room))
 
     async def _mark_players(self, room: Room, playing: bool) -> None:
         if self.in_game is None:
@@ -243,26 +705,163 @@ class Games:
                     log.exception("could not mark user %s in game=%s", seat.user_id, playing)
 
     async def shutdown(self) -> None:
-        for room in list(self.rooms.values()):
+        """Stop this node's games: hand them over to another node, or record them as
+        interrupted when none takes them (or when there is no other node)."""
+        self._closing = True
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._background = []
+        rooms = list(self.rooms.values())
+        for room in rooms:
             await room.stop()
         for follower in self._followers.values():
             follower.cancel()
+        self._followers.clear()
+        unfinished = [room for room in rooms if not room.engine.finished]
+        self.rooms.clear()
+        # Games that ended just now are still being recorded: let them finish first.
+        recording = [t for room in self._finishing if (t := room.task) is not None]
+        if recording:
+            _, pending = await asyncio.wait(recording, timeout=10)
+            # The database is still away: stop waiting (each result is logged as JSON, and
+            # its checkpoint stays for another node to record it).
+            for room in list(self._finishing):
+                if room.recording is not None:
+                    room.recording.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+        if unfinished:
+            await self._hand_over(unfinished)
+        await self.leases.close()
+        if self.registry is not None:
+            self.registry.unregister(self.tick_seconds)
+            self.registry.unregister(self.publish_seconds)
+            self.registry = None
+
+
+# Recording a finished match retries until the database answers: first after this many
+# seconds, then twice as long each time up to the cap, for at most RECORD_GIVE_UP seconds in
+# all; then the result is logged in full (JSON) for an operator to restore. Never lost quietly.
+RECORD_RETRY_FIRST = 0.05
+RECORD_RETRY_MAX = 5.0
+RECORD_GIVE_UP = 600.0
+
+
+class NotRecorded(Exception):
+    """The database never took a finished match (its result was logged as JSON)."""
+
+
+def finished_result(room: Room) -> dict[str, Any]:
+    """The row's fields for a finished match (`ended_at` also marks this node's write)."""
+    engine = room.engine
+    return {
+        "status": "finished",
+        "left_score": engine.scores[Side.LEFT],
+        "right_score": engine.scores[Side.RIGHT],
+        "winner": engine.winner.value if engine.winner else None,
+        "forfeit": engine.forfeited is not None,
+        "record": engine.record(),
+        "ended_at": datetime.now(UTC),
+    }
 
 
 async def record(room: Room) -> Match:
     """Store the finished match (never lost: this is the one write that matters)."""
+    await record_finished(room)
+    return await Match.get(id=room.id)
+
+
+async def record_finished(
+    room: Room,
+    *,
+    give_up: float | None = None,
+    between: Callable[[], Awaitable[None]] | None = None,
+) -> Match | None:
+    """Store the finished match and its rating change, retrying (capped backoff) until the
+    database answers. The match, when this call recorded it; None when it was no longer
+    running (another node recorded it). `between`: called between attempts (the lease kept).
+
+    After `give_up` seconds (RECORD_GIVE_UP), or when cancelled (shutdown), the full result
+    is logged as an error with its JSON and NotRecorded (or the cancellation) is raised.
+    """
+    result = finished_result(room)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + (RECORD_GIVE_UP if give_up is None else give_up)
+    delay = RECORD_RETRY_FIRST
+    failures = 0
+    try:
+        while True:
+            try:
+                match = await _write_finished(room, result)
+            except Exception as exc:  # the database: down, restarting, unreachable
+                failures += 1
+                if failures == 1:
+                    log.warning(
+                        "game %s: the database did not take the result (%r); retrying", room.id, exc
+                    )
+                if loop.time() + delay > deadline:
+                    break
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECORD_RETRY_MAX)
+                if between is not None:
+                    with contextlib.suppress(Exception):
+                        await between()
+                continue
+            if failures:
+                log.warning("game %s: recorded after %d failed attempts", room.id, failures)
+            return match
+    except asyncio.CancelledError:
+        _not_recorded(room, result, "the node stopped while the database was unavailable")
+        raise
+    _not_recorded(room, result, f"the database failed {failures} times")
+    raise NotRecorded(room.id)
+
+
+def _not_recorded(room: Room, result: dict[str, Any], why: str) -> None:
+    data = {"id": room.id, **result, "ended_at": result["ended_at"].isoformat()}
+    log.error(
+        "game %s: FINISHED MATCH NOT RECORDED (%s); restore it from this JSON: %s",
+        room.id,
+        why,
+        json.dumps(data, sort_keys=True, default=str),
+    )
+
+
+async def _write_finished(room: Room, result: dict[str, Any]) -> Match | None:
+    """One attempt, in one transaction: claim the running match (the claim makes a retry, or
+    a second node finishing the same game, write it once) and move the ratings."""
+    from transcendence_pong import matchmaking  # it imports this module
+
+    async with in_transaction() as connection:
+        claimed = await (
+            Match.filter(id=room.id, status="running").using_db(connection).update(**result)
+        )
+        if not claimed:
+            # An earlier attempt of ours committed but its answer was lost: same `ended_at`.
+            ours = Match.filter(id=room.id, status="finished", ended_at=result["ended_at"])
+            if not await ours.using_db(connection).exists():
+                return None
+        match = await Match.get(id=room.id, using_db=connection)
+        if claimed:  # the ratings move with the record, or neither does
+            await matchmaking.apply_ratings(match, connection)
+    setattr(match, matchmaking.RATED, True)  # `update_ratings` will not apply them again
+    return match
+
+
+async def record_interrupted(room: Room) -> bool:
+    """Store a game no node could carry on: status "interrupted", the score so far and the
+    rallies played; no winner. False when it was no longer running."""
     engine = room.engine
-    data = engine.record()
-    await Match.filter(id=room.id).update(
-        status="finished",
+    data = {**engine.record(), "interrupted": True}
+    updated = await Match.filter(id=room.id, status="running").update(
+        status="interrupted",
         left_score=engine.scores[Side.LEFT],
         right_score=engine.scores[Side.RIGHT],
-        winner=engine.winner.value if engine.winner else None,
-        forfeit=engine.forfeited is not None,
         record=data,
         ended_at=datetime.now(UTC),
     )
-    return await Match.get(id=room.id)
+    return bool(updated)
 
 
 def parse_options(raw: dict[str, Any] | None) -> Options:

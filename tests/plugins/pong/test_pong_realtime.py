@@ -30,6 +30,20 @@ async def server(settings):
         yield server
 
 
+class GatedClock(ScaledClock):
+    """Fast game time that a test can hold still (`gate.clear()`): the rooms' loops wait at
+    their next tick until `gate.set()`, so a quick game cannot end before a test is ready."""
+
+    def __init__(self, speed: float):
+        super().__init__(speed)
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def sleep_until(self, deadline: float) -> None:
+        await self.gate.wait()
+        await super().sleep_until(deadline)
+
+
 async def until_state(client, predicate, timeout=10.0):
     """The first `pong.state` frame that satisfies `predicate`."""
     async with asyncio.timeout(timeout):
@@ -180,11 +194,17 @@ async def test_the_queue_pairs_two_players(server):
 
 
 async def test_spectators_follow_a_game_without_a_seat(server):
+    # A one-point game ends in a blink at 20x: its clock is held until the spectator is in.
+    clock = server.app.extensions["pong"].games.clock = GatedClock(20)
+    clock.gate.clear()
     _alice, _bob, _a, _b, game_id = await remote_game(server, QUICK)
     carol = await server.connect(await server.user("carol"))
     joined = await carol.request("pong.join", {"game_id": game_id})
     assert joined["data"]["side"] is None
-    await until_state(carol, lambda s: s["phase"] in {"playing", "finished"})
+    clock.gate.set()
+    await until_state(carol, lambda s: s["phase"] == "playing")
+    last = await until_state(carol, lambda s: s["phase"] == "finished")
+    assert last["winner"] in {"left", "right"}  # she watched it to the end
 
 
 async def test_blocked_players_cannot_invite(server):
