@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from transcendence import hookimpl
-from transcendence_tournament import service
+from transcendence_tournament import online, service
+
+log = logging.getLogger("transcendence.tournament")
 
 
 @hookimpl
@@ -13,8 +17,9 @@ def module_info():
     return {
         "name": "tournament",
         "title": "Tournaments",
-        "description": "Local tournaments at one keyboard (aliases, brackets, next-match "
-        "calls); single elimination or round robin.",
+        "description": "Local tournaments at one keyboard and online ones (join with an "
+        "alias, start on time or when full, live match calls, no-show forfeits); single "
+        "elimination or round robin.",
         "version": "0.1.0",
         "requires": ["pong"],
     }
@@ -33,7 +38,57 @@ def register_blueprints():
 
 
 @hookimpl
+def register_realtime(hub):
+    from transcendence_tournament.realtime import register
+
+    register(hub)
+
+
+@hookimpl
+def web_assets():
+    """The browser code: /tournaments and the bracket views (docs/tournament.md, Browser)."""
+    from pathlib import Path
+
+    static = Path(__file__).parent / "static"
+    return {"static_dir": static, "entry": "index.js", "styles": ["tournament.css"]}
+
+
+@hookimpl
+async def startup(app):
+    """Arm this node's timers again from the database (starts on time, no-show deadlines)."""
+    from transcendence_tournament.online import timers_of
+
+    await timers_of(app).rearm()
+
+
+@hookimpl
+async def shutdown(app):
+    timers = app.extensions.pop("tournament", None)
+    if timers is not None:
+        await timers.stop()
+
+
+@hookimpl
+async def match_player_joined(game_id, user_id):
+    app = online.current_app_or_none()
+    if app is None:
+        return
+    try:
+        await online.player_joined(app, game_id, user_id)
+    except Exception:  # never raise into pong; the no-show deadline still decides
+        log.exception("could not mark user %s present in game %s", user_id, game_id)
+
+
+@hookimpl
 async def match_finished(match):
+    app = online.current_app_or_none()
+    if app is not None:
+        try:
+            if await online.match_finished(app, match):
+                return
+        except Exception:  # never raise into pong (the hooks after this one must run)
+            log.exception("could not record match %s in its tournament", match.id)
+            return
     tournament = await service.record_result(match)
     if tournament is None or tournament.owner_id is None:  # type: ignore[attr-defined]
         return

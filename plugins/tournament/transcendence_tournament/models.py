@@ -23,6 +23,12 @@ class Tournament(Model):
     winner_alias = fields.CharField(max_length=32, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
+    # Online tournaments: open (joining), running, finished, cancelled.
+    size = fields.IntField(null=True)  # seats, 3 to 16
+    starts_at = fields.DatetimeField(null=True)  # None: starts when full
+    started_at = fields.DatetimeField(null=True)
+    seeding = fields.CharField(max_length=16, default="random")  # rating, random
+    no_show_seconds = fields.IntField(default=60)
 
     class Meta:
         table = "tournament_tournament"
@@ -42,6 +48,8 @@ class Entry(Model):
     )
     seed = fields.IntField()
     place = fields.IntField(null=True)
+    ai_level = fields.CharField(max_length=16, null=True)  # an AI seat: easy, normal, hard
+    joined_at = fields.DatetimeField(auto_now_add=True, null=True)
 
     class Meta:
         table = "tournament_entry"
@@ -59,7 +67,14 @@ class Game(Model):
     match_id = fields.CharField(max_length=36, null=True, db_index=True)
     winner_seed = fields.IntField(null=True)
     score: Any = fields.JSONField(null=True)
-    status = fields.CharField(max_length=16, default="playing")  # playing, done
+    # local: playing, done. online: ready (players called), playing (all present),
+    # noshow (the deadline passed and the forfeit was claimed), done.
+    status = fields.CharField(max_length=16, default="playing")
+    ready_deadline = fields.DatetimeField(null=True)
+    left_joined = fields.BooleanField(default=False)
+    right_joined = fields.BooleanField(default=False)
+    forfeit = fields.BooleanField(default=False)
+    swapped = fields.BooleanField(default=False)  # bracket left plays the pong right side
 
     class Meta:
         table = "tournament_game"

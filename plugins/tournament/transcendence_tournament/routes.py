@@ -1,17 +1,19 @@
-"""`/api/tournament/...`: local tournaments at one keyboard."""
+"""`/api/tournament/...`: local tournaments at one keyboard, and online ones."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 from quart import Blueprint, current_app
-from quart_schema import validate_request
+from quart_schema import validate_querystring, validate_request
 
 from transcendence.auth import current_user
 from transcendence.errors import APIError
+from transcendence.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, page
 from transcendence_pong.realtime import OptionsIn
-from transcendence_tournament import service
+from transcendence_tournament import online, service
 from transcendence_tournament.models import Tournament
 
 blueprint = Blueprint("tournament", __name__)
@@ -23,6 +25,39 @@ class LocalIn(BaseModel):
     format: Literal["single", "round_robin"] = "single"
     options: OptionsIn = Field(default_factory=OptionsIn)
     shuffle: bool = True
+
+
+class OnlineOptionsIn(OptionsIn):
+    no_show_seconds: int | None = Field(
+        None, ge=1, le=3600, description="also accepted at the top level of the body"
+    )
+
+
+class OnlineIn(BaseModel):
+    name: str = Field("Tournament", min_length=1, max_length=64)
+    size: int = Field(8, ge=3, le=16)
+    format: Literal["single", "round_robin"] = "single"
+    options: OnlineOptionsIn = Field(default_factory=OnlineOptionsIn)
+    starts_at: datetime | None = Field(None, description="None: starts when full")
+    alias: str | None = Field(None, min_length=1, max_length=32)
+    seeding: Literal["rating", "random"] = "rating"
+    no_show_seconds: int | None = Field(
+        None, ge=1, le=3600, description="seconds a called player has to open the game (60)"
+    )
+
+
+class JoinIn(BaseModel):
+    alias: str | None = Field(None, min_length=1, max_length=32)
+
+
+class AiIn(BaseModel):
+    level: Literal["easy", "normal", "hard"] = "normal"
+
+
+class ListQuery(BaseModel):
+    status: Literal["open", "running", "finished", "cancelled"] | None = None
+    cursor: str | None = Field(None, max_length=512)
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
 async def owned(tournament_id: int) -> Tournament:
@@ -54,7 +89,141 @@ async def create_local(data: LocalIn):
 @blueprint.get("/<int:tournament_id>")
 async def read(tournament_id: int):
     """The bracket: who plays whom, in what order, results, the next match, standings."""
-    return await service.view(await owned(tournament_id))
+    user = await current_user()
+    return await service.view(await owned(tournament_id), user.id)
+
+
+# --- online tournaments -------------------------------------------------------------------
+
+
+def _app():
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+@blueprint.get("/online")
+@validate_querystring(ListQuery)
+async def list_online(query_args: ListQuery):
+    """Online tournaments, newest first (`status` filters; paginated by `cursor`)."""
+    await current_user()
+    before = decode_cursor(query_args.cursor, int)
+    rows = await online.listing(query_args.status, query_args.limit, before)
+    rows, cursor = page(rows, query_args.limit, lambda t: t.id)
+    counts = {}
+    from transcendence_tournament.models import Entry
+
+    for t in rows:
+        counts[t.id] = await Entry.filter(tournament_id=t.id).count()
+    return {
+        "items": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "format": t.format,
+                "size": t.size,
+                "status": t.status,
+                "players": counts[t.id],
+                "starts_at": online.iso(t.starts_at),
+                "winner": t.winner_alias,
+                "owner": (
+                    {
+                        "id": t.owner.id,
+                        "username": t.owner.username,
+                        "display_name": t.owner.display_name,
+                    }
+                    if t.owner
+                    else None
+                ),
+            }
+            for t in rows
+        ],
+        "next": cursor,
+    }
+
+
+@blueprint.post("/online")
+@validate_request(OnlineIn)
+async def create_online(data: OnlineIn):
+    """Open an online tournament; its creator takes the first seat."""
+    user = await current_user()
+    options = data.options.model_dump()
+    no_show = options.pop("no_show_seconds", None)
+    if data.no_show_seconds is not None:
+        no_show = data.no_show_seconds
+    tournament = await online.create(
+        user,
+        name=data.name,
+        size=data.size,
+        fmt=data.format,
+        options=options,
+        starts_at=data.starts_at,
+        alias=data.alias,
+        seeding=data.seeding,
+        no_show_seconds=no_show or online.DEFAULT_NO_SHOW,
+    )
+    if tournament.starts_at is not None:
+        online.timers_of(_app()).at(
+            f"start:{tournament.id}", tournament.starts_at, online.start_on_time, tournament.id
+        )
+    return await service.view(tournament, user.id), 201
+
+
+async def _seated(tournament: Tournament, full: bool, user_id: int):
+    """After a seat was taken: start when full (if no start time is set), tell watchers."""
+    app = _app()
+    if full and tournament.starts_at is None:
+        await online.start(app, tournament.id)
+    else:
+        await online.broadcast(app, tournament)
+    await tournament.refresh_from_db()
+    return await service.view(tournament, user_id)
+
+
+@blueprint.post("/<int:tournament_id>/join")
+@validate_request(JoinIn)
+async def join(tournament_id: int, data: JoinIn):
+    """Take a seat (409 `alias_taken`, `full`, `already_started`, `already_joined`)."""
+    user = await current_user()
+    tournament, full = await online.join(tournament_id, user, data.alias)
+    return await _seated(tournament, full, user.id)
+
+
+@blueprint.post("/<int:tournament_id>/leave")
+async def leave(tournament_id: int):
+    """Give up a seat, before the start only."""
+    user = await current_user()
+    tournament = await online.leave(tournament_id, user)
+    await online.broadcast(_app(), tournament)
+    return await service.view(tournament, user.id)
+
+
+@blueprint.post("/<int:tournament_id>/start")
+async def start(tournament_id: int):
+    """Start now (the organiser, with at least 3 players)."""
+    user = await current_user()
+    tournament = await online.start(_app(), tournament_id, by=user)
+    assert tournament is not None
+    await tournament.refresh_from_db()
+    return await service.view(tournament, user.id)
+
+
+@blueprint.post("/<int:tournament_id>/ai")
+async def add_ai(tournament_id: int):
+    """Give a seat to the AI (the organiser, before the start; the ai module must be on).
+    Body (optional): {"level": "easy" | "normal" | "hard"}."""
+    from quart import request
+
+    from transcendence.app import core_of
+
+    user = await current_user()
+    if not core_of(_app()).registry.is_enabled("ai"):
+        raise APIError(409, "ai_unavailable", "the ai module is disabled")
+    raw = await request.get_json(silent=True)
+    try:
+        body = AiIn.model_validate(raw if raw is not None else {})
+    except ValueError as exc:
+        raise APIError(400, "validation_error", "level is easy, normal or hard") from exc
+    tournament, full = await online.add_ai(tournament_id, user, body.level)
+    return await _seated(tournament, full, user.id)
 
 
 @blueprint.post("/<int:tournament_id>/next")
@@ -82,9 +251,16 @@ async def play_next(tournament_id: int):
 
 @blueprint.get("/")
 async def mine():
-    """My tournaments, newest first."""
+    """My tournaments (organised or joined), newest first."""
+    from tortoise.expressions import Q
+
     user = await current_user()
-    rows = await Tournament.filter(owner_id=user.id).order_by("-id").limit(50)
+    rows = (
+        await Tournament.filter(Q(owner_id=user.id) | Q(entries__user_id=user.id))
+        .distinct()
+        .order_by("-id")
+        .limit(50)
+    )
     return {
         "items": [
             {

@@ -86,8 +86,14 @@ def next_game(bracket: Any) -> Any | None:
     return ready[0] if ready else None
 
 
-async def view(tournament: Tournament) -> dict[str, Any]:
-    """Everything a bracket screen shows: players, games in order, the next match."""
+async def view(tournament: Tournament, user_id: int | None = None) -> dict[str, Any]:
+    """Everything a bracket screen shows: players, games in order, the next match.
+
+    An online tournament's view adds its seats, matches and `me` (`online.view`)."""
+    if tournament.kind == "online":
+        from transcendence_tournament import online
+
+        return await online.view(tournament, user_id)
     bracket, entries = await bracket_of(tournament)
     playing = {
         g.key: g.match_id for g in await Game.filter(tournament=tournament, status="playing")
@@ -155,7 +161,7 @@ async def record_result(match: Any) -> Tournament | None:
     game = await Game.get_or_none(match_id=str(match.id), status="playing").prefetch_related(
         "tournament"
     )
-    if game is None:
+    if game is None or game.tournament.kind != "local":
         return None
     tournament: Tournament = game.tournament
     bracket, entries = await bracket_of(tournament)
