@@ -1,6 +1,9 @@
-"""Helpers shared by tests: emptying the database, test players."""
+"""Helpers shared by tests: emptying the database, test players, a lost pong game."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise import Tortoise
 
@@ -48,3 +51,18 @@ class Player:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access}"}
+
+
+async def lose_game(games: Any, match_id: str) -> None:
+    """As if the node running this pong game had been killed before its first checkpoint:
+    the room vanishes, its lease with it, and its row, still "running", is old enough for
+    any node's start-up to take it for a leftover (`Games.close_abandoned`)."""
+    from transcendence_pong.models import Match
+    from transcendence_pong.service import ABANDONED_AFTER, PROCESS_STARTED
+
+    room = games.rooms.pop(match_id)
+    room.on_finish = None
+    await room.stop()
+    await games.leases.release(match_id, forget=True)
+    long_ago = min(PROCESS_STARTED, datetime.now(UTC) - timedelta(seconds=ABANDONED_AFTER))
+    await Match.filter(id=match_id).update(started_at=long_ago - timedelta(seconds=1))

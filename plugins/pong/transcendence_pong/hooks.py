@@ -53,6 +53,7 @@ class Pong:
         self.games.make_ai = self._ai
         self.games.on_joined = self._joined
         self.games.live = hub.deliver.to_topic  # the lobbies' live list (live.py)
+        self.games.on_interrupted = self._interrupted
         metrics = core_of(app).metrics  # on /metrics; listed in docs/operations.md
         running = metrics.gauge("transcendence_pong_games_running", "Games running on this node")
         running.set_function(lambda: len(self.games.rooms))
@@ -66,6 +67,16 @@ class Pong:
         await call_async(
             core_of(self.app).registry.hook("match_player_joined"), game_id=game_id, user_id=user_id
         )
+
+    async def _interrupted(self, game_id: str) -> None:
+        from transcendence.app import core_of
+
+        match = await Match.get_or_none(id=game_id)
+        if match is not None:
+            # Listeners may need the app (a start-up or a background task has no context).
+            async with self.app.app_context():
+                hook = core_of(self.app).registry.hook("match_interrupted")
+                await call_async(hook, match=match)
 
     async def stop(self) -> None:
         if self.games is not None:

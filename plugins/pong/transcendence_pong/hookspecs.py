@@ -17,6 +17,18 @@ def match_finished(match: Any) -> None:
 
 
 @hookspec
+def match_interrupted(match: Any) -> None:
+    """A match was recorded with the status "interrupted": no node could carry it on (its
+    node was killed, or its checkpoint was found too late). No winner, no rating change.
+    *Async allowed.*
+
+    Called once, on the node that recorded it, while that node runs (a node that stops
+    records its games interrupted without calling it: modules catch up at their next
+    start). The tournament module calls the match again.
+    """
+
+
+@hookspec
 def match_player_joined(game_id: str, user_id: int) -> None:
     """A player arrived at a game created with `hold=True` (it waits for its players).
     *Async allowed.*

@@ -24,7 +24,7 @@ import logging
 import random
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -67,6 +67,12 @@ def cluster_topic(namespace: str) -> str:
 
 
 HANDOVER_WAIT = 3.0  # seconds a stopping node waits for another one to take its games
+# A running match this old (seconds) that no lease nor checkpoint covers has no node left:
+# its node was killed before its first checkpoint, or it never had a lease (AI against AI).
+ABANDONED_AFTER = 60.0
+# With local leases, a match still "running" from before this process started is one its
+# killed predecessor left behind: nothing else could carry it on.
+PROCESS_STARTED = datetime.now(UTC)
 # Problems talking to the lease store or the bus: a node keeps its games running through them.
 _STORE_ERRORS: tuple[type[BaseException], ...] = (*LeaseErrors, BusUnavailable)
 
@@ -95,6 +101,9 @@ class Games:
         self.in_game = in_game  # tells presence who is playing
         # A player arrived at a held game: `await on_joined(game_id, user_id)` (tournaments).
         self.on_joined: Callable[[str, int], Awaitable[None]] | None = None
+        # A match this node recorded "interrupted" (no node could carry it on), while it
+        # runs: `await on_interrupted(game_id)` (the tournament calls the match again).
+        self.on_interrupted: Callable[[str], Awaitable[None]] | None = None
         # Where the lobbies hear of games starting and ending (live.py); None: nowhere.
         self.live: Deliver | None = None
         self.bus = bus
@@ -384,6 +393,7 @@ class Games:
         to other nodes' handovers and roll calls."""
         self._closing = False
         await self.leases.start()
+        await self.close_abandoned()
         loop = asyncio.get_running_loop()
         self._background.append(loop.create_task(self._keep_leases(), name="pong-leases"))
         if self.leases.shared:
@@ -394,6 +404,51 @@ class Games:
             self._background.append(loop.create_task(self._watch(), name="pong-orphan-watcher"))
             async with asyncio.timeout(10):
                 await listening.wait()
+
+    async def close_abandoned(self) -> list[str]:
+        """Record as interrupted the running matches that no node can carry on (with local
+        leases: those from before this process; with shared ones: those older than
+        ABANDONED_AFTER with neither a lease nor a checkpoint). Their ids."""
+        if self.leases.shared:
+            cutoff = datetime.now(UTC) - timedelta(seconds=ABANDONED_AFTER)
+        else:
+            cutoff = PROCESS_STARTED
+        closed: list[str] = []
+        try:
+            found = await Match.filter(status="running", started_at__lt=cutoff).values_list(
+                "id", flat=True
+            )
+            for match_id in found:
+                game_id = str(match_id)
+                if game_id in self.rooms or game_id in self._taking:
+                    continue
+                if self.leases.shared and (
+                    await self.leases.holder(game_id) is not None
+                    or await self.leases.load(game_id) is not None
+                ):
+                    continue  # a node runs it, or the orphan watcher will resume it
+                updated = await Match.filter(id=game_id, status="running").update(
+                    status="interrupted",
+                    record={"interrupted": True, "abandoned": True},
+                    ended_at=datetime.now(UTC),
+                )
+                if updated:
+                    closed.append(game_id)
+        except Exception as exc:  # the store or the database: the next start looks again
+            log.warning("could not look for abandoned games (%r)", exc)
+        for game_id in closed:
+            log.warning("game %s: its node was killed; recorded interrupted", game_id)
+            await live.announce(self.live, "ended", game_id)
+            await self._interrupted(game_id)
+        return closed
+
+    async def _interrupted(self, game_id: str) -> None:
+        if self.on_interrupted is None or self._closing:
+            return  # while stopping, the next start's catch-up calls the match again
+        try:
+            await self.on_interrupted(game_id)
+        except Exception:
+            log.exception("game %s: the interrupted-match hook failed", game_id)
 
     def _point_scored(self, room: Room) -> None:
         if not self._closing:
@@ -452,10 +507,16 @@ class Games:
         await room.stop()
 
     async def _watch(self) -> None:
-        """Find games whose lease expired (their node died) and take them over."""
+        """Find games whose lease expired (their node died) and take them over; now and
+        then, the games that died before they had a lease (`close_abandoned`)."""
+        loop = asyncio.get_running_loop()
+        next_look = loop.time() + ABANDONED_AFTER
         while True:
             # Jitter: the nodes' scans spread out instead of racing for the same games.
             await asyncio.sleep(self.leases.ttl / 4 * random.uniform(0.5, 1.5))
+            if loop.time() >= next_look:
+                next_look = loop.time() + ABANDONED_AFTER * random.uniform(0.5, 1.5)
+                await self.close_abandoned()
             try:
                 orphans = await self.leases.orphans()
             except Exception as exc:  # the store: the next scan tries again
@@ -632,6 +693,7 @@ class Games:
             return
         if recorded:
             await live.announce(self.live, "ended", room.id)
+            await self._interrupted(room.id)
             log.warning(
                 "game %s: no node could take it over; recorded interrupted at %s-%s",
                 room.id,

@@ -80,6 +80,19 @@ async def match_player_joined(game_id, user_id):
 
 
 @hookimpl
+async def match_interrupted(match):
+    """Its game was lost with its node: offer (local) or call (online) the match again."""
+    try:
+        tournament = await service.forget_game(str(match.id))
+        app = online.current_app_or_none()
+        if tournament is not None and tournament.kind == "online" and app is not None:
+            await online.advance(app, tournament)
+            await online.broadcast(app, tournament)
+    except Exception:  # never raise into pong
+        log.exception("could not call interrupted match %s again", match.id)
+
+
+@hookimpl
 async def match_finished(match):
     app = online.current_app_or_none()
     if app is not None:

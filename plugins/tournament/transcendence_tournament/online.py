@@ -33,7 +33,6 @@ log = logging.getLogger("transcendence.tournament")
 
 AI_LEVELS = ("easy", "normal", "hard")
 AI_RATING = {"easy": 900, "normal": 1000, "hard": 1100}  # for seeding by rating
-ACTIVE = ("ready", "playing", "noshow")  # a game row whose result is not in yet
 DEFAULT_NO_SHOW = 60
 
 
@@ -493,7 +492,7 @@ async def match_finished(app: Any, match: Any) -> bool:
     row = await Game.get_or_none(match_id=str(match.id)).prefetch_related("tournament")
     if row is None or row.tournament.kind != "online":
         return False
-    if row.status not in ACTIVE:
+    if row.status not in service.ACTIVE:
         return True  # already decided (a no-show recorded before the game ended)
     tournament: Tournament = row.tournament
     bracket, _ = await service.bracket_of(tournament)
@@ -513,7 +512,7 @@ async def record(
     """Store a game's result once, finish the tournament or call the next matches."""
     async with in_transaction():
         tournament = await Tournament.select_for_update().get(id=row.tournament_id)  # type: ignore[attr-defined]
-        done = await Game.filter(id=row.id, status__in=ACTIVE).update(
+        done = await Game.filter(id=row.id, status__in=service.ACTIVE).update(
             status="done", winner_seed=winner_seed, score=score, forfeit=forfeit
         )
         if not done:
@@ -804,14 +803,15 @@ class Timers:
         ):
             assert row.ready_deadline is not None
             self.at(f"noshow:{row.id}", row.ready_deadline, no_show, row.id)
-        running = await Tournament.filter(kind="online", status="running")
-        if running:
-            self.spawn(self._catch_up(running))
+        self.spawn(self._catch_up())
 
-    async def _catch_up(self, running: list[Tournament]) -> None:
-        for tournament in running:
+    async def _catch_up(self) -> None:
+        """Call again the matches whose game was interrupted while no node ran this module,
+        and whatever should have been called meanwhile (a node stopped in between)."""
+        await service.forget_interrupted_games()
+        for tournament in await Tournament.filter(kind="online", status="running"):
             try:
-                await catch_up(self.app, tournament)
+                await advance(self.app, tournament)
             except Exception:
                 log.exception("tournament %s: catch-up failed", tournament.id)
 
@@ -823,26 +823,6 @@ class Timers:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self.tasks.clear()
-
-
-async def catch_up(app: Any, tournament: Tournament) -> None:
-    """At start-up: call again a match whose pong game was interrupted (no node could carry
-    it on), and call whatever should have been called (a node stopped in between)."""
-    from transcendence_pong.models import Match
-
-    rows = await Game.filter(tournament=tournament, status__in=ACTIVE, match_id__not_isnull=True)
-    ids = [uuid.UUID(r.match_id) for r in rows if r.match_id]
-    interrupted = {
-        str(m)
-        for m in await Match.filter(id__in=ids, status="interrupted").values_list("id", flat=True)
-    }
-    for row in rows:
-        if row.match_id in interrupted:
-            log.warning(
-                "tournament %s: match %s was interrupted; called again", tournament.id, row.key
-            )
-            await Game.filter(id=row.id, status=row.status).delete()
-    await advance(app, tournament)
 
 
 async def start_on_time(app: Any, tournament_id: int) -> None:

@@ -6,7 +6,9 @@ recorded results, so it cannot drift from them.
 
 from __future__ import annotations
 
+import logging
 import random
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +17,9 @@ from tortoise.transactions import in_transaction
 from transcendence.errors import APIError
 from transcendence_tournament.brackets import BracketError, RoundRobin, SingleElimination
 from transcendence_tournament.models import Entry, Game, Tournament
+
+log = logging.getLogger("transcendence.tournament")
+ACTIVE = ("ready", "playing", "noshow")  # a game row whose result is not in yet
 
 MIN_PLAYERS, MAX_PLAYERS = 3, 16
 FORMATS: dict[str, type[SingleElimination] | type[RoundRobin]] = {
@@ -186,3 +191,27 @@ async def record_result(match: Any) -> Tournament | None:
             tournament.finished_at = datetime.now(UTC)
             await tournament.save()
     return tournament
+
+
+async def forget_game(match_id: str) -> Tournament | None:
+    """Its pong match was interrupted (no node could carry it on): forget the game, so that
+    the match is offered (local) or called (online) again. Its tournament, or None."""
+    row = await Game.get_or_none(match_id=match_id, status__in=ACTIVE).prefetch_related(
+        "tournament"
+    )
+    if row is None or not await Game.filter(id=row.id, status=row.status).delete():
+        return None
+    log.warning("tournament %s: match %s was interrupted; called again", row.tournament.id, row.key)
+    return row.tournament
+
+
+async def forget_interrupted_games() -> None:
+    """At start-up: forget the games whose match was interrupted while no node ran this
+    module (the last node stopped, or one was killed)."""
+    from transcendence_pong.models import Match
+
+    rows = await Game.filter(status__in=ACTIVE, match_id__not_isnull=True)
+    ids = [uuid.UUID(r.match_id) for r in rows if r.match_id]
+    interrupted = await Match.filter(id__in=ids, status="interrupted").values_list("id", flat=True)
+    for match_id in interrupted:
+        await forget_game(str(match_id))

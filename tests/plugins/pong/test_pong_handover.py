@@ -12,6 +12,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from transcendence_pong.clock import ScaledClock
 from transcendence_pong.engine import Options
 from transcendence_pong.lease import Leases, LocalLeases, RedisLeases
 from transcendence_pong.models import Match
-from transcendence_pong.service import Games
+from transcendence_pong.service import PROCESS_STARTED, Games
 
 pytestmark = pytest.mark.modules("pong")
 # Idle paddles this small miss most serves: points come by themselves, about one a second
@@ -268,4 +269,72 @@ async def test_a_node_that_lost_its_lease_stops_its_copy_without_recording(clust
         assert match.status == "running" and a.finished == []
     finally:
         await other.release(game_id, forget=True)
+        await other.close()
+
+
+async def left_behind(user_ids: tuple[int, int], age: timedelta | None) -> str:
+    """A match row still "running" that no room here runs, started `age` before this
+    process (None: just now)."""
+    match = await Match.create(
+        id=uuid.uuid4(),
+        mode="remote",
+        left_user_id=user_ids[0],
+        right_user_id=user_ids[1],
+        left_name="alice",
+        right_name="bob",
+        options=GAME.as_dict(),
+    )
+    if age is not None:
+        await Match.filter(id=match.id).update(started_at=PROCESS_STARTED - age)
+    return str(match.id)
+
+
+async def test_a_single_node_records_what_its_killed_predecessor_left_running(app, bus, make_user):
+    alice, bob = await make_user("alice"), await make_user("bob")
+    users = (alice.user.id, bob.user.id)
+    old = await left_behind(users, timedelta(seconds=1))
+    node = Node("solo", bus, LocalLeases())
+    interrupted: list[str] = []
+
+    async def on_interrupted(game_id: str) -> None:
+        interrupted.append(game_id)
+
+    node.games.on_interrupted = on_interrupted
+    await node.games.start()  # a fresh process: nothing else could be running `old`
+    try:
+        assert interrupted == [old]
+        match = await Match.get(id=old)
+        assert (match.status, match.winner, match.record["interrupted"]) == (
+            "interrupted",
+            None,
+            True,
+        )
+        assert match.ended_at is not None
+        # A game of this process is never taken for a leftover.
+        mine = await remote_game(node, *users)
+        assert await node.games.close_abandoned() == []
+        assert (await Match.get(id=mine)).status == "running"
+    finally:
+        node.games.handover_wait = 0.1
+        await node.games.shutdown()
+    assert interrupted == [old]  # stopping records `mine` but leaves the catch-up to a start
+
+
+async def test_shared_leases_record_only_the_old_games_no_node_holds(cluster, make_user):
+    alice, bob = await make_user("alice"), await make_user("bob")
+    users = (alice.user.id, bob.user.id)
+    held = await left_behind(users, timedelta(minutes=5))
+    lost = await left_behind(users, timedelta(minutes=5))
+    young = await left_behind(users, None)  # no lease yet, but only just started
+    a = await cluster("a", ttl=60)
+    # Another node runs `held` (its lease is live in Redis).
+    other = RedisLeases(needs_redis(), a.games.leases.prefix.split(":")[1], ttl=60)
+    try:
+        await Match.filter(id__in=[held, lost]).update(status="running")  # as before A began
+        assert await other.acquire(held)
+        assert await a.games.close_abandoned() == [lost]  # what A's start does
+        statuses = {str(m.id): m.status for m in await Match.filter(id__in=[held, lost, young])}
+        assert statuses == {held: "running", lost: "interrupted", young: "running"}
+    finally:
+        await other.release(held, forget=True)
         await other.close()

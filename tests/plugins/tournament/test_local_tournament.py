@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from testkit import lose_game
 from transcendence_pong.clock import ScaledClock
 from transcendence_pong.models import Match
 from transcendence_tournament.models import Tournament
@@ -90,6 +91,32 @@ async def test_a_four_player_tournament_is_played_to_its_winner(client, player):
     assert final["winner"] == bracket["winner"]
     match = await Match.filter(mode="tournament").order_by("-ended_at").first()
     assert {match.left_name, match.right_name} == set(final["players"])
+
+
+async def test_a_match_lost_with_a_killed_server_is_offered_again(client, player):
+    created = await client.post(
+        "/api/tournament/local",
+        headers=player.headers,
+        json={"aliases": ["Ann", "Bob", "Cy", "Dee"], "shuffle": False, "options": QUICK},
+    )
+    tid = (await created.get_json())["id"]
+    games = client.app.extensions["pong"].games
+    games.clock.gate.clear()  # the match stays in play
+    lost = await (
+        await client.post(f"/api/tournament/{tid}/next", headers=player.headers)
+    ).get_json()
+    await lose_game(games, lost["match_id"])  # the server is killed mid-match...
+    # ... and the next start records it interrupted, so the bracket offers it again.
+    assert await games.close_abandoned() == [lost["match_id"]]
+    games.clock.gate.set()
+    assert (await Match.get(id=lost["match_id"])).status == "interrupted"
+    bracket = await (await client.get(f"/api/tournament/{tid}", headers=player.headers)).get_json()
+    assert bracket["next"]["players"] == lost["players"]
+    assert all(g["match_id"] is None for g in bracket["games"])
+    again = await client.post(f"/api/tournament/{tid}/next", headers=player.headers)
+    assert again.status_code == 201
+    replay = await again.get_json()
+    assert replay["players"] == lost["players"] and replay["match_id"] != lost["match_id"]
 
 
 async def test_another_keyboard_cannot_drive_my_tournament(client, player, make_user):

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from realtime_kit import realtime_server
-from testkit import empty_tables
+from testkit import empty_tables, lose_game
 from transcendence.app import create_app
 from transcendence_pong.clock import ScaledClock
 from transcendence_pong.models import Match, Rating
@@ -159,6 +159,36 @@ async def test_a_three_player_cup_with_a_no_show_and_a_played_final(server):
         finished = (await take(c, "notify"))["data"]
     assert finished["data"]["winner"] == winner
     for tab in (a, b, c):
+        await tab.close()
+
+
+async def test_a_match_lost_with_its_node_is_called_again(server):
+    alice, bob, carol = [await server.user(n) for n in ("alice", "bob", "carol")]
+    a, b = [await server.connect(u) for u in (alice, bob)]
+    async with http(server, alice) as ha, http(server, bob) as hb, http(server, carol) as hc:
+        created = await ha.post("/online", json={"name": "Lost cup", "size": 3, "options": QUICK})
+        tid = created.json()["id"]
+        await a.request("tournament.watch", {"id": tid})
+        for other in (hb, hc):
+            assert (await other.post(f"/{tid}/join", json={})).status_code == 200
+    running = await until_view(a, lambda v: v["status"] == "running")
+    lost = next(m for m in running["matches"] if m["status"] == "ready")
+    assert (await take(b, "tournament.match_ready"))["data"]["match_id"] == lost["match_id"]
+
+    # Its node is killed (the room vanishes, the row stays "running"); the next start
+    # records the game interrupted, and the tournament calls the match again.
+    games = server.app.extensions["pong"].games
+    await lose_game(games, lost["match_id"])
+    assert await games.close_abandoned() == [lost["match_id"]]
+    again = await until_view(
+        a, lambda v: match(v, lost["key"])["match_id"] not in (None, lost["match_id"])
+    )
+    called = match(again, lost["key"])
+    assert called["status"] == "ready" and called["left"] == lost["left"]
+    call = (await take(b, "tournament.match_ready"))["data"]
+    assert call["match_id"] == called["match_id"] and call["match_key"] == lost["key"]
+    assert (await Match.get(id=lost["match_id"])).status == "interrupted"
+    for tab in (a, b):
         await tab.close()
 
 

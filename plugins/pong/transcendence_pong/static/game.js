@@ -123,6 +123,7 @@ class Game {
         winner: this.info.winner,
         scores: this.info.score,
         forfeit: this.info.forfeit ? otherSide(this.info.winner) : null,
+        interrupted: this.info.status === "interrupted",
       });
       return;
     }
@@ -145,7 +146,12 @@ class Game {
         try {
           this.info = await this.shell.api.get(`/api/pong/games/${encodeURIComponent(this.matchId)}`);
           if (this.info.status !== "running") {
-            this.showResult({ winner: this.info.winner, scores: this.info.score, forfeit: this.info.forfeit ? otherSide(this.info.winner) : null });
+            this.showResult({
+              winner: this.info.winner,
+              scores: this.info.score,
+              forfeit: this.info.forfeit ? otherSide(this.info.winner) : null,
+              interrupted: this.info.status === "interrupted",
+            });
             return;
           }
         } catch {
@@ -266,6 +272,8 @@ class Game {
     if (state.phase === "finished") {
       const forfeit = (state.events || []).find((e) => e.kind === "forfeit");
       this.showResult({ winner: state.winner, scores: state.scores, forfeit: forfeit ? forfeit.side : null });
+    } else if (state.interrupted) {
+      this.showResult({ winner: null, scores: state.scores, forfeit: null, interrupted: true });
     }
   }
 
@@ -495,7 +503,7 @@ class Game {
     if (this.status.textContent !== text) this.status.textContent = text;
   }
 
-  showResult({ winner, scores, forfeit }) {
+  showResult({ winner, scores, forfeit, interrupted = false }) {
     if (this.finished && this.result.childElementCount) return;
     this.finished = true;
     this.endedAt = this.last && this.last.server_time ? this.last.server_time * 1000 : 0;
@@ -510,7 +518,9 @@ class Game {
     this.leaveConfirm.hidden = true;
     const h = this.h;
     const mine = this.role !== "spectator" && this.role !== "local" && this.side;
-    const headline = !winner
+    const headline = interrupted
+      ? this.t("pong.interrupted")
+      : !winner
       ? this.t("pong.no_winner")
       : mine
         ? this.t(winner === this.side ? "pong.you_win" : "pong.you_lose")
@@ -537,6 +547,7 @@ class Game {
         winner ? h("p", { class: "mb-1 pong-winner", text: this.t("pong.winner_is", { name: this.nameOf(winner) }) }) : null,
         h("p", { class: "mb-2 text-body-secondary", text: score }),
         forfeit ? h("p", { class: "small text-body-secondary", text: this.t("pong.forfeit", { name: this.nameOf(forfeit) }) }) : null,
+        interrupted ? h("p", { class: "small text-body-secondary", "data-testid": "pong-interrupted", text: this.t("pong.interrupted_why") }) : null,
         h("div", { class: "d-flex justify-content-center gap-2" }, actions),
       ),
     );
