@@ -225,6 +225,7 @@ def test_two_users_join_an_online_tournament(new_page, account, shot):
     toast_link = bob_page.locator("#toasts").get_by_role("link", name="Go to match: you play AI 1.")
     expect(toast_link).to_be_visible()
     expect(bob_page.locator("#tournament-next")).to_have_text("Your match against AI 1 is ready")
+    expect(bob_page.locator("#toasts .toast")).to_have_count(1)  # the call, once
     shot(bob_page, "bob-called")
     toast_link.click()
     expect(bob_page).to_have_url(GAME_URL)

@@ -35,6 +35,7 @@ export class Shell extends EventTarget {
     this.profileSections = [];
     this.settingsSections = [];
     this.loginProviders = [];
+    this.notificationToasts = new Map(); // kind → fn(notification) → toast options
     this.modules = new Map(); // name → {info, loaded: bool, error}
     this.owner = "core";
     this.modulesCheckedAt = 0;
@@ -110,6 +111,15 @@ export class Shell extends EventTarget {
     id = id || href;
     this.loginProviders = this.loginProviders.filter((p) => p.id !== id);
     this.loginProviders.push({ id, label, href, owner: this.owner });
+  }
+
+  /**
+   * How a notification of `kind` pops up: fn(notification) returns the toast's options
+   * ({title, body, href, kind, delay}), replacing the generic one (one toast, not two).
+   */
+  addNotificationToast(kind, fn) {
+    fn.owner = this.owner;
+    this.notificationToasts.set(kind, fn);
   }
 
   addTranslations(lang, entries) {
@@ -293,6 +303,7 @@ export class Shell extends EventTarget {
       this.profileSections = this.profileSections.filter((fn) => fn.owner !== name);
       this.settingsSections = this.settingsSections.filter((fn) => fn.owner !== name);
       this.loginProviders = this.loginProviders.filter((p) => p.owner !== name);
+      for (const [kind, fn] of this.notificationToasts) if (fn.owner === name) this.notificationToasts.delete(kind);
       for (const link of document.querySelectorAll("link[data-owner]")) if (link.dataset.owner === name) link.remove();
       this.modules.delete(name);
       if (entry.loaded && entry.exports && typeof entry.exports.unregister === "function") {
@@ -372,9 +383,14 @@ export class Shell extends EventTarget {
   async notified(notification) {
     this.unread += 1;
     this.renderBadge();
-    const name = await this.nameOf(actorOf(notification));
-    const { title, body } = describeNotification(this, notification, name);
-    this.toast({ title, body, href: notificationHref(notification) || "/notifications" });
+    const own = this.notificationToasts.get(String(notification.kind || ""));
+    if (own) {
+      this.toast(own(notification));
+    } else {
+      const name = await this.nameOf(actorOf(notification));
+      const { title, body } = describeNotification(this, notification, name);
+      this.toast({ title, body, href: notificationHref(notification) || "/notifications" });
+    }
     this.dispatchEvent(new CustomEvent("notification", { detail: notification }));
   }
 

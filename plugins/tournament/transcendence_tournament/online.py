@@ -363,6 +363,11 @@ async def call_match(
             await _call(app, tournament, row, me, other, deadline)
 
 
+def game_href(row: Game, tournament: Tournament) -> str:
+    """The called match's page in the browser, back to the bracket afterwards."""
+    return f"/play/games/{row.match_id}?next=%2Ftournaments%2F{tournament.id}"
+
+
 async def _call(
     app: Any, tournament: Tournament, row: Game, me: Entry, other: Entry, deadline: datetime
 ) -> None:
@@ -382,7 +387,12 @@ async def _call(
         await notify(
             user_id,
             "tournament.match_ready",
-            {**data, "name": tournament.name, "message": message},
+            {
+                **data,
+                "name": tournament.name,
+                "message": message,
+                "href": game_href(row, tournament),
+            },
             app=app,
         )
         await chat_notice(
@@ -410,7 +420,13 @@ async def _tell_players(
 ) -> None:
     from transcendence.hub import notify
 
-    payload = {"tournament_id": tournament.id, "name": tournament.name, "message": text, **data}
+    payload = {
+        "tournament_id": tournament.id,
+        "name": tournament.name,
+        "message": text,
+        "href": f"/tournaments/{tournament.id}",
+        **data,
+    }
     for entry in await Entry.filter(tournament=tournament, user_id__not_isnull=True):
         try:
             await notify(entry.user_id, kind, payload, app=app)  # type: ignore[attr-defined]

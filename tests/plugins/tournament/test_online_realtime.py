@@ -114,6 +114,7 @@ async def test_a_three_player_cup_with_a_no_show_and_a_played_final(server):
     note = (await take(b, "notify"))["data"]
     assert note["kind"] == "tournament.match_ready"
     assert note["data"]["message"] == "Your match against Caz is ready"
+    assert note["data"]["href"] == f"/play/games/{call['match_id']}?next=%2Ftournaments%2F{tid}"
     notice = (await take(b, "chat.message"))["data"]  # the chat's notices conversation
     assert "Your match against Caz is ready" in notice["text"]
 

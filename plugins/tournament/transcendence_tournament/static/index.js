@@ -3,15 +3,14 @@
 //   /tournaments/local/new      a local tournament at one keyboard (3–16 aliases)
 //   /tournaments/online/new     an online tournament
 //   /tournaments/<id>           the bracket or round-robin table, the next match, the winner
-// and, on every page, a toast when one of my online matches is called.
+// and, on every page, the toast of the notification that one of my online matches is called
+// (leading to the game).
 
 import { makeCreateView } from "./create.js";
 import { STRINGS } from "./i18n.js";
 import { makeListView } from "./list.js";
 import { makeLocalView } from "./local.js";
 import { makeTournamentView, matchUrl } from "./view.js";
-
-let stopCalls = null;
 
 export function register(shell) {
   for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
@@ -22,21 +21,12 @@ export function register(shell) {
   shell.addRoute("/tournaments/:id(\\d+)", makeTournamentView(shell));
   shell.addNav({ href: "/tournaments", label: "tournament.nav", order: 15 });
 
-  // "Your match against X is ready": a toast leading to the game, wherever I am.
-  if (stopCalls) stopCalls();
-  stopCalls = shell.realtime.on("tournament.match_ready", (data) => {
-    if (!data || !data.match_id) return;
-    shell.toast({
-      title: shell.t("tournament.match_ready_title"),
-      body: shell.t("tournament.match_ready", { opponent: data.opponent || "" }),
-      href: matchUrl(data.tournament_id, data.match_id),
-      kind: "success",
-      delay: 30_000,
-    });
-  });
-}
-
-export function unregister() {
-  if (stopCalls) stopCalls();
-  stopCalls = null;
+  // "Your match against X is ready": the notification's toast leads to the game.
+  shell.addNotificationToast("tournament.match_ready", ({ data = {} }) => ({
+    title: shell.t("tournament.match_ready_title"),
+    body: shell.t("tournament.match_ready", { opponent: data.opponent || "" }),
+    href: data.match_id ? matchUrl(data.tournament_id, data.match_id) : `/tournaments/${data.tournament_id}`,
+    kind: "success",
+    delay: 30_000,
+  }));
 }
