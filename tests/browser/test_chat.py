@@ -127,6 +127,8 @@ def test_direct_chat_live_between_two_browsers(new_page, account, shot, browser_
     toggle.click()
     panel = bob_page.locator("#chat-dock-panel")
     expect(panel).to_be_visible()
+    # Focus moves into the panel (to its first conversation) for keyboard users.
+    expect(panel.locator(".chat-dock-item").first).to_be_focused()
     panel.locator(".chat-dock-item", has_text=ann).click()
     expect(panel.locator(".chat-msg-theirs").last).to_contain_text("Ты тут?")
     expect(dock_badge(bob_page)).to_be_hidden()
@@ -143,6 +145,7 @@ def test_direct_chat_live_between_two_browsers(new_page, account, shot, browser_
     assert ann_thread.locator(".chat-msg b").count() == 0
     bob_page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
+    expect(toggle).to_be_focused()  # back where it was opened
 
     # Bob blocks Ann from the chat: her next message is refused in words and never reaches him.
     bob_page.goto(chat_path)

@@ -1,6 +1,7 @@
 // The chat pop-up: a button in the corner of every page (but /chat, login and signup) with
 // the total unread count, opening a small panel to read and answer direct messages without
-// leaving the current view.
+// leaving the current view. A non-modal dialog: the page behind stays usable, so focus is
+// not trapped; it moves into the panel when it opens and back to the button on Escape.
 
 import { chatTitle, countBadge, peerOf, preview, refreshDots, statusDot } from "./parts.js";
 import { Thread } from "./thread.js";
@@ -45,7 +46,7 @@ export class ChatDock {
     this.closeButton = h("button", { class: "btn-close", type: "button", onclick: () => this.close(true) });
     this.panel = h(
       "div",
-      { class: "chat-dock-panel card", id: "chat-dock-panel", role: "dialog", "aria-labelledby": "chat-dock-title", hidden: true },
+      { class: "chat-dock-panel card", id: "chat-dock-panel", role: "dialog", "aria-labelledby": "chat-dock-title", tabindex: "-1", hidden: true },
       h("div", { class: "card-header chat-dock-header" }, this.titleEl, h("div", { class: "d-flex align-items-center gap-1" }, this.fullLink, this.closeButton)),
       this.body,
     );
@@ -116,7 +117,11 @@ export class ChatDock {
     this.open = true;
     this.panel.hidden = false;
     this.toggle.setAttribute("aria-expanded", "true");
-    this.drawList();
+    this.panel.focus(); // a screen reader announces the dialog; Tab goes on into it
+    this.drawList().then(() => {
+      const first = this.open && !this.thread && this.body.querySelector(".chat-dock-item");
+      if (first && this.panel.contains(document.activeElement)) first.focus();
+    });
   }
 
   close(focus = false) {
