@@ -15,6 +15,24 @@ def heading(page, name: str):
     return page.get_by_role("heading", name=name, exact=True)
 
 
+def test_the_bar_holds_every_module_on_a_laptop_screen(new_page, account, shot):
+    username, _ = account("wide")
+    page = new_page(width=1280)
+    log_in(page, username)
+    live(page)
+    for name in ("Play", "Tournaments", "Chat", "Stats", "Leaderboard", "Friends"):
+        expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
+    # Notifications is a bell on a wide bar, still named for a screen reader.
+    expect(page.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
+    expect(page.locator("#nav-links .nav-icon")).to_be_visible()
+    # One row, and nothing pushed past the right edge (no sideways scrolling).
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.locator(".app-navbar").bounding_box()["height"] < 80
+    edge = page.evaluate("document.getElementById('connection').getBoundingClientRect().right")
+    assert edge <= 1280
+    shot(page, "bar-1280")
+
+
 def test_back_and_forward_across_views(new_page, account, shot):
     username, _ = account("nav")
     page = new_page()
@@ -115,7 +133,7 @@ def test_phone_viewport(new_page, account, shot):
     assert page.evaluate(no_sideways_scroll)
     shot(page, "home-phone")
 
-    # The links fold into a menu button below 768 px.
+    # The links fold into a menu button below 1200 px.
     menu = page.get_by_role("button", name="Menu")
     expect(menu).to_be_visible()
     nav_login = page.locator("#nav-account").get_by_role("link", name="Log in", exact=True)

@@ -436,7 +436,7 @@ export class Shell extends EventTarget {
     const core = [{ href: "/", label: "nav.home", order: 0, auth: false }];
     if (user) {
       core.push({ href: "/friends", label: "nav.friends", order: 80, auth: true });
-      core.push({ href: "/notifications", label: "nav.notifications", order: 90, auth: true, badge: true });
+      core.push({ href: "/notifications", label: "nav.notifications", order: 90, auth: true, badge: true, icon: BELL });
     }
     const items = [...core, ...this.visibleNav()].sort((a, b) => a.order - b.order);
     replace(
@@ -447,8 +447,11 @@ export class Shell extends EventTarget {
           { class: "nav-item" },
           h(
             "a",
-            { class: "nav-link", href: item.href, dataset: { nav: item.href } },
-            this.label(item.label),
+            { class: item.icon ? "nav-link nav-link-icon" : "nav-link", href: item.href, dataset: { nav: item.href } },
+            // On a wide bar an icon stands for the word (still the link's name for a screen
+            // reader); in the folded menu the word shows.
+            item.icon ? iconOf(item.icon) : null,
+            item.icon ? h("span", { class: "nav-text", text: this.label(item.label) }) : this.label(item.label),
             item.badge ? h("span", { class: "badge rounded-pill text-bg-danger ms-1 d-none", id: "unread-badge", "aria-hidden": "true" }) : null,
             item.badge ? h("span", { class: "visually-hidden", id: "unread-text" }) : null,
           ),
@@ -559,4 +562,22 @@ export class Shell extends EventTarget {
     this.toast({ title: this.t("auth.logged_out"), kind: "success", delay: 3000 });
     this.navigate("/", { replace: false });
   }
+}
+
+// The bell of the notifications link: a path, drawn with the text's colour.
+const BELL =
+  "M8 16a2 2 0 0 0 2-2H6a2 2 0 0 0 2 2zm.995-14.901a1 1 0 1 0-1.99 0A5.002 5.002 0 0 0 3 6c0 1.098-.5 6-2 7h14c-1.5-1-2-5.902-2-7 0-2.42-1.72-4.44-4.005-4.901z";
+
+function iconOf(path) {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 16 16");
+  svg.setAttribute("width", "18");
+  svg.setAttribute("height", "18");
+  svg.setAttribute("fill", "currentColor");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "nav-icon");
+  const shape = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  shape.setAttribute("d", path);
+  svg.append(shape);
+  return svg;
 }
