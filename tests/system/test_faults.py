@@ -247,8 +247,9 @@ async def play_remote_game(left: Tab, right: Tab, right_user_id: int) -> str:
 
 
 async def recorded(base: str, token: str, game_id: str) -> None:
-    """Until the match shows as finished in the player's history (it is written just after
-    its last snapshot goes out): a match counts as finished once it is recorded."""
+    """Until the match shows as finished in the player's history. The final snapshot goes
+    out once the record is written, unless the database is slow to answer (then it says
+    `recorded: false` and a second one follows): so wait for the history itself."""
     async with (
         httpx.AsyncClient(
             base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10

@@ -86,7 +86,7 @@ class Pong:
         from transcendence.app import core_of
 
         self.games_finished.labels(match.mode).inc()
-        await matchmaking.update_ratings(match)
+        # The ratings moved in the transaction that recorded the match (service.py).
         assert self.app is not None
         await call_async(core_of(self.app).registry.hook("match_finished"), match=match)
 
