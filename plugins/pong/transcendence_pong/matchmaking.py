@@ -95,18 +95,27 @@ async def update_ratings(match: Match) -> None:
     if getattr(match, RATED, False):
         return
     async with in_transaction() as connection:  # both ratings move together, or neither
-        await apply_ratings(match, connection)
+        await store_ratings(match, await apply_ratings(match, connection), connection)
     setattr(match, RATED, True)
 
 
 RATED = "_ratings_applied"  # set on a Match whose ratings were moved (in this process)
 
 
-async def apply_ratings(match: Match, connection: Any) -> None:
+async def store_ratings(match: Match, after: dict[str, int] | None, connection: Any) -> None:
+    """Keep the ratings after the match in its record (`record["ratings"]`), so that whoever
+    reads the match later (the stats' rating chart) knows them whatever happened since."""
+    if after is not None:
+        match.record = {**(match.record or {}), "ratings": after}
+        await match.save(update_fields=["record"], using_db=connection)
+
+
+async def apply_ratings(match: Match, connection: Any) -> dict[str, int] | None:
     """Move both players' ratings for a remote match, on `connection` (the caller's
-    transaction: the record of the match and its ratings commit together, or neither)."""
+    transaction: the record of the match and its ratings commit together, or neither).
+    The ratings after it, by side; None for a match that is not rated."""
     if match.mode != "remote" or not (match.left_user_id and match.right_user_id):  # type: ignore[attr-defined]
-        return
+        return None
     rows: dict[int, Rating] = {}
     # Locked (in id order, so two matches ending at once cannot deadlock): two matches of
     # the same player ending together do not lose an update.
@@ -123,3 +132,4 @@ async def apply_ratings(match: Match, connection: Any) -> None:
     right.games += 1
     await left.save(using_db=connection)
     await right.save(using_db=connection)
+    return {"left": left.rating, "right": right.rating}

@@ -906,7 +906,8 @@ async def _write_finished(room: Room, result: dict[str, Any]) -> Match | None:
                 return None
         match = await Match.get(id=room.id, using_db=connection)
         if claimed:  # the ratings move with the record, or neither does
-            await matchmaking.apply_ratings(match, connection)
+            after = await matchmaking.apply_ratings(match, connection)
+            await matchmaking.store_ratings(match, after, connection)
     setattr(match, matchmaking.RATED, True)  # `update_ratings` will not apply them again
     return match
 

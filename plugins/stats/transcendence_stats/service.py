@@ -62,6 +62,7 @@ class Outcome:
     ended_at: datetime
     ticks: int
     rallies: tuple[Rally, ...] = field(default_factory=tuple)
+    rating_after: int | None = None  # stored with the match by pong (remote games)
 
     @property
     def opponent_key(self) -> str:
@@ -113,6 +114,8 @@ def outcomes_of(match: Match) -> list[Outcome]:
     ids = {"left": match.left_user_id, "right": match.right_user_id}  # type: ignore[attr-defined]
     names = {"left": match.left_name, "right": match.right_name}
     scores = {"left": match.left_score, "right": match.right_score}
+    stored = record.get("ratings")
+    ratings = stored if isinstance(stored, dict) else {}
     out = []
     for side in seats:
         other = "right" if side == "left" else "left"
@@ -131,6 +134,7 @@ def outcomes_of(match: Match) -> list[Outcome]:
                 ended_at=ended_at,
                 ticks=ticks,
                 rallies=rallies,
+                rating_after=ratings[side] if isinstance(ratings.get(side), int) else None,
             )
         )
     return out
@@ -204,8 +208,10 @@ async def record_matches(
     Matches are applied in the order they ended (streaks depend on it). `ratings` gives
     the rating after a remote game by `(str(match id), user id)`; without it the player's
     current pong rating is used, which is right when called as the match is reported
-    (pong updates ratings just before `match_finished`). `rating_points=False` (catching up
-    on old matches, whose ratings are lost) only refreshes the current rating and adds no
+    (pong updates ratings just before `match_finished`). A match that carries its ratings
+    (`record["ratings"]`, stored by pong with the result) uses those, always with a point
+    on the rating chart. `rating_points=False` (catching up on old matches, whose ratings
+    are lost) only refreshes the current rating and adds no
     point to the rating chart. Returns how many (match, player) pairs were new.
     """
     unique = {str(match.id): match for match in matches}.values()  # the same match twice: once
@@ -272,7 +278,7 @@ async def _apply(
     )
 
     current: dict[int, int] = {}
-    if ratings is None and any(o.mode == "remote" for o in fresh):
+    if ratings is None and any(o.mode == "remote" and o.rating_after is None for o in fresh):
         remote_users = sorted({o.user_id for o in fresh if o.mode == "remote"})
         current = dict(
             await Rating.filter(user_id__in=remote_users).values_list("user_id", "rating")
@@ -280,18 +286,24 @@ async def _apply(
     points = []
     for outcome in fresh:
         row = stats[outcome.user_id]
+        latest = row.last_played_at is None or outcome.ended_at >= row.last_played_at
         apply_outcome(row, outcome)
         if outcome.mode != "remote":
             continue
-        if ratings is not None:
+        if outcome.rating_after is not None:
+            rating: int | None = outcome.rating_after
+        elif ratings is not None:
             rating = ratings.get((str(outcome.match_id), outcome.user_id))
         else:
             rating = current.get(outcome.user_id)
         if rating is None:
             continue
-        row.rating = rating
+        # A rating of the time (stored, or given) of a match older than the player's last
+        # one is history: it goes on the chart but is not the current rating.
+        if latest or (outcome.rating_after is None and ratings is None):
+            row.rating = rating
         row.best_rating = max(rating, row.best_rating or rating)
-        if rating_points:
+        if rating_points or outcome.rating_after is not None:
             points.append(
                 RatingPoint(
                     user_id=outcome.user_id,

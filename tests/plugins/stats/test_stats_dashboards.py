@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from statskit import TICKS_PER_RALLY, Matches, elo, rallies_for
 
+from transcendence_pong.matchmaking import update_ratings
 from transcendence_pong.models import Match, Rating
 from transcendence_stats import service
 from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserMatch
@@ -289,6 +290,27 @@ async def test_backfill_counts_what_the_hook_missed_once(client, make_player, ma
     # The rating after a caught-up game is lost: the current one is kept, with no new point.
     assert body["rating"]["current"] == (await Rating.get(user_id=alice.id)).rating == 1016
     assert len(body["rating"]["points"]) == 1
+
+
+async def test_a_caught_up_match_charts_the_ratings_pong_stored_with_it(
+    client, make_player, matches
+):
+    alice, bob = await make_player("alice"), await make_player("bob")
+    await matches.play(alice, bob, (5, 3))
+    missed = await matches.play(alice, bob, (2, 5), report=False)
+    # Pong recorded it with its ratings (in one transaction); the hook never ran (the node
+    # stopped, or the stats module was off), so the backfill is what counts it.
+    await update_ratings(missed)
+    after = {r.user_id: r.rating for r in await Rating.filter(user_id__in=[alice.id, bob.id])}
+    stored = (await Match.get(id=missed.id)).record["ratings"]
+    assert stored == {"left": after[alice.id], "right": after[bob.id]}
+    assert after[alice.id] < 1016  # she lost it
+    await matches.play(alice, "AI (hard)", (5, 1), report=False, mode="ai")  # no rating
+    assert await service.backfill() == 3
+    body = await dashboard(client, alice, alice.id)
+    chart = [p["rating"] for p in body["rating"]["points"]]
+    assert chart == [1016, after[alice.id]]  # both matches on the chart, exact
+    assert body["rating"]["current"] == after[alice.id]
 
 
 async def test_the_match_dashboard(client, make_player, matches):
