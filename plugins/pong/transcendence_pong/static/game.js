@@ -508,6 +508,10 @@ class Game {
     this.finished = true;
     this.endedAt = this.last && this.last.server_time ? this.last.server_time * 1000 : 0;
     this.root.dataset.phase = "finished";
+    // Whatever the field last said ("Get ready…", "Reconnecting…") is over.
+    this.overlay.textContent = "";
+    this.overlay.dataset.kind = "";
+    this.setStatus(null, "");
     if (this.stopKeys) {
       this.stopKeys();
       this.stopKeys = null;
