@@ -1,5 +1,6 @@
 """The production topology without Docker: two app nodes on PostgreSQL and Redis behind
-Debian's nginx with a self-signed certificate, driven over https:// and wss://.
+Debian's nginx with a self-signed certificate, driven over https:// and wss://: a chat
+message and a remote game (nginx spreads the requests and sockets over both nodes).
 
 Needs real PostgreSQL and Redis (two nodes share them): CI's second pass sets both.
 """
@@ -50,7 +51,7 @@ def write_certificate(directory: Path) -> tuple[Path, Path]:
 def proxy(shared_services, tmp_path):
     pg_url, redis_url = shared_services
     env = cluster_environment(tmp_path, pg_url, redis_url)
-    env["TRANSCENDENCE_MODULES"] = "pong"
+    env["TRANSCENDENCE_MODULES"] = "pong,chat"
     env["TRANSCENDENCE_BEHIND_TLS_PROXY"] = "true"
     nodes = [start_node(env, tmp_path, name="a"), start_node(env, tmp_path, name="b")]
     cert, key = write_certificate(tmp_path / "certs")
@@ -183,3 +184,26 @@ async def test_a_remote_game_through_wss_across_two_nodes(proxy):
         ).json()
     assert history["items"][0]["id"] == game_id
     assert history["items"][0]["status"] == "finished"
+
+
+async def test_a_chat_message_sent_over_https_arrives_live_over_wss(proxy):
+    alice = account(proxy["base"], proxy["ssl"], "alice")
+    bob = account(proxy["base"], proxy["ssl"], "bob")
+    async with connect(proxy["wss"], ssl=proxy["ssl"]) as tab:
+        welcome = await request(tab, "auth", {"token": bob["access"]}, "auth")
+        assert welcome["type"] == "auth", welcome
+        headers = {"Authorization": f"Bearer {alice['access']}"}
+        async with httpx.AsyncClient(
+            base_url=proxy["base"], verify=proxy["ssl"], headers=headers
+        ) as http:
+            chat = await http.post(
+                "/api/chats/create_private/", json={"user_id": bob["user"]["id"]}
+            )
+            assert chat.status_code == 201, chat.text
+            sent = await http.post(
+                "/api/messages/", json={"chat": chat.json()["id"], "text": "через nginx"}
+            )
+            assert sent.status_code == 201, sent.text
+        frame = await next_of(tab, "chat.message")
+        assert frame["data"]["text"] == "через nginx"
+        assert frame["data"]["chat_id"] == chat.json()["id"]
