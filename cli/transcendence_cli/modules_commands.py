@@ -55,7 +55,9 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         for e in entries:
             table.add_row(
                 e["name"],
-                "[green]yes[/]" if e["enabled"] else "[red]no[/]",
+                ("[green]yes[/]" if e["configured"] else "[yellow]yes, not configured[/]")
+                if e["enabled"]
+                else "[red]no[/]",
                 e["version"],
                 ", ".join(e["requires"]) or "-",
                 e["title"],
@@ -80,6 +82,10 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         if entry["description"]:
             console.print(entry["description"])
         console.print(f"requires: {', '.join(entry['requires']) or '-'}")
+        if entry["configured"]:
+            console.print("configured: yes")
+        else:
+            console.print(f"configured: [yellow]no[/] — {entry['status_message']}", highlight=False)
         for key, values in entry["provides"].items():
             if isinstance(values, list):
                 console.print(f"{key}: {', '.join(values) or '-'}")

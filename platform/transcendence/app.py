@@ -138,10 +138,25 @@ def describe_modules(app: Quart) -> list[dict[str, Any]]:
             "version": m.version,
             "enabled": core.registry.is_enabled(m.name),
             "requires": m.requires,
+            **module_status(app, core.modules, m),
             "provides": module_provides(app, core, m),
         }
         for m in sorted(core.modules, key=lambda m: m.name)
     ]
+
+
+def module_status(app: Quart, modules: ModuleSet, module: Module) -> dict[str, Any]:
+    """`configured` and `status_message` (null when configured), from `module_status`."""
+    try:
+        status = modules.call_for(module, "module_status", app=app) or {}
+    except Exception:  # a module's own check must not break the listing of all of them
+        log.exception("module %s: module_status failed", module.name)
+        status = {"configured": False, "message": "its status check failed (see the logs)"}
+    configured = bool(status.get("configured", True))
+    return {
+        "configured": configured,
+        "status_message": None if configured else str(status.get("message") or ""),
+    }
 
 
 async def _sync_lifecycle(app: Quart, enabled: frozenset[str]) -> None:

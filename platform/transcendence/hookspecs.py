@@ -43,6 +43,17 @@ def module_info() -> dict[str, Any]:
 
 
 @hookspec
+def module_status(app: Any) -> dict[str, Any] | None:
+    """How the module stands on this app now: `{"configured": bool, "message": str}`.
+
+    `configured` is False when the module lacks settings it needs to work (credentials, an
+    endpoint); `message` says what to set. Shown by `GET /api/modules` and `transcendence
+    modules info|list`, so an evaluator sees why a feature is hidden. Optional: a module
+    without it is configured.
+    """
+
+
+@hookspec
 def register_models() -> list[str]:
     """Import paths of the module's Tortoise model modules (e.g. `["transcendence_chat.models"]`).
 

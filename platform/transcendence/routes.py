@@ -34,6 +34,8 @@ class ModuleOut(BaseModel):
     version: str
     enabled: bool
     requires: list[str]
+    configured: bool  # False: it lacks settings it needs (status_message says which)
+    status_message: str | None
     provides: ModuleProvides
 
 

@@ -36,6 +36,11 @@ def test_a_module_brings_its_view_and_link(new_page, server, browser_errors, sho
     expect(sample_card).to_contain_text("Proves every hook in the tests.")
     child_card = page.locator('[data-module="sample_child"]')
     expect(child_card).to_contain_text("Available through the API")
+    # A module without the settings it needs says so, and what to set (no credentials here).
+    expect(page.locator('[data-module="oauth42"] .module-unconfigured')).to_have_text(
+        "Not configured: set OAUTH42_CLIENT_ID and OAUTH42_CLIENT_SECRET (docs/oauth42.md)"
+    )
+    expect(sample_card.locator(".module-unconfigured")).to_have_count(0)
 
     # The sample module's static/index.js registered a route and a navigation link.
     sample_card.get_by_role("link", name="Open").click()

@@ -55,6 +55,23 @@ def test_modules_info_shows_what_it_registers(fresh_modules, capsys):
     assert "sample_note" in out and "sample.echo" in out and "/api/sample/notes" in out
 
 
+@pytest.mark.modules("oauth42")
+def test_a_module_missing_its_settings_says_what_to_set(fresh_modules, capsys, monkeypatch):
+    for key in ("OAUTH42_CLIENT_ID", "OAUTH42_CLIENT_SECRET"):
+        monkeypatch.delenv(key, raising=False)
+    code, out, err = run(capsys, "modules", "info", "oauth42")
+    assert code == 0, err
+    assert "configured: no — set OAUTH42_CLIENT_ID and OAUTH42_CLIENT_SECRET" in out
+    code, out, _ = run(capsys, "modules", "list", "--json")
+    listed = {m["name"]: m for m in json.loads(out)}
+    assert (listed["oauth42"]["configured"], listed["sample"]["configured"]) == (False, True)
+    assert listed["sample"]["status_message"] is None
+    monkeypatch.setenv("OAUTH42_CLIENT_ID", "u-s4t2ud-x")
+    monkeypatch.setenv("OAUTH42_CLIENT_SECRET", "s-s4t2ud-y")
+    code, out, _ = run(capsys, "modules", "info", "oauth42")
+    assert "configured: yes" in out
+
+
 def test_toggles_and_their_errors_are_one_readable_line(fresh_modules, capsys):
     code, _, err = run(capsys, "modules", "disable", "sample")
     assert code == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 INTRA = "https://api.intra.42.fr"
@@ -23,16 +23,40 @@ class OAuth42Settings(BaseSettings):
     # The callback URL registered with the intra application, e.g.
     # https://pong.example.org/api/oauth42/callback. Unset: derived from the request.
     redirect_uri: str | None = None
-    authorize_url: str = f"{INTRA}/oauth/authorize"
-    token_url: str = f"{INTRA}/oauth/token"
-    userinfo_url: str = f"{INTRA}/v2/me"
+    # The provider: the real 42 intra by default. Its three endpoints derive from it unless
+    # set one by one (a provider with other paths).
+    base_url: str = INTRA
+    authorize_url: str = ""
+    token_url: str = ""
+    userinfo_url: str = ""
     scope: str = "public"
     # Seconds for each call to the intra (token, profile, avatar image).
     timeout: float = Field(10.0, gt=0, le=60)
 
+    @model_validator(mode="after")
+    def _endpoints(self) -> OAuth42Settings:
+        base = self.base_url.rstrip("/")
+        self.authorize_url = self.authorize_url or f"{base}/oauth/authorize"
+        self.token_url = self.token_url or f"{base}/oauth/token"
+        self.userinfo_url = self.userinfo_url or f"{base}/v2/me"
+        return self
+
     @property
     def configured(self) -> bool:
         return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())
+
+    @property
+    def missing(self) -> str:
+        """What to set for the login to work, in words ("" when nothing is missing)."""
+        names = [
+            name
+            for name, value in (
+                ("OAUTH42_CLIENT_ID", self.client_id),
+                ("OAUTH42_CLIENT_SECRET", self.secret()),
+            )
+            if not value
+        ]
+        return f"set {' and '.join(names)} (docs/oauth42.md)" if names else ""
 
     def secret(self) -> str:
         return self.client_secret.get_secret_value() if self.client_secret else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from transcendence import hookimpl
-from transcendence_oauth42.config import OAuth42Settings
+from transcendence_oauth42.config import settings_of
 
 STATIC = Path(__file__).parent / "static"
 
@@ -19,10 +19,15 @@ def module_info():
         "PKCE, run by the server); link and unlink a 42 account from the settings.",
         "version": "0.1.0",
         "requires": [],
-        # Without OAUTH42_CLIENT_ID and OAUTH42_CLIENT_SECRET the login answers
-        # `not_configured`; `GET /api/oauth42/status` tells the SPA.
-        "configured": OAuth42Settings().configured,
     }
+
+
+@hookimpl
+def module_status(app):
+    """Without OAUTH42_CLIENT_ID and OAUTH42_CLIENT_SECRET the login answers
+    `not_configured` (and `GET /api/oauth42/status` tells the SPA to hide its button)."""
+    settings = settings_of(app)
+    return {"configured": settings.configured, "message": settings.missing}
 
 
 @hookimpl

@@ -24,14 +24,13 @@ async def intra() -> AsyncIterator[FakeIntra]:
 
 @pytest.fixture
 def configured(app, intra: FakeIntra) -> OAuth42Settings:
-    """The module's settings as a deployment sets them, at the fake intra's address."""
+    """The module's settings as a deployment sets them, at the fake intra's address (its
+    endpoints derive from the base URL, as the real intra's do)."""
     settings = OAuth42Settings(
         _env_file=None,
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
-        authorize_url=f"{intra.base}/oauth/authorize",
-        token_url=f"{intra.base}/oauth/token",
-        userinfo_url=f"{intra.base}/v2/me",
+        base_url=intra.base,
         timeout=5,
     )
     app.extensions[EXTENSION] = settings

@@ -139,6 +139,27 @@ async def test_unconfigured_module_says_so(app, client):
     assert (await (await client.get("/api/oauth42/status")).get_json())["configured"] is False
     response = await client.get("/api/oauth42/login")
     assert error_of(response) == "not_configured"
+    # What an evaluator reads in the module list, and why.
+    listed = {m["name"]: m for m in await (await client.get("/api/modules")).get_json()}
+    assert listed["oauth42"]["enabled"] is True
+    assert listed["oauth42"]["configured"] is False
+    assert listed["oauth42"]["status_message"] == (
+        "set OAUTH42_CLIENT_ID and OAUTH42_CLIENT_SECRET (docs/oauth42.md)"
+    )
+
+
+async def test_a_configured_module_says_so_and_its_endpoints_derive_from_the_base_url(
+    app, client, configured, intra
+):
+    listed = {m["name"]: m for m in await (await client.get("/api/modules")).get_json()}
+    assert (listed["oauth42"]["configured"], listed["oauth42"]["status_message"]) == (True, None)
+    assert configured.authorize_url == f"{intra.base}/oauth/authorize"
+    assert configured.token_url == f"{intra.base}/oauth/token"
+    assert configured.userinfo_url == f"{intra.base}/v2/me"
+    from transcendence_oauth42.config import OAuth42Settings
+
+    default = OAuth42Settings(_env_file=None)
+    assert default.authorize_url == "https://api.intra.42.fr/oauth/authorize"
 
 
 # --- what goes wrong ----------------------------------------------------------------------

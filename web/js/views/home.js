@@ -121,6 +121,14 @@ export class HomeView extends View {
                   ),
                   h("p", { class: "small text-body-secondary flex-grow-1", text: info.description || this.t("home.module_no_description") }),
                   h("p", { class: "small text-body-tertiary mb-3", text: facts.join(" · ") }),
+                  info.configured === false
+                    ? h(
+                        "p",
+                        { class: "small text-warning mb-3 module-unconfigured", dataset: { testid: "module-unconfigured" } },
+                        h("strong", { text: this.t("home.module_unconfigured") }),
+                        info.status_message ? ` ${info.status_message}` : null,
+                      )
+                    : null,
                   link
                     ? h("a", { class: "btn btn-sm btn-primary align-self-start", href: link.href, text: this.t("home.module_open") })
                     : h("span", { class: "small text-body-secondary", text: this.t("home.module_api_only") }),
