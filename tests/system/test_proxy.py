@@ -19,7 +19,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from servers import ROOT, cluster_environment, free_port, start_node
+from servers import ROOT, cluster_environment, free_port, start_node, wait_for
 
 pytestmark = pytest.mark.system
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -153,16 +153,45 @@ async def next_of(ws, type_: str, timeout: float = 30) -> dict:
                 return frame
 
 
+def open_sockets(node) -> int:
+    """`transcendence_ws_connections` on one node, read from it directly (not the proxy)."""
+    text = httpx.get(f"{node.url}/metrics", timeout=5).text
+    line = next(x for x in text.splitlines() if x.startswith("transcendence_ws_connections "))
+    return int(float(line.split()[1]))
+
+
+async def tab(proxy, token: str):
+    ws = await connect(proxy["wss"], ssl=proxy["ssl"])
+    welcome = await request(ws, "auth", {"token": token}, "auth")
+    assert welcome["type"] == "auth", welcome
+    return ws
+
+
+async def tabs_on_both_nodes(proxy, first: str, second: str):
+    """Two sockets through the proxy, one on each node: nginx deals connections out in
+    turn, so a second socket that landed with the first is opened again."""
+    a = await tab(proxy, first)
+    for _ in range(4):
+        b = await tab(proxy, second)
+        if [open_sockets(node) for node in proxy["nodes"]] == [1, 1]:
+            return a, b
+        await b.close()
+        # The node counts the close once it has processed it: no event to await here.
+        await asyncio.to_thread(
+            wait_for,
+            lambda: sum(open_sockets(node) for node in proxy["nodes"]) == 1,
+            timeout=10,
+            what="the extra socket to close",
+        )
+    raise AssertionError("nginx never put the two sockets on different nodes")
+
+
 async def test_a_remote_game_through_wss_across_two_nodes(proxy):
     alice = account(proxy["base"], proxy["ssl"], "alice")
     bob = account(proxy["base"], proxy["ssl"], "bob")
-    async with (
-        connect(proxy["wss"], ssl=proxy["ssl"]) as a,
-        connect(proxy["wss"], ssl=proxy["ssl"]) as b,
-    ):
-        for ws, who in ((a, alice), (b, bob)):
-            welcome = await request(ws, "auth", {"token": who["access"]}, "auth")
-            assert welcome["type"] == "auth", welcome
+    # One socket on each node: the game's frames cross Redis to reach one of them.
+    a, b = await tabs_on_both_nodes(proxy, alice["access"], bob["access"])
+    async with a, b:
         quick = {"score_limit": 1, "paddle_height": 20}
         sent = await request(
             a, "pong.invite", {"user_id": bob["user"]["id"], "options": quick}, "inv"
