@@ -176,6 +176,42 @@ def test_remote_game_between_two_browsers(new_page, account, shot):
     shot(ann_page, "ann-profile")
 
 
+def test_a_challenge_from_a_profile_accepted_and_declined_in_a_toast(new_page, account, shot):
+    ann, _ = account("ann")
+    bob, _ = account("bob")
+    ann_page = new_page(label="ann")
+    bob_page = new_page(label="bob")
+    for page, name in ((ann_page, ann), (bob_page, bob)):
+        log_in(page, name)
+        live(page)
+    # Ann finds Bob and challenges him from his profile.
+    ann_page.goto("/friends")
+    ann_page.get_by_label("Username or display name").fill(bob)
+    ann_page.locator("#search-results").get_by_role("link", name=bob).click()
+    expect(ann_page).to_have_url(re.compile(r"/users/\d+$"))
+    challenge = ann_page.get_by_role("button", name=f"Challenge {bob} to a game of Pong")
+    challenge.click()
+    expect(ann_page.locator("#toasts")).to_contain_text("Challenge sent")
+
+    # Bob, wherever he is, gets it with Accept and Decline; he declines the first one...
+    toast = bob_page.locator("#toasts .toast", has_text=f"{ann} challenges you to a game.")
+    expect(toast).to_have_count(1)
+    shot(bob_page, "bob-challenged")
+    toast.get_by_role("button", name="Decline").click()
+    expect(toast).to_have_count(0)
+    expect(ann_page.locator("#toasts")).to_contain_text(f"{bob} declined your challenge.")
+
+    # ... and accepts the second: both land in the same game.
+    challenge.click()
+    toast = bob_page.locator("#toasts .toast", has_text=f"{ann} challenges you to a game.")
+    toast.get_by_role("button", name="Accept").click()
+    expect(bob_page).to_have_url(GAME_URL)
+    expect(game_of(bob_page)).to_have_attribute("data-role", "player-right")
+    ann_page.locator("#toasts").get_by_role("link", name=f"Against {bob}: open the game.").click()
+    expect(ann_page).to_have_url(bob_page.url)
+    expect(game_of(ann_page)).to_have_attribute("data-role", "player-left")
+
+
 def test_a_player_who_closes_the_tab_comes_back(new_page, account, browser_errors, shot):
     ann, _ = account("ann")
     bob, _ = account("bob")

@@ -9,9 +9,14 @@ export class Toasts {
     this.navigate = navigate;
   }
 
-  /** show({title, body, href, kind: "info" | "success" | "danger", delay}) */
-  show({ title, body = "", href = null, kind = "info", delay = 6000 }) {
-    const link = href
+  /**
+   * show({title, body, href, kind: "info" | "success" | "danger", delay, actions}).
+   * `actions`: buttons [{label, style ("primary", "outline-light"...), run(): promise}]
+   * under the body (then the body is not a link); a button's run() closing the toast
+   * when it resolves, the buttons disabled meanwhile.
+   */
+  show({ title, body = "", href = null, kind = "info", delay = 6000, actions = [] }) {
+    const link = href && !actions.length
       ? h("a", {
           class: "stretched-link toast-link",
           href,
@@ -19,6 +24,7 @@ export class Toasts {
           onclick: () => instance && instance.hide(),
         })
       : body;
+    const buttons = [];
     const el = h(
       "div",
       {
@@ -35,8 +41,34 @@ export class Toasts {
         h("strong", { class: "me-auto", text: title }),
         h("button", { type: "button", class: "btn-close", "data-bs-dismiss": "toast", "aria-label": this.closeLabel() }),
       ),
-      body ? h("div", { class: "toast-body position-relative" }, link) : null,
+      body || actions.length
+        ? h(
+            "div",
+            { class: "toast-body position-relative" },
+            link,
+            actions.length ? h("div", { class: "d-flex gap-2 mt-2 toast-actions" }, actions.map((action) => button(action))) : null,
+          )
+        : null,
     );
+    function button({ label, style = "primary", run }) {
+      const made = h("button", {
+        type: "button",
+        class: `btn btn-sm btn-${style}`,
+        text: label,
+        onclick: async () => {
+          for (const b of buttons) b.disabled = true;
+          try {
+            await run();
+            if (instance) instance.hide();
+            else el.remove();
+          } catch {
+            for (const b of buttons) b.disabled = false; // run() said why; try again
+          }
+        },
+      });
+      buttons.push(made);
+      return made;
+    }
     this.container.append(el);
     let instance = null;
     if (window.bootstrap && window.bootstrap.Toast) {

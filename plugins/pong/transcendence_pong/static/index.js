@@ -46,7 +46,71 @@ export function register(shell) {
     });
   });
 
+  // A direct challenge (from a profile, the chat or `transcendence play --invite`): its
+  // notification pops up with Accept and Decline.
+  shell.addNotificationToast("pong.invite", ({ data = {} }) => ({
+    title: shell.t("pong.invite_title"),
+    body: shell.t("pong.invite_body", { name: (data.from && data.from.display_name) || "?" }),
+    delay: 60_000,
+    actions: [
+      { label: shell.t("pong.accept"), style: "success", run: () => answer(shell, data.invite_id, true) },
+      { label: shell.t("pong.decline"), style: "outline-light", run: () => answer(shell, data.invite_id, false) },
+    ],
+  }));
+  shell.addProfileSection((profile) => challengeButton(shell, profile));
+
   shell.addRoute("/play", lobbyView(shell));
   shell.addRoute("/play/games/:id", GameView);
   shell.addNav({ href: "/play", label: "pong.nav", order: 10 });
+}
+
+/** Accept (then go to the game) or decline a challenge; a refusal says why. */
+async function answer(shell, inviteId, accept) {
+  try {
+    const reply = await shell.realtime.request("pong.answer", { invite_id: inviteId, accept });
+    if (accept && reply.game_id) shell.navigate(`/play/games/${encodeURIComponent(reply.game_id)}`);
+  } catch (error) {
+    shell.toast({ title: shell.t("errors.title"), body: shell.errorMessage(error), kind: "danger" });
+    throw error;
+  }
+}
+
+/** On someone else's profile: challenge them to a classic game. */
+function challengeButton(shell, profile) {
+  const { h } = shell;
+  const me = shell.user;
+  if (!me || !profile || profile.id === me.id) return null;
+  const rel = profile.relationship || {};
+  if (rel.blocked || rel.blocked_by) return null;
+  const error = h("p", { class: "small text-danger mb-0 mt-2", role: "alert", hidden: true });
+  return h(
+    "div",
+    { class: "pong-profile-section" },
+    h("button", {
+      class: "btn btn-outline-light",
+      type: "button",
+      id: "pong-challenge-button",
+      text: shell.t("pong.challenge"),
+      "aria-label": shell.t("pong.challenge_named", { name: profile.display_name }),
+      onclick: async (event) => {
+        const button = event.currentTarget;
+        button.disabled = true;
+        error.hidden = true;
+        try {
+          await shell.realtime.request("pong.invite", { user_id: profile.id, options: {} });
+          shell.toast({
+            title: shell.t("pong.challenge_sent"),
+            body: shell.t("pong.challenge_sent_body", { name: profile.display_name }),
+            kind: "success",
+          });
+        } catch (e) {
+          error.textContent = shell.errorMessage(e);
+          error.hidden = false;
+        } finally {
+          button.disabled = false;
+        }
+      },
+    }),
+    error,
+  );
 }
