@@ -197,7 +197,10 @@ def test_two_users_join_an_online_tournament(new_page, account, shot):
     # Bob finds it among the open ones and joins with an alias; Ann sees him arrive live.
     open_tournaments(bob_page)
     bob_page.locator("#tournament-open").get_by_role("link", name="Friday cup").click()
+    # Typed once the view follows the tournament live (its first live copy redraws it).
+    expect(bob_page.locator("#tournament-page")).to_have_attribute("data-watching", "true")
     bob_page.get_by_label("Alias").fill("Bobby")
+    expect(bob_page.get_by_label("Alias")).to_have_value("Bobby")
     bob_page.get_by_role("button", name="Join Friday cup").click()
     expect(bob_page.locator("#tournament-players")).to_contain_text("Bobby")
     expect(bob_page.locator("#tournament-players li[data-alias='Bobby']")).to_contain_text("you")

@@ -41,10 +41,9 @@ export function makeTournamentView(shell) {
       this.lead = h("p", { class: "text-body-secondary mb-0", id: "tournament-lead" });
       this.error = h("div", { class: "alert alert-danger", role: "alert", hidden: true });
       this.draw(data);
-      this.watch();
-      return h(
+      this.page = h(
         "section",
-        { class: "tournament-page", id: "tournament-page", dataset: { id: String(this.id) } },
+        { class: "tournament-page", id: "tournament-page", dataset: { id: String(this.id), watching: "false" } },
         h(
           "div",
           { class: "page-header d-flex flex-wrap align-items-end justify-content-between gap-3 mb-4" },
@@ -54,6 +53,8 @@ export function makeTournamentView(shell) {
         this.error,
         this.body,
       );
+      this.watch();
+      return this.page;
     }
 
     async watch() {
@@ -62,6 +63,7 @@ export function makeTournamentView(shell) {
         const answer = await this.shell.realtime.request("tournament.watch", { id: this.id });
         this.watching = true;
         if (answer && answer.tournament) this.draw(answer.tournament);
+        if (this.page) this.page.dataset.watching = "true"; // live from here (tests wait for it)
       } catch (error) {
         if (error.code !== "closed" && error.code !== "offline") console.warn("tournament.watch", error);
       }
