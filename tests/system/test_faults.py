@@ -31,6 +31,9 @@ from servers import PrivatePostgres, PrivateRedis, server_env, start_node, wait_
 pytestmark = pytest.mark.system
 
 QUICK_GAME = {"score_limit": 1, "paddle_height": 20}
+# The slowest ball: its one point takes several seconds, long enough to stop a service
+# between the start of the game and its end.
+SLOW_GAME = {**QUICK_GAME, "ball_speed": 100, "ball_speed_max": 100}
 PASSWORD = "a proper pass!"
 OUTAGE_TIMEOUT = 30  # how long a node may take to notice an outage, or a recovery
 SEND_PACE = 0.15  # the chat traffic's rate (one message per this many seconds), not a wait
@@ -222,9 +225,11 @@ def wait_ready(node) -> None:
     wait_for(lambda: readyz(node)[0] == 200, timeout=OUTAGE_TIMEOUT, what=f"{node.url} ready")
 
 
-async def play_remote_game(left: Tab, right: Tab, right_user_id: int) -> str:
-    """Left invites right, both join, nobody moves: a one-point game ends by itself."""
-    invited = await left.request("pong.invite", {"user_id": right_user_id, "options": QUICK_GAME})
+async def start_remote_game(
+    left: Tab, right: Tab, right_user_id: int, options: dict[str, Any] = QUICK_GAME
+) -> str:
+    """Left invites right and both join; nobody moves, so a one-point game ends by itself."""
+    invited = await left.request("pong.invite", {"user_id": right_user_id, "options": options})
     assert invited["type"] == "pong.invite", invited
     answered = await right.request(
         "pong.answer", {"invite_id": invited["data"]["invite_id"], "accept": True}
@@ -234,15 +239,25 @@ async def play_remote_game(left: Tab, right: Tab, right_user_id: int) -> str:
     for tab in (left, right):
         joined = await tab.request("pong.join", {"game_id": game_id})
         assert joined["data"]["game_id"] == game_id, joined
+    return game_id
+
+
+async def final_frame(tab: Tab, game_id: str) -> dict[str, Any]:
+    frame = await tab.push(
+        lambda f: (
+            f["type"] == "pong.state"
+            and f["data"].get("game_id") == game_id
+            and f["data"]["phase"] == "finished"
+        ),
+        timeout=90,
+    )
+    return frame["data"]
+
+
+async def play_remote_game(left: Tab, right: Tab, right_user_id: int) -> str:
+    game_id = await start_remote_game(left, right, right_user_id)
     for tab in (left, right):
-        await tab.push(
-            lambda f: (
-                f["type"] == "pong.state"
-                and f["data"].get("game_id") == game_id
-                and f["data"]["phase"] == "finished"
-            ),
-            timeout=90,
-        )
+        await final_frame(tab, game_id)
     return game_id
 
 
@@ -343,6 +358,8 @@ async def test_redis_then_postgres_outage_under_live_traffic(private_services, f
             await bob.push(lambda f: f["type"] == "chat.message" and f["data"]["id"] == first)
 
             # --- Redis: killed, as in a crash, and started again on the same port ---------
+            # A game is in play through the outage: it goes on on its node, and is recorded.
+            games.append(await start_remote_game(carol, dave, user_id["dave"], SLOW_GAME))
             await asyncio.to_thread(redis.kill)
             for node in (a, b):
                 body = await asyncio.to_thread(wait_not_ready, node, "bus")
@@ -359,10 +376,15 @@ async def test_redis_then_postgres_outage_under_live_traffic(private_services, f
             await traffic.more_acks(2, "after Redis came back")
             latest = max(traffic.acked.values())
             await bob.push(lambda f: f["type"] == "chat.message" and f["data"]["id"] == latest)
+            await recorded(a.url, token["carol"], games[-1])  # the game played through it
             games.append(await play_remote_game(carol, dave, user_id["dave"]))
             await recorded(a.url, token["carol"], games[-1])
 
             # --- PostgreSQL: a fast shutdown, then started again ---------------------------
+            # A game ends during the outage: its players see the result (not yet recorded),
+            # and it is recorded once PostgreSQL is back.
+            in_outage = await start_remote_game(carol, dave, user_id["dave"], SLOW_GAME)
+            games.append(in_outage)
             errors_before = len(traffic.errors)
             await asyncio.to_thread(postgres.stop)
             for node in (a, b):
@@ -378,10 +400,13 @@ async def test_redis_then_postgres_outage_under_live_traffic(private_services, f
                 lambda: "unavailable" in traffic.errors[errors_before:],
                 "an `unavailable` error while PostgreSQL is down",
             )
+            result = await final_frame(carol, in_outage)
+            assert result["recorded"] is False, result  # it ended while the database was away
             await asyncio.to_thread(postgres.start)
             for node in (a, b):
                 await asyncio.to_thread(wait_ready, node)
             await traffic.more_acks(3, "after PostgreSQL came back")
+            await recorded(a.url, token["carol"], in_outage)
             games.append(await play_remote_game(carol, dave, user_id["dave"]))
             await recorded(a.url, token["carol"], games[-1])
             assert (await alice_http.get("/api/chats/")).status_code == 200
