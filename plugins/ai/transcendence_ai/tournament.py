@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +38,11 @@ async def play(
     seed: int,
     options: Options | None = None,
     on_tick: Callable[[Room], None] | None = None,
+    view: Callable[[Room, Side], Any] | None = None,
 ) -> tuple[Side, Room, Any, Any]:
+    """One game, first to 5 unless `options` say otherwise; the winner, the room and the
+    two players. Each player's `tick` gets the room, or `view(room, side)` when given (what
+    the tests hand a bot to watch what it reads)."""
     options = options or Options(score_limit=5)
     players = {
         Side.LEFT: make_player(left, Side.LEFT, seed * 2 + 1),
@@ -49,9 +52,13 @@ async def play(
     async def publish(kind: str, state: dict[str, Any]) -> None:
         return None
 
+    seen: dict[Side, Any] = {}
+
     def drive(room: Room) -> None:
-        for player in players.values():
-            player.tick(room)
+        for side, player in players.items():
+            if side not in seen:
+                seen[side] = view(room, side) if view else room
+            player.tick(seen[side])
         if on_tick:
             on_tick(room)
 
@@ -81,35 +88,31 @@ def _uncapped(room: Room):
     return send
 
 
-async def win_rates(games: int = 20) -> dict[tuple[str, str], float]:
-    """Win rate of the row player against the column player, sides alternated."""
-    names = [*LEVELS, "tracker"]
+NAMES = (*LEVELS, "tracker")
+
+
+async def wins(a: str, b: str, games: int, seed: int = 0) -> int:
+    """How many of `games` games `a` wins against `b`: seeds `seed`, `seed + 1`, ..., sides
+    alternated. Seeded, so deterministic; and the same games whichever player is named
+    first (the one earlier in `NAMES` is on the left in the first game), so
+    `wins(a, b) + wins(b, a) == games` and a test's sample is the bench's, cut short."""
+    first, second = (a, b) if NAMES.index(a) <= NAMES.index(b) else (b, a)
+    won = 0
+    for i in range(games):
+        left, right = (first, second) if i % 2 == 0 else (second, first)
+        winner, *_ = await play(left, right, seed + i)
+        won += (winner is Side.LEFT) == (left == a)
+    return won
+
+
+async def win_rates(
+    games: int = 40, seed: int = 0, names: tuple[str, ...] = NAMES
+) -> dict[tuple[str, str], float]:
+    """Win rate of the row player against the column player (`games` games per pair, see
+    `wins`). Each pair plays once, so a cell and its mirror image add up to 100 %."""
     rates: dict[tuple[str, str], float] = {}
-    for a in names:
-        for b in names:
-            if a == b:
-                continue
-            wins = 0
-            for seed in range(games):
-                left, right = (a, b) if seed % 2 == 0 else (b, a)
-                winner, *_ = await play(left, right, seed)
-                wins += (winner is Side.LEFT) == (left == a)
-            rates[(a, b)] = wins / games
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            rate = await wins(a, b, games, seed) / games
+            rates[(a, b)], rates[(b, a)] = rate, 1 - rate
     return rates
-
-
-def main() -> None:
-    import sys
-
-    games = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    rates = asyncio.run(win_rates(games))
-    names = [*LEVELS, "tracker"]
-    print(f"win rate of row vs column, {games} games each, first to 5")
-    print("          " + "".join(f"{n:>9}" for n in names))
-    for a in names:
-        cells = "".join(f"{'-':>9}" if a == b else f"{rates[(a, b)]:>9.0%}" for b in names)
-        print(f"{a:>9} {cells}")
-
-
-if __name__ == "__main__":
-    main()
