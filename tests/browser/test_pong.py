@@ -123,9 +123,10 @@ def test_remote_game_between_two_browsers(new_page, account, shot):
     ann_page.get_by_role("button", name="Cancel").click()
     expect(waiting).to_be_hidden()
 
-    # Ann waits first, so her options are the game's (as in the local test: a slow ball,
-    # tiny paddles, one point); Bob's queueing pairs them.
-    set_options(ann_page, score_limit=1, paddle=20, ball=100)
+    # A queue per game settings: both ask for the same game (as in the local test: a slow
+    # ball, tiny paddles, one point); Ann waits first, Bob's queueing pairs them.
+    for page in (ann_page, bob_page):
+        set_options(page, score_limit=1, paddle=20, ball=100)
     ann_page.get_by_role("button", name="Find an opponent").click()
     expect(waiting).to_be_visible()
     shot(ann_page, "ann-waiting")

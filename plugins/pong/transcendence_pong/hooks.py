@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +18,18 @@ from transcendence.plugins import call_async
 from transcendence_pong import hookspecs, matchmaking
 from transcendence_pong import realtime as pong_realtime
 from transcendence_pong.engine import Side
-from transcendence_pong.lease import lease_ttl, make_leases
-from transcendence_pong.models import Match
+from transcendence_pong.lease import (
+    grace_period,
+    lease_ttl,
+    make_leases,
+    queue_interval,
+    snapshot_rate,
+)
+from transcendence_pong.models import Match, QueueEntry
 from transcendence_pong.service import GameError, Games, parse_options
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("transcendence.pong.queue")
 
 
 def facade(app: Quart) -> Pong:
@@ -49,6 +60,8 @@ class Pong:
             registry=core_of(app).metrics.registry,
             leases=leases,
             namespace=hub.namespace,
+            snapshot_rate=snapshot_rate(),
+            grace=grace_period(),
         )
         self.games.make_ai = self._ai
         self.games.on_joined = self._joined
@@ -60,6 +73,12 @@ class Pong:
         self.games_finished = metrics.counter(
             "transcendence_pong_games_finished", "Games finished and recorded", ["mode"]
         )
+        # The queue's re-pairing (`start_pairing`): every `queue_interval` seconds, on the
+        # time of `queue_clock` (tests move it on to widen the windows at once).
+        self.queue_interval = queue_interval()
+        self.queue_clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._pairing: asyncio.Task[None] | None = None
+        self._pairing_failed = False
 
     async def _joined(self, game_id: str, user_id: int) -> None:
         from transcendence.app import core_of
@@ -79,6 +98,10 @@ class Pong:
                 await call_async(hook, match=match)
 
     async def stop(self) -> None:
+        if self._pairing is not None:
+            self._pairing.cancel()
+            await asyncio.gather(self._pairing, return_exceptions=True)
+            self._pairing = None
         if self.games is not None:
             await self.games.shutdown()
 
@@ -159,13 +182,49 @@ class Pong:
         return match
 
     async def join_queue(self, user_id: int, options: dict[str, Any]) -> str | None:
+        """Pair the user now, or queue them (GameError `invalid_options`)."""
         user = await User.get(id=user_id)
-        opponent = await matchmaking.join_queue(user, options)
+        opponent = await matchmaking.join_queue(user, options, now=self.queue_clock())
         if opponent is None:
             return None
-        # The one who waited chose the options; they serve from the left.
-        match = await self.start_remote(opponent.user_id, user.id, opponent.options)  # type: ignore[attr-defined]
+        return await self._start_paired(opponent, user.id)
+
+    async def _start_paired(self, waited: QueueEntry, other_id: int) -> str:
+        """The game of two players the queue paired; both get `pong.matched`."""
+        # Both asked for these (normalised) options; the one who waited serves from the left.
+        match = await self.start_remote(waited.user_id, other_id, waited.options)  # type: ignore[attr-defined]
         return str(match.id)
+
+    async def pair_waiting(self) -> list[str]:
+        """One re-pairing pass over the waiting players (their windows widen while they
+        wait); the ids of the games it started."""
+        started: list[str] = []
+        for waited, other in await matchmaking.pair_waiting(now=self.queue_clock()):
+            try:
+                started.append(await self._start_paired(waited, other.user_id))  # type: ignore[attr-defined]
+            except Exception:  # e.g. a player deleted meanwhile: the other pairs go on
+                log.exception("queue: could not start the game of a pair")
+        return started
+
+    def start_pairing(self) -> None:
+        if self._pairing is None:
+            loop = asyncio.get_running_loop()
+            self._pairing = loop.create_task(self._keep_pairing(), name="pong-queue-pairing")
+
+    async def _keep_pairing(self) -> None:
+        while True:
+            await asyncio.sleep(self.queue_interval)
+            try:
+                async with self.app.app_context():
+                    await self.pair_waiting()
+            except Exception as exc:  # the database: one warning per outage, not per pass
+                if not self._pairing_failed:
+                    log.warning("queue: re-pairing failed (%r); trying again", exc)
+                self._pairing_failed = True
+            else:
+                if self._pairing_failed:
+                    log.info("queue: re-pairing works again")
+                self._pairing_failed = False
 
     async def invite(self, sender_id: int, recipient_id: int, options: dict[str, Any]):
         from transcendence.hub import notify
@@ -273,6 +332,7 @@ async def startup(app):
     pong = Pong(app)
     app.extensions["pong"] = pong
     await pong.games.start()
+    pong.start_pairing()
 
 
 @hookimpl

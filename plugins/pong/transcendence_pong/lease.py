@@ -310,3 +310,51 @@ def lease_ttl() -> float:
     if not 0.3 <= ttl <= 300:
         raise ValueError("TRANSCENDENCE_PONG_LEASE_TTL must be between 0.3 and 300 seconds")
     return ttl
+
+
+# The module's other settings, read from the environment like the ttl (docs/pong.md,
+# "Settings"); a bad value stops the module's start with one line naming the variable.
+DEFAULT_SNAPSHOT_RATE = 30  # snapshots per second; TRANSCENDENCE_PONG_SNAPSHOT_RATE
+DEFAULT_GRACE = 30.0  # seconds; TRANSCENDENCE_PONG_GRACE
+DEFAULT_QUEUE_INTERVAL = 2.0  # seconds; TRANSCENDENCE_PONG_QUEUE_INTERVAL
+
+
+def snapshot_rate() -> int:
+    """`TRANSCENDENCE_PONG_SNAPSHOT_RATE` (1..60 per second, default 30): how often a game's
+    state goes out to its players and spectators."""
+    name = "TRANSCENDENCE_PONG_SNAPSHOT_RATE"
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return DEFAULT_SNAPSHOT_RATE
+    try:
+        rate = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} is a whole number of snapshots per second, e.g. 30") from None
+    if not 1 <= rate <= 60:
+        raise ValueError(f"{name} must be between 1 and 60 snapshots per second")
+    return rate
+
+
+def grace_period() -> float:
+    """`TRANSCENDENCE_PONG_GRACE` (seconds, 1..600, default 30): how long a disconnected
+    player has to come back before losing by forfeit."""
+    return _seconds("TRANSCENDENCE_PONG_GRACE", DEFAULT_GRACE, 1, 600, "30")
+
+
+def queue_interval() -> float:
+    """`TRANSCENDENCE_PONG_QUEUE_INTERVAL` (seconds, 0.05..60, default 2): how often a node
+    pairs the waiting players whose rating windows have widened enough."""
+    return _seconds("TRANSCENDENCE_PONG_QUEUE_INTERVAL", DEFAULT_QUEUE_INTERVAL, 0.05, 60, "2")
+
+
+def _seconds(name: str, default: float, low: float, high: float, example: str) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} is a number of seconds, e.g. {example}") from None
+    if not low <= value <= high:  # also refuses nan
+        raise ValueError(f"{name} must be between {low:g} and {high:g} seconds")
+    return value

@@ -57,7 +57,9 @@ class QueueEntry(Model):
         "core.User", related_name="pong_queue", on_delete=fields.CASCADE, unique=True
     )
     rating = fields.IntField()
-    options: Any = fields.JSONField(default=dict)
+    options: Any = fields.JSONField(default=dict)  # normalised (every field, engine types)
+    # The options' canonical key (`matchmaking.options_key`): only equal keys are paired.
+    options_key = fields.CharField(max_length=32, default="", db_index=True)
     joined_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

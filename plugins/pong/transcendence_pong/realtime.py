@@ -4,6 +4,7 @@ live-games feed of the lobby (`pong.live.*`, live.py)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -11,6 +12,8 @@ from pydantic import BaseModel, Field
 from transcendence.realtime import RealtimeError
 from transcendence_pong import live, matchmaking
 from transcendence_pong.service import GameError, game_topic
+
+log = logging.getLogger("transcendence.pong")
 
 
 class OptionsIn(BaseModel):
@@ -149,8 +152,26 @@ def register(hub: Any) -> None:
     @hub.handler("pong.queue", QueueIn, reply=QueueOut)
     async def queue(conn, data: QueueIn):
         """Wait for a remote opponent of a similar rating (the range widens with time)."""
-        game_id = await facade(conn.app).join_queue(conn.user_id, data.options.model_dump())
+        try:
+            game_id = await facade(conn.app).join_queue(conn.user_id, data.options.model_dump())
+        except GameError as exc:
+            raise fail(exc) from None
+        if game_id is None:
+            leave_when_closed(conn)
         return QueueOut(status="matched" if game_id else "waiting", game_id=game_id)
+
+    def leave_when_closed(conn) -> None:
+        """A tab that closes while waiting leaves the queue: the waiting pass must not pair
+        an opponent with someone who is gone."""
+
+        async def watch() -> None:
+            await conn.wait_closed()
+            try:
+                await matchmaking.leave_queue(conn.user_id)
+            except Exception as exc:  # the database: the entry stays until the next queue
+                log.warning("could not take user %s out of the queue (%r)", conn.user_id, exc)
+
+        asyncio.get_running_loop().create_task(watch())
 
     @hub.handler("pong.unqueue", None, reply=Ok)
     async def unqueue(conn, data):

@@ -129,9 +129,13 @@ async def create_game(data: CreateIn):
 @validate_request(QueueIn)
 @document_response(QueueOut, 200)
 async def join_queue(data: QueueIn):
-    """Wait for a remote opponent; `pong.matched` arrives on the socket when paired."""
+    """Wait for a remote opponent who asked for the same options; `pong.matched` arrives
+    on the socket when paired."""
     user = await current_user()
-    game_id = await facade(current_app).join_queue(user.id, data.options.model_dump())
+    try:
+        game_id = await facade(current_app).join_queue(user.id, data.options.model_dump())
+    except GameError as exc:  # options no game can be played with
+        raise _fail(exc) from None
     return {"status": "matched" if game_id else "waiting", "game_id": game_id}
 
 

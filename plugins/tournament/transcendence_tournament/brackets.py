@@ -171,8 +171,20 @@ class RoundRobin:
         self.rounds = n - 1
 
     def ready(self) -> list[Game]:
+        """Games that can be played now, in the order to play them: a game waits until both
+        its players are done with their games of the earlier rounds (so nobody plays a
+        round out of order, nor is called to two games at once)."""
+        first_pending: dict[Player, int] = {}
+        for game in self.games.values():
+            if not game.done:
+                for player in game.players:
+                    first_pending[player] = min(first_pending.get(player, game.round), game.round)
         return sorted(
-            (g for g in self.games.values() if g.ready),
+            (
+                g
+                for g in self.games.values()
+                if g.ready and all(first_pending[p] == g.round for p in g.players)
+            ),
             key=lambda g: (g.round, int(g.id.split("m")[1])),
         )
 

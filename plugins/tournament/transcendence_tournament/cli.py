@@ -18,13 +18,19 @@ def register(app: typer.Typer) -> None:
         play: Annotated[bool, typer.Option(help="Play every match out (simulated).")] = False,
     ):
         """Create demo players and a tournament; with --play, play it to its winner."""
-        from transcendence_tournament.seeding import seed_tournament
+        from transcendence_tournament.seeding import match_finished_hook, seed_tournament
+        from transcendence_tournament.service import FORMATS
 
+        if bracket not in FORMATS:
+            raise typer.BadParameter(f"{bracket!r}: single or round_robin", param_hint="--format")
         ctx = CLIContext()
 
         async def run():
             async with ctx.database():
-                return await seed_tournament(players, bracket, play)
+                # Each played match goes through pong's `match_finished` hook, as in a
+                # server: the dashboards (stats module) count it at once.
+                finished = await match_finished_hook(ctx.modules) if play else None
+                return await seed_tournament(players, bracket, play, finished)
 
         result = asyncio.run(run())
         console.print(

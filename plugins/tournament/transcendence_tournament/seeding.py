@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from transcendence.accounts import service as accounts
 from transcendence.accounts.models import User
+from transcendence.plugins import ModuleSet, call_async
 from transcendence_tournament import service
 from transcendence_tournament.models import Entry, Game
 
 # Demo accounts only (printed by the seed command): not a secret.
 DEMO_PASSWORD = "pong-demo-2026"  # noqa: S105
 LEVELS = ("easy", "normal", "hard")
+Finished = Callable[[Any], Awaitable[Any]]  # called with each recorded pong Match
+
+
+async def match_finished_hook(modules: ModuleSet) -> Finished:
+    """pong's `match_finished` hook of the enabled modules, called as a server calls it
+    (`Pong._finished`): the stats module counts a seeded match as soon as it is recorded.
+
+    The same registry as the app's, read once (a CLI run does not follow toggles)."""
+    from transcendence.bus import InProcessBus
+    from transcendence.registry import Registry
+
+    registry = Registry(modules, InProcessBus())
+    await registry.refresh()
+    hook = registry.hook("match_finished")
+
+    async def finished(match: Any) -> None:
+        await call_async(hook, match=match)
+
+    return finished
 
 
 async def demo_players(count: int) -> list[User]:
@@ -28,7 +49,9 @@ async def demo_players(count: int) -> list[User]:
     return users
 
 
-async def seed_tournament(players: int, fmt: str, play: bool) -> dict[str, Any]:
+async def seed_tournament(
+    players: int, fmt: str, play: bool, on_finished: Finished | None = None
+) -> dict[str, Any]:
     users = await demo_players(players)
     tournament = await service.create_local(
         users[0].id,
@@ -42,7 +65,7 @@ async def seed_tournament(players: int, fmt: str, play: bool) -> dict[str, Any]:
         entry.user_id = by_alias[entry.alias].id  # type: ignore[attr-defined]
         await entry.save(update_fields=["user_id"])
     if play:
-        await play_out(tournament)
+        await play_out(tournament, on_finished)
         await tournament.refresh_from_db()
     return {
         "id": tournament.id,
@@ -53,8 +76,12 @@ async def seed_tournament(players: int, fmt: str, play: bool) -> dict[str, Any]:
     }
 
 
-async def play_out(tournament) -> None:
-    """Every match, bot against bot on the real engine, recorded like any other match."""
+async def play_out(tournament, on_finished: Finished | None = None) -> None:
+    """Every match, bot against bot on the real engine, recorded like any other match.
+
+    `on_finished` (`match_finished_hook`) runs after the bracket has moved: the tournament's
+    own hookimpl then finds the game done already (`service.record_result` only takes a game
+    still "playing"), so it neither records it twice nor notifies the demo organiser."""
     from transcendence_ai.tournament import play
     from transcendence_pong.engine import Options
     from transcendence_pong.models import Match
@@ -84,3 +111,5 @@ async def play_out(tournament) -> None:
         room.id = str(match.id)
         finished = await record(room)
         await service.record_result(finished)
+        if on_finished is not None:
+            await on_finished(finished)

@@ -186,7 +186,7 @@ async def test_the_queue_pairs_two_players(server):
     a, b = await server.connect(alice), await server.connect(bob)
     waiting = await a.request("pong.queue", {"options": QUICK})
     assert waiting["data"] == {"status": "waiting", "game_id": None}
-    matched = await b.request("pong.queue", {})
+    matched = await b.request("pong.queue", {"options": QUICK})  # the same game settings
     assert matched["data"]["status"] == "matched"
     note = await take(a, "pong.matched")
     assert note["data"]["game_id"] == matched["data"]["game_id"]

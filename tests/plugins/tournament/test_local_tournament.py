@@ -158,3 +158,52 @@ def test_seed_plays_a_tournament_to_its_winner(monkeypatch, settings, capsys):
             await db.close_db()
 
     assert asyncio.run(count()) == (7, 1)
+
+
+@pytest.mark.modules("pong", "ai", "tournament", "stats")
+def test_seeded_matches_are_on_the_dashboards_without_a_backfill(monkeypatch, settings, capsys):
+    """`seed --play` runs pong's `match_finished` hook for each match, as a server does: the
+    stats module counts the matches at once (no restart, no `stats backfill`), and the
+    tournament's own hookimpl does not record them twice."""
+    from testkit import reset_database
+    from transcendence.accounts.models import User
+    from transcendence_cli.main import main
+    from transcendence_stats import service as stats
+    from transcendence_stats.models import PlayerStats, UserMatch
+    from transcendence_tournament.models import Game
+
+    monkeypatch.setenv("DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("TRANSCENDENCE_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("TRANSCENDENCE_ENV", "test")
+    monkeypatch.setenv("TRANSCENDENCE_MODULES", "pong,ai,tournament,stats")
+    asyncio.run(reset_database(settings))
+    assert main(["tournaments", "seed", "--players", "8", "--play"]) == 0
+    assert "finished, won by Demo" in capsys.readouterr().out
+
+    async def read():
+        from transcendence import db
+        from transcendence.plugins import load_modules
+
+        await db.init_db(settings, load_modules(settings.modules, []))
+        try:
+            tournament = await Tournament.get()
+            champion = await User.get(display_name=tournament.winner_alias)
+            return (
+                await stats.user_dashboard(champion),
+                await UserMatch.filter(mode="tournament").count(),
+                await PlayerStats.all().values_list("games", "wins"),
+                await Game.filter(tournament=tournament).values_list("status", flat=True),
+            )
+        finally:
+            await db.close_db()
+
+    dashboard, counted, totals, games = asyncio.run(read())
+    assert games == ["done"] * 7  # each result recorded once
+    assert counted == 14  # 7 matches, two demo accounts each
+    assert sum(g for g, _ in totals) == 14 and sum(w for _, w in totals) == 7
+    assert len(totals) == 8  # every demo player has a row
+    # The winner of 8 played three matches and won them all.
+    assert (dashboard["games"], dashboard["wins"], dashboard["losses"]) == (3, 3, 0)
+    by_mode = {row["mode"]: row for row in dashboard["by_mode"]}
+    assert by_mode["tournament"]["games"] == 3
+    assert [m["result"] for m in dashboard["recent_matches"]] == ["win"] * 3
