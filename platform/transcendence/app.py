@@ -260,11 +260,20 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     @app.before_serving
     async def _start() -> None:
         core.db_config = await db.init_db(settings, modules)
-        if settings.should_auto_migrate:
-            await db.migrate(core.db_config)
-        await bus.start()
-        registry.on_change(lambda enabled: _sync_lifecycle(app, enabled))
-        await registry.start()
+        try:
+            if settings.should_auto_migrate:
+                await db.migrate(core.db_config)
+            await bus.start()
+            registry.on_change(lambda enabled: _sync_lifecycle(app, enabled))
+            await registry.start()
+        except BaseException:
+            # A start that fails (a module's bad setting, say) closes what it opened: the
+            # database driver's thread left running would keep the process from exiting.
+            try:
+                await bus.close()
+            finally:
+                await db.close_db()
+            raise
 
     @app.after_serving
     async def _stop() -> None:
