@@ -345,13 +345,9 @@ async def shutdown(app):
 @hookimpl
 async def user_profile_extras(user):
     """The match history on a profile, one readable line per match (figures: stats module)."""
-    from tortoise.expressions import Q
+    from transcendence_pong.models import played_by
 
-    rows = (
-        await Match.filter(Q(left_user_id=user.id) | Q(right_user_id=user.id), status="finished")
-        .order_by("-ended_at")
-        .limit(10)
-    )
+    rows = await played_by(user.id).order_by("-ended_at").limit(10)
     return {"matches": [_history_line(match, user.id) for match in rows]}
 
 

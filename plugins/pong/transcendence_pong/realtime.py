@@ -44,12 +44,19 @@ class GameRef(BaseModel):
     game_id: str = Field(min_length=1, max_length=64)
 
 
-class InputIn(BaseModel):
-    game_id: str = Field(min_length=1, max_length=64)
+class KeyIn(BaseModel):
+    """A key event (`POST /api/pong/games/<id>/input`: the game is in the path)."""
+
     key: Literal["up", "down", "power"]
     pressed: bool
     seq: int = Field(0, ge=0)
     side: Literal["left", "right"] | None = Field(None, description="local games only")
+
+
+class InputIn(KeyIn):
+    """`pong.input`: a key event of a game."""
+
+    game_id: str = Field(min_length=1, max_length=64)
 
 
 class QueueIn(BaseModel):

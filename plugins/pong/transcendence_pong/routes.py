@@ -11,13 +11,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from quart import Blueprint, current_app
 from quart_schema import document_response, validate_querystring, validate_request
-from tortoise.expressions import Q
 
 from transcendence.auth import current_user
 from transcendence.errors import APIError
 from transcendence_pong.hooks import facade
-from transcendence_pong.models import Match
-from transcendence_pong.realtime import CreateIn, InputIn, OptionsIn
+from transcendence_pong.models import Match, played_by
+from transcendence_pong.realtime import CreateIn, KeyIn, OptionsIn
 from transcendence_pong.service import GameError
 
 blueprint = Blueprint("pong", __name__)
@@ -98,11 +97,7 @@ def match_out(match: Match) -> dict[str, Any]:
 
 
 async def history_for(user_id: int, limit: int = 20) -> list[dict[str, Any]]:
-    rows = (
-        await Match.filter(Q(left_user_id=user_id) | Q(right_user_id=user_id), status="finished")
-        .order_by("-ended_at")
-        .limit(limit)
-    )
+    rows = await played_by(user_id).order_by("-ended_at").limit(limit)
     return [match_out(m) for m in rows]
 
 
@@ -174,8 +169,8 @@ async def read_game(game_id: str):
 
 
 @blueprint.post("/games/<game_id>/input")
-@validate_request(InputIn)
-async def send_input(game_id: str, data: InputIn):
+@validate_request(KeyIn)
+async def send_input(game_id: str, data: KeyIn):
     """A key pressed or released by the player this token belongs to."""
     user = await current_user()
     pong = facade(current_app)

@@ -223,7 +223,7 @@ async def test_a_key_sent_over_rest_moves_the_paddle(server):
         before = await live_state(http, game_id, mine, lambda s: True)
         start_y = before["paddles"]["left"]["y"]
 
-        press = {"game_id": game_id, "key": "up", "pressed": True, "seq": 7, "side": "left"}
+        press = {"key": "up", "pressed": True, "seq": 7, "side": "left"}  # the game: in the path
         sent = await http.post(f"/api/pong/games/{game_id}/input", json=press, headers=mine)
         assert sent.status_code == 202, sent.text
         moved = await live_state(
@@ -245,9 +245,7 @@ async def test_a_key_sent_over_rest_moves_the_paddle(server):
         assert foreign.json()["error"]["code"] == "forbidden"
 
         missing = "00000000-0000-0000-0000-000000000000"
-        gone = await http.post(
-            f"/api/pong/games/{missing}/input", json={**press, "game_id": missing}, headers=mine
-        )
+        gone = await http.post(f"/api/pong/games/{missing}/input", json=press, headers=mine)
         assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
 
         # The queue refuses options no game can be played with, as JSON.
