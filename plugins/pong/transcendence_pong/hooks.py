@@ -340,25 +340,3 @@ async def shutdown(app):
     found = app.extensions.pop("pong", None)
     if found is not None:
         await found.stop()
-
-
-@hookimpl
-async def user_profile_extras(user):
-    """The match history on a profile, one readable line per match (figures: stats module)."""
-    from transcendence_pong.models import played_by
-
-    rows = await played_by(user.id).order_by("-ended_at").limit(10)
-    return {"matches": [_history_line(match, user.id) for match in rows]}
-
-
-def _history_line(match: Match, user_id: int) -> dict[str, Any]:
-    mine = "left" if match.left_user_id == user_id else "right"  # type: ignore[attr-defined]
-    scores = {"left": match.left_score, "right": match.right_score}
-    other = "right" if mine == "left" else "left"
-    return {
-        "result": "won" if match.winner == mine else "lost",
-        "score": f"{scores[mine]}-{scores[other]}",
-        "opponent": match.right_name if mine == "left" else match.left_name,
-        "mode": match.mode,
-        "date": match.ended_at.date().isoformat() if match.ended_at else None,
-    }

@@ -60,7 +60,11 @@ async def match_finished(match):
 
 @hookimpl
 async def user_profile_extras(user):
-    return {"stats": await service.profile_summary(user.id)}
+    """The profile's totals and its match history, one readable line per match."""
+    return {
+        "stats": await service.profile_summary(user.id),
+        "matches": await service.profile_history(user.id),
+    }
 
 
 async def _backfill() -> None:

@@ -414,6 +414,34 @@ async def profile_summary(user_id: int) -> dict[str, Any]:
     }
 
 
+async def profile_history(user_id: int, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest matches a profile lists, in words (one bounded, indexed read)."""
+    rows = await (
+        UserMatch.filter(user_id=user_id)
+        .order_by("-ended_at", "-id")
+        .limit(limit)
+        .values(
+            "won",
+            "points_for",
+            "points_against",
+            "opponent_name",
+            "mode",
+            "ended_at",
+            account="opponent_user__display_name",
+        )
+    )
+    return [
+        {
+            "result": "won" if row["won"] else "lost",
+            "score": f"{row['points_for']}-{row['points_against']}",
+            "opponent": row["account"] or row["opponent_name"],
+            "mode": row["mode"],
+            "date": row["ended_at"].date().isoformat() if row["ended_at"] else None,
+        }
+        for row in rows
+    ]
+
+
 def _streak(value: int) -> dict[str, Any]:
     if value == 0:
         return {"result": None, "length": 0}

@@ -238,24 +238,3 @@ async def test_players_show_in_game_while_they_play(server):
     async with asyncio.timeout(5):
         while (await presence_of([alice.id]))[alice.id]["status"] == "in_game":
             await asyncio.sleep(0.01)  # presence is updated right after the record
-
-
-async def test_the_profile_lists_matches_in_words(server):
-    import httpx
-
-    alice, bob, a, b, game_id = await remote_game(server, ENDLESS)
-    await b.request("pong.leave", {"game_id": game_id})
-    await finished_match(game_id)
-    async with httpx.AsyncClient(base_url=server.http) as http:
-        profile = await http.get(
-            f"/api/users/{alice.id}", headers={"Authorization": f"Bearer {bob.access}"}
-        )
-    line = profile.json()["extras"]["matches"][0]
-    assert line == {
-        "result": "won",
-        "score": "0-0",
-        "opponent": "bob",
-        "mode": "remote",
-        "date": line["date"],
-    }
-    del a

@@ -273,6 +273,34 @@ async def test_the_profile_carries_the_summary(client, make_user, matches):
     }
 
 
+async def test_the_profile_lists_matches_in_words(client, make_player, matches):
+    alice, bob = await make_player("alice"), await make_player("bob")
+    first = await matches.play(alice, bob, (5, 3))
+    await matches.play(alice, "AI (hard)", (2, 5), mode="ai")
+    await matches.play(alice, "Ann", (5, 0), mode="tournament")  # a keyboard tournament
+    profile = await (await client.get(f"/api/users/{alice.id}", headers=bob.headers)).get_json()
+    lines = profile["extras"]["matches"]
+    assert lines == [
+        {
+            "result": "lost",
+            "score": "2-5",
+            "opponent": "AI (hard)",
+            "mode": "ai",
+            "date": lines[0]["date"],
+        },
+        {
+            "result": "won",
+            "score": "5-3",
+            "opponent": "bob",
+            "mode": "remote",
+            "date": first.ended_at.date().isoformat(),
+        },
+    ]
+    theirs = await (await client.get(f"/api/users/{bob.id}", headers=alice.headers)).get_json()
+    assert theirs["extras"]["matches"][0]["result"] == "lost"
+    assert theirs["extras"]["matches"][0]["opponent"] == "alice"
+
+
 async def test_backfill_counts_what_the_hook_missed_once(client, make_player, matches):
     alice, bob = await make_player("alice"), await make_player("bob")
     await matches.play(alice, bob, (5, 3))
