@@ -222,8 +222,9 @@ def test_a_player_who_closes_the_tab_comes_back(new_page, account, browser_error
         log_in(page, name)
         live(page)
         open_lobby(page)
-    # Walls for paddles and a slow ball: nobody scores while Bob is away.
-    set_options(ann_page, score_limit=1, paddle=600, ball=100)
+    # Walls for paddles and a slow ball: nobody scores while Bob is away (both queue for it).
+    for page in (ann_page, bob_page):
+        set_options(page, score_limit=1, paddle=600, ball=100)
     ann_page.get_by_role("button", name="Find an opponent").click()
     expect(ann_page.locator(".pong-waiting")).to_be_visible()
     bob_page.get_by_role("button", name="Find an opponent").click()

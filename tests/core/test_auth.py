@@ -109,6 +109,10 @@ async def test_login_by_email_and_wrong_password(client):
     assert (await wrong.get_json())["error"]["code"] == "invalid_credentials"
     unknown = await login(client, "nobody")
     assert (await unknown.get_json())["error"]["code"] == "invalid_credentials"
+    # Longer than any username (found by the API fuzz test: it was a 500).
+    long = await login(client, "0" * 33)
+    assert long.status_code == 401
+    assert (await long.get_json())["error"]["code"] == "invalid_credentials"
 
 
 async def test_failed_logins_are_throttled_per_account_with_retry_after(client):

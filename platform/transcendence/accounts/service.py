@@ -129,11 +129,16 @@ async def clear_failures(account: str) -> None:
 
 # --- login ------------------------------------------------------------------------------
 
+USERNAME_KEY_LENGTH = User._meta.fields_map["username_key"].max_length  # type: ignore[attr-defined]
+
 
 async def authenticate(login: str, password: str, ip: str) -> User:
     """The user for these credentials (username or email), or a 401; throttled."""
     await check_throttle(login, ip)
-    user = await User.filter(anonymised=False).filter(username_key=key(login)).first()
+    user = None
+    # A login longer than any username can only be an email (and would not fit the column).
+    if len(key(login)) <= USERNAME_KEY_LENGTH:
+        user = await User.filter(anonymised=False).filter(username_key=key(login)).first()
     if user is None:
         user = await User.filter(anonymised=False, email_key=key(login)).first()
     if user is None:
