@@ -664,19 +664,9 @@ async def view(tournament: Tournament, user_id: int | None) -> dict[str, Any]:
         return by_seed[seed].alias if seed in by_seed else None
 
     games, matches = [], []
-    for game in sorted(bracket.games.values(), key=lambda g: (g.round, int(g.id.split("m")[1]))):
+    for game in service.games_in_order(bracket):
         row = rows.get(game.id)
-        games.append(
-            {
-                "id": game.id,
-                "round": game.round,
-                "bye": game.bye,
-                "players": [alias(p) for p in game.players],
-                "winner": alias(game.winner),
-                "score": list(game.score) if game.score else None,
-                "match_id": row.match_id if row else None,
-            }
-        )
+        games.append(service.game_row(game, alias, row.match_id if row else None))
         if game.done:
             status = "done"
         elif row is None:

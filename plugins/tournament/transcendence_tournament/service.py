@@ -86,6 +86,24 @@ async def bracket_of(tournament: Tournament) -> tuple[Any, dict[int, Entry]]:
     return bracket, entries
 
 
+def games_in_order(bracket: Any) -> list[Any]:
+    """The bracket's games by round, then by their number in the round."""
+    return sorted(bracket.games.values(), key=lambda g: (g.round, int(g.id.split("m")[1])))
+
+
+def game_row(game: Any, alias: Any, match_id: str | None) -> dict[str, Any]:
+    """One game as every view lists it (`alias(seed)`: the player's alias, or None)."""
+    return {
+        "id": game.id,
+        "round": game.round,
+        "bye": game.bye,
+        "players": [alias(p) for p in game.players],
+        "winner": alias(game.winner),
+        "score": list(game.score) if game.score else None,
+        "match_id": match_id,
+    }
+
+
 def next_game(bracket: Any) -> Any | None:
     ready = bracket.ready()
     return ready[0] if ready else None
@@ -107,19 +125,7 @@ async def view(tournament: Tournament, user_id: int | None = None) -> dict[str, 
     def alias(seed: Any) -> str | None:
         return entries[seed].alias if seed in entries else None
 
-    games = []
-    for game in sorted(bracket.games.values(), key=lambda g: (g.round, int(g.id.split("m")[1]))):
-        games.append(
-            {
-                "id": game.id,
-                "round": game.round,
-                "bye": game.bye,
-                "players": [alias(p) for p in game.players],
-                "winner": alias(game.winner),
-                "score": list(game.score) if game.score else None,
-                "match_id": playing.get(game.id),
-            }
-        )
+    games = [game_row(game, alias, playing.get(game.id)) for game in games_in_order(bracket)]
     upcoming = next_game(bracket)
     return {
         "id": tournament.id,
