@@ -45,6 +45,7 @@ export class Shell extends EventTarget {
     this.View = View;
     this.h = h;
     this.ApiError = ApiError;
+    this.safeNext = safeNext; // a same-site path or the fallback (never another site)
   }
 
   // --- the module API -------------------------------------------------------------------
@@ -94,6 +95,39 @@ export class Shell extends EventTarget {
   addProfileSection(fn) {
     fn.owner = this.owner;
     this.profileSections.push(fn);
+  }
+
+  /**
+   * A button on someone else's profile (none on mine, none when either of us blocked the
+   * other) that runs `run(profile)`, disabled meanwhile; a failure shows under it, read by
+   * `errorMessage(error)` (default: the shell's). For an addProfileSection function.
+   */
+  profileAction(profile, { id, className = "", label, ariaLabel, style = "primary", run, errorMessage }) {
+    const me = this.user;
+    if (!me || !profile || profile.id === me.id) return null;
+    const rel = profile.relationship || {};
+    if (rel.blocked || rel.blocked_by) return null;
+    const error = h("p", { class: "small text-danger mb-0 mt-2", role: "alert", hidden: true });
+    const button = h("button", {
+      class: `btn btn-${style}`,
+      type: "button",
+      id,
+      text: label,
+      "aria-label": ariaLabel,
+      onclick: async () => {
+        button.disabled = true;
+        error.hidden = true;
+        try {
+          await run(profile);
+        } catch (e) {
+          error.textContent = (errorMessage || ((x) => this.errorMessage(x)))(e);
+          error.hidden = false;
+        } finally {
+          button.disabled = false;
+        }
+      },
+    });
+    return h("div", { class: className }, button, error);
   }
 
   /** A section of the settings page: fn(view) returns an element (or null); `view` is the

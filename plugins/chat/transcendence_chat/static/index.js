@@ -43,35 +43,15 @@ export function unregister() {
 
 /** On someone else's profile: open (or create) our direct chat. */
 function messageButton(shell, profile) {
-  const { h } = shell;
-  const me = shell.user;
-  if (!me || !profile || profile.id === me.id) return null;
-  const rel = profile.relationship || {};
-  if (rel.blocked || rel.blocked_by) return null;
-  const error = h("p", { class: "small text-danger mb-0 mt-2", role: "alert", hidden: true });
-  return h(
-    "div",
-    { class: "chat-profile-section" },
-    h("button", {
-      class: "btn btn-primary",
-      type: "button",
-      id: "chat-message-button",
-      text: shell.t("chat.message_button"),
-      "aria-label": shell.t("chat.message_named", { name: profile.display_name }),
-      onclick: async (event) => {
-        const button = event.currentTarget;
-        button.disabled = true;
-        error.hidden = true;
-        try {
-          const chat = await shell.api.post("/api/chats/create_private/", { user_id: profile.id });
-          shell.navigate(`/chat/${chat.id}`);
-        } catch (e) {
-          error.textContent = store ? store.errorMessage(e) : shell.errorMessage(e);
-          error.hidden = false;
-          button.disabled = false;
-        }
-      },
-    }),
-    error,
-  );
+  return shell.profileAction(profile, {
+    id: "chat-message-button",
+    className: "chat-profile-section",
+    label: shell.t("chat.message_button"),
+    ariaLabel: shell.t("chat.message_named", { name: profile.display_name }),
+    run: async () => {
+      const chat = await shell.api.post("/api/chats/create_private/", { user_id: profile.id });
+      shell.navigate(`/chat/${chat.id}`);
+    },
+    errorMessage: (e) => (store ? store.errorMessage(e) : shell.errorMessage(e)),
+  });
 }

@@ -23,11 +23,3 @@ export const CLASSIC = Object.freeze({
 
 export const THEMES = ["classic", "neon", "forest", "retro"];
 export const LEVELS = ["easy", "normal", "hard"];
-
-/** A same-site path to go to after a game (never another site: "//x" or "/\\x"). */
-export function safePath(value) {
-  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) {
-    return null;
-  }
-  return value;
-}

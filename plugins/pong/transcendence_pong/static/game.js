@@ -9,14 +9,13 @@
 // The element exposes what a player sees as data attributes (phase, scores, ball direction,
 // returns per side), which the browser tests read.
 
-import { safePath } from "./constants.js";
 import { holdButton, listenKeys } from "./input.js";
 import { SnapshotBuffer } from "./net/interpolation.js";
 import { PaddlePredictor } from "./net/prediction.js";
 import { Renderer } from "./render.js";
 
 export function mountGame(shell, container, { matchId, next } = {}) {
-  const game = new Game(shell, container, { matchId, next: safePath(next) });
+  const game = new Game(shell, container, { matchId, next: shell.safeNext(next, null) });
   mounted.set(game.matchId, (mounted.get(game.matchId) || 0) + 1);
   game.start();
   return game;
@@ -118,17 +117,21 @@ class Game {
     this.renderer.theme = (this.info.options && this.info.options.theme) || "classic";
     this.root.dataset.mode = this.mode;
     this.renderNames();
-    if (this.info.status !== "running") {
-      this.showResult({
-        winner: this.info.winner,
-        scores: this.info.score,
-        forfeit: this.info.forfeit ? otherSide(this.info.winner) : null,
-        interrupted: this.info.status === "interrupted",
-      });
-      return;
-    }
+    if (this.showRecorded()) return;
     if (this.info.live) this.onState(this.info.live);
     await this.join();
+  }
+
+  /** A game that is over (finished or interrupted): show its record. True when it was. */
+  showRecorded() {
+    if (this.info.status === "running") return false;
+    this.showResult({
+      winner: this.info.winner,
+      scores: this.info.score,
+      forfeit: this.info.forfeit ? otherSide(this.info.winner) : null,
+      interrupted: this.info.status === "interrupted",
+    });
+    return true;
   }
 
   async join() {
@@ -145,15 +148,7 @@ class Game {
         // It ended meanwhile: show the recorded result.
         try {
           this.info = await this.shell.api.get(`/api/pong/games/${encodeURIComponent(this.matchId)}`);
-          if (this.info.status !== "running") {
-            this.showResult({
-              winner: this.info.winner,
-              scores: this.info.score,
-              forfeit: this.info.forfeit ? otherSide(this.info.winner) : null,
-              interrupted: this.info.status === "interrupted",
-            });
-            return;
-          }
+          if (this.showRecorded()) return;
         } catch {
           // fall through to the message
         }

@@ -77,40 +77,19 @@ async function answer(shell, inviteId, accept) {
 
 /** On someone else's profile: challenge them to a classic game. */
 function challengeButton(shell, profile) {
-  const { h } = shell;
-  const me = shell.user;
-  if (!me || !profile || profile.id === me.id) return null;
-  const rel = profile.relationship || {};
-  if (rel.blocked || rel.blocked_by) return null;
-  const error = h("p", { class: "small text-danger mb-0 mt-2", role: "alert", hidden: true });
-  return h(
-    "div",
-    { class: "pong-profile-section" },
-    h("button", {
-      class: "btn btn-outline-light",
-      type: "button",
-      id: "pong-challenge-button",
-      text: shell.t("pong.challenge"),
-      "aria-label": shell.t("pong.challenge_named", { name: profile.display_name }),
-      onclick: async (event) => {
-        const button = event.currentTarget;
-        button.disabled = true;
-        error.hidden = true;
-        try {
-          await shell.realtime.request("pong.invite", { user_id: profile.id, options: {} });
-          shell.toast({
-            title: shell.t("pong.challenge_sent"),
-            body: shell.t("pong.challenge_sent_body", { name: profile.display_name }),
-            kind: "success",
-          });
-        } catch (e) {
-          error.textContent = shell.errorMessage(e);
-          error.hidden = false;
-        } finally {
-          button.disabled = false;
-        }
-      },
-    }),
-    error,
-  );
+  return shell.profileAction(profile, {
+    id: "pong-challenge-button",
+    className: "pong-profile-section",
+    style: "outline-light",
+    label: shell.t("pong.challenge"),
+    ariaLabel: shell.t("pong.challenge_named", { name: profile.display_name }),
+    run: async () => {
+      await shell.realtime.request("pong.invite", { user_id: profile.id, options: {} });
+      shell.toast({
+        title: shell.t("pong.challenge_sent"),
+        body: shell.t("pong.challenge_sent_body", { name: profile.display_name }),
+        kind: "success",
+      });
+    },
+  });
 }
