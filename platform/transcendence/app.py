@@ -215,6 +215,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     bus = make_bus(settings.redis_url, max_connections=settings.redis_max_connections)
     registry = Registry(modules, bus, sync_interval=settings.module_sync_interval)
     metrics = observability.Metrics()
+    metrics.watch_bus(bus)
     core = Core(settings, modules, bus, registry, HandlerRegistry(), metrics)
     app.extensions["transcendence"] = core
 
@@ -265,6 +266,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
                 await db.migrate(core.db_config)
             await bus.start()
             registry.on_change(lambda enabled: _sync_lifecycle(app, enabled))
+            registry.on_change(metrics.track_modules(m.name for m in modules))
             await registry.start()
         except BaseException:
             # A start that fails (a module's bad setting, say) closes what it opened: the

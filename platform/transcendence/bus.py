@@ -141,6 +141,7 @@ class Subscription:
             self._queue.put_nowait(message)
         except asyncio.QueueFull:
             self._overflowed = True
+            self._bus.overflows += 1
             self._bus._detach(self)
             log.warning(
                 "subscription to %s overflowed its queue of %d; cutting it off",
@@ -168,6 +169,7 @@ class Bus(ABC):
         self._subs_by_topic: dict[str, set[Subscription]] = {}
         self._closed = False
         self._state = asyncio.Event()
+        self.published = self.received = self.overflows = 0  # on /metrics (observability)
 
     @abstractmethod
     async def start(self) -> None: ...
@@ -246,6 +248,7 @@ class Bus(ABC):
         subs = self._subs_by_topic.get(topic)
         if not subs:
             return
+        self.received += 1
         message = Message(topic, data)
         for sub in tuple(subs):  # an overflow detaches while we iterate
             sub._offer(message)
@@ -266,6 +269,7 @@ class InProcessBus(Bus):
     async def publish(self, topic: str, data: bytes) -> None:
         if self._closed:
             raise BusUnavailable("the in-process bus is closed")
+        self.published += 1
         self._deliver(topic, data)
 
     async def ping(self) -> None:
@@ -352,6 +356,7 @@ class RedisBus(Bus):
             await self._client.publish(topic, data)
         except _REDIS_ERRORS as exc:
             raise BusUnavailable(f"Redis at {self._safe_url} is unavailable: {exc}") from exc
+        self.published += 1
 
     async def ping(self) -> None:
         if self._closed:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import logging
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 from quart import Quart, g, request
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -52,6 +55,7 @@ def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     root.setLevel(level)
 
 
+PROBE_TIMEOUT = 2.0  # seconds, per dependency (/readyz and /metrics answer within it)
 _METRIC_NAME = re.compile(r"^transcendence_[a-z0-9_]+$")
 
 
@@ -82,6 +86,69 @@ class Metrics:
         self.modules_enabled = Gauge(
             "transcendence_modules_enabled", "Enabled modules", registry=self.registry
         )
+        # Set by `probe()`, which every scrape of /metrics and every /readyz runs: the
+        # dashboards and the "bus disconnected" alert read what the node itself can reach.
+        self.dependency_up = Gauge(
+            "transcendence_dependency_up",
+            "1 when the dependency answered the node's last probe, 0 when it did not",
+            ["dependency"],
+            registry=self.registry,
+        )
+        self.dependency_seconds = Gauge(
+            "transcendence_dependency_probe_seconds",
+            "How long the node's last probe of the dependency took",
+            ["dependency"],
+            registry=self.registry,
+        )
+        self.module_toggles = Counter(
+            "transcendence_module_toggles",
+            "Module toggles this node applied (`state`: what the module became)",
+            ["module", "state"],
+            registry=self.registry,
+        )
+        self._modules_seen: frozenset[str] | None = None
+
+    async def probe(self, probes: Mapping[str, Callable[[], Awaitable[object]]]) -> dict[str, str]:
+        """Run each probe side by side (a hanging one costs its own timeout, not the others'
+        too): `{"database": "ok", "bus": "unavailable: ConnectionError"}`, also on /metrics."""
+
+        async def check(name: str, probe: Callable[[], Awaitable[object]]) -> str:
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(PROBE_TIMEOUT):
+                    await probe()
+                result = "ok"
+            except Exception as exc:  # any failure means "unavailable"; say which
+                result = f"unavailable: {type(exc).__name__}"
+            self.dependency_up.labels(name).set(1 if result == "ok" else 0)
+            self.dependency_seconds.labels(name).set(time.perf_counter() - started)
+            return result
+
+        results = await asyncio.gather(*(check(n, p) for n, p in probes.items()))
+        return dict(zip(probes, results, strict=True))
+
+    def track_modules(self, installed: Iterable[str]) -> Callable[[frozenset[str]], None]:
+        """A `Registry.on_change` listener counting toggles; the node's first read of the
+        table is its starting point, not a toggle. Every installed module's series exist
+        from the start (at 0), so a dashboard shows "no toggles" rather than "no data"."""
+        for name in installed:
+            for state in ("enabled", "disabled"):
+                self.module_toggles.labels(name, state)
+
+        def changed(enabled: frozenset[str]) -> None:
+            before, self._modules_seen = self._modules_seen, enabled
+            if before is None:
+                return
+            for name in enabled - before:
+                self.module_toggles.labels(name, "enabled").inc()
+            for name in before - enabled:
+                self.module_toggles.labels(name, "disabled").inc()
+
+        return changed
+
+    def watch_bus(self, bus: Any) -> None:
+        """The bus's plain counters (`published`, `received`, `overflows`), read at scrape time."""
+        self.registry.register(_BusCounts(bus))
 
     def counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
         """A counter named `transcendence_<module>_<what>` (exposed with a `_total` suffix)."""
@@ -124,6 +191,21 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _BusCounts(Collector):
+    def __init__(self, bus: Any) -> None:
+        self._bus = bus
+
+    def collect(self) -> Iterator[Any]:
+        for name, doc in (
+            ("published", "Messages this node published on the bus"),
+            ("received", "Messages the bus handed to this node's subscriptions"),
+            ("overflows", "Subscriptions cut off for falling behind (their consumer resyncs)"),
+        ):
+            yield CounterMetricFamily(
+                f"transcendence_bus_{name}", doc, value=getattr(self._bus, name)
+            )
 
 
 def install(app: Quart, metrics: Metrics) -> None:

@@ -64,17 +64,7 @@ async def readyz():
             {"Retry-After": "5"},
         )
 
-    async def check(probe: Any) -> str:
-        try:
-            async with asyncio.timeout(2):
-                await probe()
-            return "ok"
-        except Exception as exc:  # any failure means "not ready"; say which
-            return f"unavailable: {type(exc).__name__}"
-
-    # Side by side: a dependency that hangs costs its own timeout, not the other's too.
-    database, bus = await asyncio.gather(check(db.ping), check(core.bus.ping))
-    checks = {"database": database, "bus": bus}
+    checks = await core.metrics.probe({"database": db.ping, "bus": core.bus.ping})
     failing = sorted(name for name, value in checks.items() if value != "ok")
     if failing:
         raise APIError(
@@ -89,8 +79,10 @@ async def readyz():
 
 @core_blueprint.get("/metrics")
 async def metrics():
-    """Prometheus text exposition."""
-    return Response(_core().metrics.render(), content_type="text/plain; version=0.0.4")
+    """Prometheus text exposition (the database and the bus are probed first, as by /readyz)."""
+    core = _core()
+    await core.metrics.probe({"database": db.ping, "bus": core.bus.ping})
+    return Response(core.metrics.render(), content_type="text/plain; version=0.0.4")
 
 
 @core_blueprint.get("/api/modules")
