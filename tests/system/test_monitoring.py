@@ -104,6 +104,50 @@ def test_the_dashboard_covers_what_a_maintainer_watches():
     assert [d["uid"] for d in provisioned["datasources"]] == ["prometheus"]
 
 
+# --- what the alerts read, without Prometheus -------------------------------------------
+
+
+def sample(text: str, line_start: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(line_start + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{line_start} is not on /metrics:\n{text}")
+
+
+async def test_metrics_say_which_dependency_the_node_cannot_reach(app, client, monkeypatch):
+    """What TranscendenceBusDisconnected and TranscendenceDatabaseUnavailable read."""
+    from transcendence.bus import BusUnavailable
+
+    text = await (await client.get("/metrics")).get_data(as_text=True)
+    assert sample(text, 'transcendence_dependency_up{dependency="database"}') == 1
+    assert sample(text, 'transcendence_dependency_up{dependency="bus"}') == 1
+
+    async def down() -> None:
+        raise BusUnavailable("Redis at redis://x is unavailable")
+
+    monkeypatch.setattr(app.extensions["transcendence"].bus, "ping", down)
+    text = await (await client.get("/metrics")).get_data(as_text=True)
+    assert sample(text, 'transcendence_dependency_up{dependency="bus"}') == 0
+    assert sample(text, 'transcendence_dependency_up{dependency="database"}') == 1
+    # /readyz probes the same way and says the same.
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    assert (await ready.get_json())["error"]["details"]["bus"] == "unavailable: BusUnavailable"
+
+
+async def test_a_toggle_is_counted_once_per_module_and_state(app, client):
+    registry = app.extensions["transcendence"].registry
+    text = await (await client.get("/metrics")).get_data(as_text=True)
+    toggled = 'transcendence_module_toggles_total{module="sample_child",state="disabled"}'
+    assert sample(text, toggled) == 0  # the node's first read of the table is no toggle
+    await registry.disable("sample_child")
+    await registry.enable("sample_child")
+    text = await (await client.get("/metrics")).get_data(as_text=True)
+    assert sample(text, toggled) == 1
+    assert sample(text, toggled.replace("disabled", "enabled")) == 1
+    assert sample(text, toggled.replace("sample_child", "sample")) == 0
+
+
 # --- Prometheus scraping two live nodes -------------------------------------------------
 
 
@@ -124,6 +168,7 @@ def scrape_config(targets: list[str], rules: Path) -> dict:
 @pytest.fixture
 def nodes(cluster_env, tmp_path):
     cluster_env["TRANSCENDENCE_MODULES"] = "pong,chat"
+    cluster_env["TRANSCENDENCE_WS_IDLE_TIMEOUT"] = "300"  # the test's sockets do not answer pings
     started = []
     try:
         started.append(start_node(cluster_env, tmp_path, name="a"))
@@ -250,8 +295,9 @@ async def test_every_dashboard_panel_has_data_from_two_live_nodes(prometheus, no
         expected = {
             'up{job="transcendence"}': 2,
             'transcendence_dependency_up{dependency=~"database|bus"}': 4,
-            "sum(transcendence_ws_connections)": 2,
-            "sum(transcendence_pong_games_running)": 1,
+            # Gauges at their highest since the start: the local game may end meanwhile.
+            "sum(max_over_time(transcendence_ws_connections[5m]))": 2,
+            "sum(max_over_time(transcendence_pong_games_running[5m]))": 1,
             'count(transcendence_http_requests_total{route="/api/auth/signup",status="201"})': 2,
             'sum(transcendence_http_requests_total{route="/api/me/",status="401"})': 1,
             "sum(transcendence_ws_frames_out_total)": 1,
