@@ -364,10 +364,14 @@ def test_a_page_reload_in_chromium_keeps_the_user_logged_in(proxy):
             page.get_by_label("Username or email").fill(name)
             page.get_by_label("Password").fill(body["password"])
             page.get_by_role("button", name="Log in", exact=True).click()
-            expect(page.locator("#account-menu")).to_be_visible()
+            # As long as the browser tests wait: a loaded CI machine, never a fixed sleep.
+            menu = page.locator("#account-menu")
+            expect(menu).to_be_visible(timeout=15_000)
             page.reload()
-            expect(page.locator("#account-menu")).to_be_visible()
-            expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+            expect(menu).to_be_visible(timeout=15_000)
+            expect(page.locator("#connection")).to_have_attribute(
+                "data-state", "online", timeout=15_000
+            )
         finally:
             browser.close()
     assert refreshes and all(status == 200 for status in refreshes), refreshes
