@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 from pathlib import Path
 
+import asyncpg
+import pytest
 import yaml
+
+from servers import PrivatePostgres, cli, server_env
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -167,3 +172,72 @@ def test_the_build_context_leaves_out_local_state_and_secrets():
     }
     assert copied == {"pyproject.toml", "README.md", "platform", "cli", "plugins", "web"}
     assert not copied & set(patterns)
+
+
+def interpolate(value: str, variables: dict[str, str]) -> str:
+    """Compose's `${NAME}`, `${NAME:-default}` and `${NAME:?message}` (empty counts as unset)."""
+
+    def one(match: re.Match) -> str:
+        name, operator, rest = match.groups()
+        if variables.get(name):
+            return variables[name]
+        if operator == ":?":
+            raise AssertionError(f"compose would stop: {rest}")
+        return rest or ""
+
+    return re.sub(r"\$\{(\w+)(?:(:[?-])([^}]*))?\}", one, value)
+
+
+class PasswordPostgres(PrivatePostgres):
+    """A private cluster that, like the compose `db`, asks TCP clients for a password."""
+
+    def init(self) -> None:
+        self._run(
+            *("initdb", "-D", str(self.data), "-U", "postgres", "--no-sync", "-E", "UTF8"),
+            *("--auth-local=trust", "--auth-host=scram-sha-256"),
+        )
+
+    async def add_owner(self, user: str, password: str, database: str) -> None:
+        # Over the Unix socket (trusted) as the superuser; the app comes over TCP.
+        conn = await asyncpg.connect(
+            host=str(self.dir), port=self.port, user="postgres", database="postgres"
+        )
+        try:
+            create = await conn.fetchval(
+                "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', $1::text, $2::text)",
+                user,
+                password,
+            )
+            await conn.execute(create)
+            await conn.execute(f'CREATE DATABASE "{database}" OWNER "{user}"')
+        finally:
+            await conn.close()
+
+
+@pytest.mark.system
+def test_the_app_reaches_postgresql_with_a_password_full_of_url_characters(tmp_path):
+    password = "p@ss/w:rd?#%20 x"
+    postgres = PasswordPostgres()
+    try:
+        postgres.init()
+        postgres.start()
+        asyncio.run(postgres.add_owner("transcendence", password, "transcendence"))
+        compose = COMPOSE["x-app"]["environment"]
+        variables = {"POSTGRES_PASSWORD": password}
+        env = server_env(
+            database_url=interpolate(compose["DATABASE_URL"], variables).replace(
+                "@db:5432/", f"@127.0.0.1:{postgres.port}/"
+            ),
+            redis_url=None,
+            var_dir=tmp_path / "var",
+            extra_modules=[],
+        )
+        env["PGPASSWORD"] = interpolate(compose["PGPASSWORD"], variables)
+        migrated = cli(env, "db", "migrate", check=False)
+        assert migrated.returncode == 0, migrated.stderr
+        assert cli(env, "db", "status", check=False).returncode == 0
+        # The password is really checked: a wrong one is refused.
+        env["PGPASSWORD"] = "not it"
+        assert cli(env, "db", "status", check=False).returncode != 0
+    finally:
+        postgres.destroy()
