@@ -12,7 +12,7 @@ import typer
 from transcendence import db
 from transcendence.bus import make_bus
 from transcendence.hub.protocol import TRANSPORT_MAX_MESSAGE
-from transcendence_cli.context import CLIContext, CLIError, console, print_json
+from transcendence_cli.context import CLIContext, CLIError, console, err_console, print_json
 
 
 def _hypercorn_config(
@@ -71,6 +71,16 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
             settings.tls_keyfile = keyfile
         settings.check()
         settings.resolved_secret()  # generate it once here, not racily in each worker
+        if workers > 1 and not settings.redis_url:
+            # Each worker process would have its own in-process bus: a message for a socket
+            # held by another worker would never reach it.
+            err_console.print(
+                f"warning: --workers {workers} without REDIS_URL: sockets on different "
+                "workers cannot reach each other (chat, games, presence); set "
+                "REDIS_URL=redis://... or serve with one worker",
+                highlight=False,
+                markup=False,
+            )
         config = _hypercorn_config(host, port, workers, certfile, keyfile, reload)
 
         async def prepare() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from quart import Blueprint, Quart, request, send_from_directory
 from quart_schema import Info, QuartSchema
 
-from transcendence import __version__, db, errors, observability, security
+from transcendence import __version__, db, errors, observability, proxies, security
 from transcendence.bus import Bus, make_bus
 from transcendence.errors import APIError
 from transcendence.plugins import Module, ModuleSet, await_result, load_modules
@@ -251,6 +251,8 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     # After the module guard, so a disabled module answers 404 whether or not one is logged in.
     auth.install(app)
     hub.install(app, core)
+    # Outermost, so `/ws` and every route see the client's address behind a trusted proxy.
+    proxies.install(app, settings.trusted_proxies)
 
     @app.route("/modules/<name>/static/<path:filename>")
     async def module_static(name: str, filename: str):

@@ -7,6 +7,7 @@ and `REDIS_URL` switches to PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Annotated, Literal
@@ -23,6 +24,25 @@ def _comma_list(value: object) -> object:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(value: object) -> object:
+    """ "10.0.0.0/8, 172.18.0.1" → networks (an address is a network of one; host bits allowed)."""
+    items = _comma_list(value)
+    if not isinstance(items, list):
+        return items
+    networks = []
+    for item in items:
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"TRANSCENDENCE_TRUSTED_PROXIES: {item!r} is not an address or a CIDR network"
+            ) from None
+    return networks
 
 
 class Settings(BaseSettings):
@@ -57,6 +77,12 @@ class Settings(BaseSettings):
     behind_tls_proxy: bool = Field(
         False, validation_alias=AliasChoices("TRANSCENDENCE_BEHIND_TLS_PROXY", "behind_tls_proxy")
     )
+    # The proxies whose X-Forwarded-For / -Proto / -Host are believed (addresses or CIDR
+    # networks, comma-separated). Empty: nobody's, the socket peer is the client.
+    trusted_proxies: Annotated[list[Network], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("TRANSCENDENCE_TRUSTED_PROXIES", "trusted_proxies"),
+    )
     # The SPA's folder; by default the repository's web/ (an installed image sets it).
     web_dir: Path | None = Field(
         None, validation_alias=AliasChoices("TRANSCENDENCE_WEB_DIR", "web_dir")
@@ -90,6 +116,7 @@ class Settings(BaseSettings):
     )
 
     _modules_list = field_validator("modules", "extra_modules", mode="before")(_comma_list)
+    _proxies_list = field_validator("trusted_proxies", mode="before")(_networks)
 
     @property
     def production(self) -> bool:
