@@ -266,6 +266,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
             await bus.start()
             registry.on_change(lambda enabled: _sync_lifecycle(app, enabled))
             await registry.start()
+            await auth.start(app)  # the ended sessions, read once the database is up
         except BaseException:
             # A start that fails (a module's bad setting, say) closes what it opened: the
             # database driver's thread left running would keep the process from exiting.
@@ -282,6 +283,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
         try:
             await drain(app)
             await hub.get_hub(app).stop()
+            await auth.stop(app)
         finally:
             # Whatever failed above, the bus and the database still close (last).
             try:
