@@ -65,7 +65,8 @@ async def _check_secret(user: User, value: str | None, ip: str, field: str, chec
     if not value:
         label = "your password" if field == "password" else "a 2FA or recovery code"
         raise APIError(400, "reauth_required", f"confirm with {label}", {"field": field})
-    if not await service.guarded(user, "", ip, lambda: check(user, value)):
+    factor = "password" if field == "password" else "code"
+    if not await service.guarded(user, "", ip, lambda: check(user, value), factor=factor):
         wrong = "wrong password" if field == "password" else "that code is not valid"
         raise APIError(403, f"invalid_{field}", wrong, {"field": field})
 

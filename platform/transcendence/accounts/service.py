@@ -110,14 +110,24 @@ async def known_address(user: User, ip: str) -> bool:
     return bool(ip) and await Session.filter(user_id=user.id, ip=ip[:64]).exists()
 
 
-async def guarded(user: User | None, login: str, ip: str, check: Callable[[], Awaitable[bool]]):
+async def guarded(
+    user: User | None,
+    login: str,
+    ip: str,
+    check: Callable[[], Awaitable[bool]],
+    *,
+    factor: str = "password",
+):
     """Run `check` (a password or code verification) under the throttle; its result.
 
     429 `too_many_attempts` before checking when a limit is reached (see `throttle`).
+    Codes count apart from passwords: whoever knows the password must not reset the code
+    counters by logging in again between guesses.
     """
     exempt = user is not None and await known_address(user, ip)
     limiter = throttle.current()
-    ticket = await limiter.begin(account_key(user, login), ip, exempt=exempt)
+    name = account_key(user, login) + ("" if factor == "password" else f":{factor}")
+    ticket = await limiter.begin(name, ip, exempt=exempt)
     ok = await check()
     if ok:
         await limiter.succeeded(ticket)
@@ -342,7 +352,7 @@ async def confirm_totp(user: User, code: str, ip: str) -> list[str]:
         raise APIError(409, "conflict", "two-factor authentication is already on")
     if not user.totp_secret:
         raise APIError(409, "conflict", "start the setup first")
-    if not await guarded(user, "", ip, lambda: spend_totp(user, code)):
+    if not await guarded(user, "", ip, lambda: spend_totp(user, code), factor="code"):
         raise APIError(400, "invalid_code", "that code is not valid; check your device's clock")
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
     async with in_transaction():
@@ -380,7 +390,7 @@ async def spend_mfa_token(mfa: tokens.MfaClaims) -> bool:
 
 async def check_code(user: User, code: str, ip: str) -> bool:
     """`check_second_factor` under the login throttle (a code is guessed like a password)."""
-    return await guarded(user, "", ip, lambda: check_second_factor(user, code))
+    return await guarded(user, "", ip, lambda: check_second_factor(user, code), factor="code")
 
 
 async def disable_totp(user: User, code: str, ip: str) -> None:
