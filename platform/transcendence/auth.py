@@ -88,7 +88,9 @@ def install(app: Quart) -> None:
     namespace = namespace_of(core.settings)
     revoked = revocation.Revocations(core.bus, namespace)
     app.extensions[revocation.EXTENSION] = revoked
-    app.extensions[throttle.EXTENSION] = throttle.make_throttle(core.settings.redis_url, namespace)
+    app.extensions[throttle.EXTENSION] = throttle.make_throttle(
+        core.settings.redis_url, namespace, signup_limit=core.settings.signups_per_hour
+    )
 
     @app.before_request
     async def _authenticate() -> None:

@@ -119,6 +119,13 @@ class Settings(BaseSettings):
         4 * 1024 * 1024,
         validation_alias=AliasChoices("TRANSCENDENCE_MAX_REQUEST_BYTES", "max_request_bytes"),
     )
+    # Signups accepted per client address per hour (429 `too_many_attempts` beyond); raise
+    # it for a classroom behind one NAT address.
+    signups_per_hour: int = Field(
+        10,
+        ge=1,
+        validation_alias=AliasChoices("TRANSCENDENCE_SIGNUPS_PER_HOUR", "signups_per_hour"),
+    )
     log_format: Literal["json", "text"] = Field(
         "text", validation_alias=AliasChoices("TRANSCENDENCE_LOG_FORMAT", "log_format")
     )

@@ -109,7 +109,8 @@ async def test_the_account_limit_waits_longer_after_each_failure():
     assert waits[-1] == throttle.ACCOUNT_BACKOFF_CAP
 
 
-async def test_signups_are_throttled_per_address(client):
+async def test_signups_are_throttled_per_address(client, settings):
+    assert settings.signups_per_hour == throttle.SIGNUP_LIMIT  # the default
     for i in range(throttle.SIGNUP_LIMIT):
         assert (await signup(client, f"player{i}")).status_code == 201
     await refused(await signup(client, "oneMore"), "signup")

@@ -8,7 +8,7 @@ The rules (docs/accounts.md, "Throttling"), for a check of `account` from `addre
   24 hours) each lock those addresses out of the account for a growing time (1, 2, 4 ...
   minutes, 1 hour at most). An address that has a session of the account is exempt, so
   someone else's failures never stop the owner logging in from their own address.
-- **signups**: 10 an hour per address.
+- **signups**: 10 an hour per address (`TRANSCENDENCE_SIGNUPS_PER_HOUR`).
 
 `account` is the resolved account (its user id), so a username and an email share one
 bucket. Each check takes its slot *before* the secret is verified and gives it back on
@@ -78,8 +78,9 @@ def _digest(value: str) -> str:
 class Throttle:
     """The rules above over a counter store; `prefix` keeps deployments apart."""
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, *, signup_limit: int = SIGNUP_LIMIT) -> None:
         self.prefix = prefix
+        self.signup_limit = signup_limit
 
     def _keys(self, account: str, address: str, exempt: bool) -> Ticket:
         a, ip = _digest(account), _digest(address)
@@ -103,7 +104,7 @@ class Throttle:
         await self._succeeded(ticket)
 
     async def signup(self, address: str) -> None:
-        wait = await self._hit(f"{self.prefix}:signup:{_digest(address)}", SIGNUP_LIMIT)
+        wait = await self._hit(f"{self.prefix}:signup:{_digest(address)}", self.signup_limit)
         if wait:
             raise too_many("signup", wait)
 
@@ -143,8 +144,8 @@ def account_backoff(failures: int) -> float:
 class MemoryThrottle(Throttle):
     """In this process: no `await` between reading and writing a counter."""
 
-    def __init__(self, prefix: str = "memory", clock: Any = time.monotonic) -> None:
-        super().__init__(prefix)
+    def __init__(self, prefix: str = "memory", clock: Any = time.monotonic, **options: Any) -> None:
+        super().__init__(prefix, **options)
         self._clock = clock
         self._counts: dict[str, tuple[int, float]] = {}  # key -> (count, expires at)
 
@@ -276,8 +277,8 @@ return 0
 class RedisThrottle(Throttle):
     """The same rules in Redis: each decision is one Lua script, atomic for every node."""
 
-    def __init__(self, url: str, prefix: str) -> None:
-        super().__init__(prefix)
+    def __init__(self, url: str, prefix: str, **options: Any) -> None:
+        super().__init__(prefix, **options)
         self._redis = aioredis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=5)
         self._begin_script = self._redis.register_script(_BEGIN)
         self._succeeded_script = self._redis.register_script(_SUCCEEDED)
@@ -317,10 +318,11 @@ class RedisThrottle(Throttle):
         await self._redis.aclose()
 
 
-def make_throttle(redis_url: str | None, namespace: str) -> Throttle:
+def make_throttle(redis_url: str | None, namespace: str, *, signup_limit: int) -> Throttle:
+    prefix = f"accounts.{namespace}.throttle"
     if redis_url:
-        return RedisThrottle(redis_url, f"accounts.{namespace}.throttle")
-    return MemoryThrottle(f"accounts.{namespace}.throttle")
+        return RedisThrottle(redis_url, prefix, signup_limit=signup_limit)
+    return MemoryThrottle(prefix, signup_limit=signup_limit)
 
 
 _fallback = MemoryThrottle()
