@@ -109,6 +109,7 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
             results.append(("settings", True, f"{settings.env} mode"))
         except Exception as exc:
             results.append(("settings", False, str(exc)))
+        results.append(("secret", *settings.secret_status()))
 
         async def check_database() -> str:
             async with ctx.database(migrate=False) as config:

@@ -270,6 +270,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
             registry.on_change(lambda enabled: _sync_lifecycle(app, enabled))
             registry.on_change(metrics.track_modules(m.name for m in modules))
             await registry.start()
+            await auth.start(app)  # the ended sessions, read once the database is up
         except BaseException:
             # A start that fails (a module's bad setting, say) closes what it opened: the
             # database driver's thread left running would keep the process from exiting.
@@ -286,6 +287,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
         try:
             await drain(app)
             await hub.get_hub(app).stop()
+            await auth.stop(app)
         finally:
             # Whatever failed above, the bus and the database still close (last).
             try:

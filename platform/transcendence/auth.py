@@ -7,6 +7,7 @@ each module's `provides.public`). Everything else needs `Authorization: Bearer <
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -80,12 +81,58 @@ def claims_from_request(secret: str) -> AccessClaims:
 
 
 def install(app: Quart) -> None:
+    """The token guard, this node's set of ended sessions and the login throttle."""
+    from transcendence.accounts import revocation, throttle
+
+    core = app.extensions["transcendence"]
+    namespace = namespace_of(core.settings)
+    revoked = revocation.Revocations(core.bus, namespace)
+    app.extensions[revocation.EXTENSION] = revoked
+    app.extensions[throttle.EXTENSION] = throttle.make_throttle(
+        core.settings.redis_url, namespace, signup_limit=core.settings.signups_per_hour
+    )
+
     @app.before_request
     async def _authenticate() -> None:
         endpoint = request.endpoint
         if endpoint is None or is_public(app, endpoint):
             return
-        g.claims = claims_from_request(app.config["SECRET_KEY"])
+        claims = claims_from_request(app.config["SECRET_KEY"])
+        if claims.session_id in revoked:
+            raise unauthorized("token_revoked", "this session has ended; log in again")
+        g.claims = claims
+
+
+def namespace_of(settings: Any) -> str:
+    """Keys and topics of deployments that share a Redis but not a database stay apart
+    (the hub derives its own the same way)."""
+    return hashlib.sha256(settings.effective_database_url.encode()).hexdigest()[:10]
+
+
+async def start(app: Quart) -> None:
+    """Once the database and the bus are up: load the ended sessions and follow them."""
+    from transcendence.accounts import revocation
+    from transcendence.hub import get_hub
+    from transcendence.hub.protocol import Close
+
+    revoked: revocation.Revocations = app.extensions[revocation.EXTENSION]
+    hub = get_hub(app)
+
+    def close_sockets(session_ids: list[str]) -> None:
+        ended = set(session_ids)
+        for conn in list(hub.connections.values()):
+            if conn.session_id in ended:
+                conn.fail("signed_out", "this session has ended", close_code=Close.UNAUTHORIZED)
+
+    revoked.on_revoked(close_sockets)
+    await revoked.start()
+
+
+async def stop(app: Quart) -> None:
+    from transcendence.accounts import revocation, throttle
+
+    await app.extensions[revocation.EXTENSION].stop()
+    await app.extensions[throttle.EXTENSION].close()
 
 
 def current_claims() -> AccessClaims:

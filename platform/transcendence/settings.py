@@ -8,7 +8,9 @@ and `REDIS_URL` switches to PostgreSQL and Redis.
 from __future__ import annotations
 
 import ipaddress
+import math
 import secrets
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -18,6 +20,38 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 class SettingsError(Exception):
     """Settings that cannot run; the message is one line meant for a person."""
+
+
+# What it takes to make a secret that production accepts (named in every refusal).
+KEY_COMMAND = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+MIN_SECRET_BITS = 128
+
+
+def secret_bits(value: str) -> float:
+    """A rough estimate of a secret's entropy: its characters' Shannon entropy times its
+    length, counting a repeated unit once ("changeme" x 4 is worth "changeme").
+
+    Not a proof of randomness; it catches what people type instead of a random value
+    (`aaaa...`, a word repeated, a long constant suffix) and passes every output of
+    `secrets.token_urlsafe(32)` or longer.
+    """
+    period = (value + value).find(value, 1)
+    unit = value[:period] if value and len(value) % period == 0 else value
+    n = len(unit)
+    if n == 0:
+        return 0.0
+    return max(0.0, -sum(c / n * math.log2(c / n) for c in Counter(unit).values()) * n)
+
+
+def secret_problem(value: str) -> str | None:
+    """Why this signing secret is too weak for production, in one line, or None."""
+    bits = secret_bits(value)
+    if len(value) >= 32 and bits >= MIN_SECRET_BITS:
+        return None
+    return (
+        f"TRANSCENDENCE_SECRET_KEY is too weak for production ({len(value)} characters, "
+        f"about {bits:.0f} bits of entropy; {MIN_SECRET_BITS} needed): make one with {KEY_COMMAND}"
+    )
 
 
 def _comma_list(value: object) -> object:
@@ -111,12 +145,30 @@ class Settings(BaseSettings):
         4 * 1024 * 1024,
         validation_alias=AliasChoices("TRANSCENDENCE_MAX_REQUEST_BYTES", "max_request_bytes"),
     )
+    # Signups accepted per client address per hour (429 `too_many_attempts` beyond); raise
+    # it for a classroom behind one NAT address.
+    signups_per_hour: int = Field(
+        10,
+        ge=1,
+        validation_alias=AliasChoices("TRANSCENDENCE_SIGNUPS_PER_HOUR", "signups_per_hour"),
+    )
     log_format: Literal["json", "text"] = Field(
         "text", validation_alias=AliasChoices("TRANSCENDENCE_LOG_FORMAT", "log_format")
     )
 
     _modules_list = field_validator("modules", "extra_modules", mode="before")(_comma_list)
     _proxies_list = field_validator("trusted_proxies", mode="before")(_networks)
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _empty_secret_is_unset(cls, value: object) -> object:
+        # `cp .env.example .env` leaves `TRANSCENDENCE_SECRET_KEY=`: that means "not set"
+        # (development generates one), not an empty HMAC key.
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, SecretStr) and not value.get_secret_value().strip():
+            return None
+        return value
 
     @property
     def production(self) -> bool:
@@ -146,10 +198,12 @@ class Settings(BaseSettings):
             return
         if self.secret_key is None:
             raise SettingsError(
-                "production needs TRANSCENDENCE_SECRET_KEY (a long random value); refusing to start"
+                "production needs TRANSCENDENCE_SECRET_KEY (a long random value); refusing "
+                f"to start: make one with {KEY_COMMAND}"
             )
-        if len(self.secret_key.get_secret_value()) < 32:
-            raise SettingsError("TRANSCENDENCE_SECRET_KEY must be at least 32 characters")
+        problem = secret_problem(self.secret_key.get_secret_value())
+        if problem:
+            raise SettingsError(problem)
         if self.uses_sqlite:
             raise SettingsError(
                 "production needs DATABASE_URL=postgres://...; SQLite is for development"
@@ -159,6 +213,19 @@ class Settings(BaseSettings):
                 "production needs TLS: set TRANSCENDENCE_BEHIND_TLS_PROXY=true behind a TLS "
                 "proxy, or give serve --certfile and --keyfile"
             )
+
+    def secret_status(self) -> tuple[bool, str]:
+        """For `doctor`: whether the signing secret is fit for this mode, and why (no value)."""
+        if self.secret_key is None:
+            if self.production:
+                return False, f"TRANSCENDENCE_SECRET_KEY is not set: make one with {KEY_COMMAND}"
+            return True, f"not set: generated once under {self.var_dir / 'secret_key'}"
+        problem = secret_problem(self.secret_key.get_secret_value())
+        if problem is None:
+            return True, "set, and long and random enough for production"
+        if self.production:
+            return False, problem
+        return True, f"weak (production refuses it): {problem.split(': make one with ')[0]}"
 
     def resolved_secret(self) -> str:
         """The signing secret: configured, or generated once and kept under var/."""

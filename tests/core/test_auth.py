@@ -9,7 +9,7 @@ import pyotp
 import pytest
 from argon2 import PasswordHasher
 
-from transcendence.accounts import service, tokens
+from transcendence.accounts import service, throttle, tokens
 from transcendence.accounts.models import User
 
 PASSWORD = "correct horse battery"
@@ -115,20 +115,20 @@ async def test_login_by_email_and_wrong_password(client):
     assert (await long.get_json())["error"]["code"] == "invalid_credentials"
 
 
-async def test_failed_logins_are_throttled_per_account_with_retry_after(client):
+async def test_failed_logins_are_throttled_per_account_and_address_with_retry_after(client):
     await signup(client)
-    for _ in range(service.MAX_FAILURES_PER_ACCOUNT):
+    for _ in range(throttle.PAIR_LIMIT):
         assert (await login(client, password="wrong password!")).status_code == 401
     throttled = await login(client)  # even the right password waits
     assert throttled.status_code == 429
     body = await throttled.get_json()
     assert body["error"]["code"] == "too_many_attempts"
-    assert body["error"]["details"]["scope"] == "account"
+    assert body["error"]["details"]["scope"] == "account_address"
     assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60 + 1
 
 
 async def test_failed_logins_are_throttled_per_address(client):
-    for i in range(service.MAX_FAILURES_PER_ADDRESS):
+    for i in range(throttle.ADDRESS_LIMIT):
         await login(client, f"ghost{i}", "wrong password!")
     throttled = await login(client, "someone-else", "wrong password!")
     assert throttled.status_code == 429
@@ -246,13 +246,17 @@ async def test_revoke_one_session(client):
     assert missing.status_code == 404
 
 
-async def test_two_factor_enable_login_recovery_and_disable(client):
+async def test_two_factor_enable_login_recovery_and_disable(client, monkeypatch):
+    # Each code comes from its own time step: a step's code is accepted once.
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(service, "totp_clock", lambda: clock[0])
     await signup(client)
     access = (await (await login(client)).get_json())["access"]
     setup = await (await client.post("/api/auth/2fa/setup", headers=bearer(access))).get_json()
     assert setup["qr_svg"].startswith("data:image/svg+xml")
     assert setup["otpauth_uri"].startswith("otpauth://totp/")
     totp = pyotp.TOTP(setup["secret"])
+    totp.now = lambda: totp.at(clock[0])  # type: ignore[method-assign]
 
     bad = await client.post(
         "/api/auth/2fa/confirm", json={"code": "000000"}, headers=bearer(access)
@@ -263,6 +267,7 @@ async def test_two_factor_enable_login_recovery_and_disable(client):
     )
     codes = (await confirmed.get_json())["recovery_codes"]
     assert len(codes) == 10
+    clock[0] += 30
 
     step = await (await login(client)).get_json()
     assert step == {"mfa_required": True, "mfa_token": step["mfa_token"]} and step["mfa_token"]
@@ -274,6 +279,7 @@ async def test_two_factor_enable_login_recovery_and_disable(client):
         "/api/auth/login/2fa", json={"mfa_token": step["mfa_token"], "code": totp.now()}
     )
     assert ok.status_code == 200 and (await ok.get_json())["access"]
+    clock[0] += 30
 
     # A recovery code works once.
     step = await (await login(client)).get_json()
@@ -286,6 +292,7 @@ async def test_two_factor_enable_login_recovery_and_disable(client):
     )
     assert again.status_code == 401
 
+    clock[0] += 30
     off = await client.post(
         "/api/auth/2fa/disable", json={"code": totp.now()}, headers=bearer(access)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 
 import pytest
 
@@ -150,7 +151,7 @@ def test_serve_refuses_production_without_a_secret(cli_env, capsys, monkeypatch)
 
 def test_production_refuses_sqlite_and_plain_http(cli_env, capsys, monkeypatch):
     monkeypatch.setenv("TRANSCENDENCE_ENV", "production")
-    monkeypatch.setenv("TRANSCENDENCE_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("TRANSCENDENCE_SECRET_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("DATABASE_URL", f"sqlite://{cli_env.var_dir / 'x.sqlite3'}")
     code, _, err = run(capsys, "serve")
     assert code == 1 and "SQLite" in err

@@ -12,7 +12,7 @@ from PIL import Image
 from quart.datastructures import FileStorage
 
 from transcendence import hookimpl
-from transcendence.accounts import service
+from transcendence.accounts import service, throttle
 from transcendence.accounts.models import (
     Avatar,
     Block,
@@ -175,7 +175,7 @@ async def test_destructive_calls_need_the_password(client, make_user, method, pa
 async def test_guessing_the_password_with_a_stolen_token_is_throttled(client, make_user):
     alice = await make_user("alice")
     statuses = []
-    for _ in range(service.MAX_FAILURES_PER_ACCOUNT + 1):
+    for _ in range(throttle.PAIR_LIMIT + 1):
         response = await client.post(
             "/api/me/anonymise", json={"password": "guess"}, headers=alice.headers
         )

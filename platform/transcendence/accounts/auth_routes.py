@@ -89,7 +89,9 @@ async def _logged_in(user: User, status: int = 200) -> Response:
 @validate_request(SignupIn)
 @document_response(SignupOut, 201)
 async def signup(data: SignupIn):
-    """Create an account. 409 names the field (username, email) already taken."""
+    """Create an account. 409 names the field (username, email) already taken; 429 after
+    10 signups an hour from one address."""
+    await service.check_signup_rate(_client_ip())
     user = await service.create_user(data.username, data.email, data.password)
     return {"user": user_out(user)}, 201
 
@@ -111,17 +113,17 @@ async def login(data: LoginIn):
 async def login_second_factor(data: SecondFactorIn):
     """Second step of a login with 2FA: the `mfa_token` and a TOTP or recovery code."""
     try:
-        user_id = tokens.decode_mfa(_secret(), data.mfa_token)
+        mfa = tokens.decode_mfa(_secret(), data.mfa_token)
     except tokens.TokenError as exc:
         raise APIError(401, exc.code, "the login step expired; enter your password again") from exc
-    user = await User.get_or_none(id=user_id, anonymised=False)
+    user = await User.get_or_none(id=mfa.user_id, anonymised=False)
     if user is None or not user.totp_enabled:
         raise APIError(401, "invalid_token", "the login step is not valid")
-    await service.check_throttle(user.username, _client_ip())
-    if not await service.check_second_factor(user, data.code):
-        await service.record_failure(user.username, _client_ip())
+    if not await service.check_code(user, data.code, _client_ip()):
         raise APIError(401, "invalid_code", "that code is not valid")
-    await service.clear_failures(user.username)
+    # Single use: the code was right, and this token may not log in a second time.
+    if not await service.spend_mfa_token(mfa):
+        raise APIError(401, "invalid_token", "this login step was already used; log in again")
     return await _logged_in(user)
 
 
@@ -217,15 +219,16 @@ async def totp_setup():
 @validate_request(CodeIn)
 @document_response(RecoveryCodesOut, 200)
 async def totp_confirm(data: CodeIn):
-    """Turn 2FA on with one code from the app; the recovery codes are shown this once."""
+    """Turn 2FA on with one code from the app; the recovery codes are shown this once.
+    Wrong codes are throttled like passwords (429 `too_many_attempts`)."""
     user = await current_user()
-    return {"recovery_codes": await service.confirm_totp(user, data.code)}
+    return {"recovery_codes": await service.confirm_totp(user, data.code, _client_ip())}
 
 
 @auth_blueprint.post("/2fa/disable")
 @validate_request(CodeIn)
 async def totp_disable(data: CodeIn):
-    """Turn 2FA off with a current code or a recovery code."""
+    """Turn 2FA off with a current code or a recovery code (throttled like a password)."""
     user = await current_user()
-    await service.disable_totp(user, data.code)
+    await service.disable_totp(user, data.code, _client_ip())
     return Response(status=204)

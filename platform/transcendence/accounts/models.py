@@ -27,6 +27,8 @@ class User(Model):
     language = fields.CharField(max_length=8, default="en")
     totp_secret = fields.CharField(max_length=64, null=True)
     totp_enabled = fields.BooleanField(default=False)
+    # The TOTP time step of the last code accepted: a code works once (no replay).
+    totp_last_step = fields.BigIntField(null=True)
     # Bumped to invalidate every access token at once (log out everywhere, password change).
     token_version = fields.IntField(default=0)
     anonymised = fields.BooleanField(default=False)
@@ -90,7 +92,10 @@ class RecoveryCode(Model):
 
 
 class LoginAttempt(Model):
-    """A failed login, kept briefly for throttling per account and per address."""
+    """A failed password or code check of an account, kept briefly for the owner's export.
+
+    Throttling does not read it: the counters of `accounts.throttle` do that.
+    """
 
     id = fields.IntField(primary_key=True)
     account_key = fields.CharField(max_length=254, db_index=True)

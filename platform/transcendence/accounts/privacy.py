@@ -65,12 +65,10 @@ async def _check_secret(user: User, value: str | None, ip: str, field: str, chec
     if not value:
         label = "your password" if field == "password" else "a 2FA or recovery code"
         raise APIError(400, "reauth_required", f"confirm with {label}", {"field": field})
-    await service.check_throttle(user.username, ip)
-    if not await check(user, value):
-        await service.record_failure(user.username, ip)
+    factor = "password" if field == "password" else "code"
+    if not await service.guarded(user, "", ip, lambda: check(user, value), factor=factor):
         wrong = "wrong password" if field == "password" else "that code is not valid"
         raise APIError(403, f"invalid_{field}", wrong, {"field": field})
-    await service.clear_failures(user.username)
 
 
 async def _fresh_session(user: User, session_id: str) -> bool:
@@ -209,6 +207,10 @@ async def _erase_links(user: User) -> None:
     """Everything that ties other people or devices to this account."""
     await Avatar.filter(user_id=user.id).delete()
     await RecoveryCode.filter(user_id=user.id).delete()
+    # Their access tokens die now, not when they expire (REST and sockets, every node).
+    await service.sessions_ended(
+        await Session.filter(user_id=user.id, revoked_at=None).values_list("id", flat=True)
+    )
     await Session.filter(user_id=user.id).delete()
     await Friendship.filter(Q(requester_id=user.id) | Q(addressee_id=user.id)).delete()
     await Block.filter(Q(blocker_id=user.id) | Q(blocked_id=user.id)).delete()

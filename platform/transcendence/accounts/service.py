@@ -5,24 +5,27 @@ No HTTP here: routes translate these functions' results and `APIError`s into res
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
+import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pyotp
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from transcendence.accounts import passwords, tokens
+from transcendence.accounts import passwords, revocation, throttle, tokens
 from transcendence.accounts.models import LoginAttempt, RecoveryCode, RefreshToken, Session, User
 from transcendence.errors import APIError
 
 log = logging.getLogger("transcendence.accounts")
 SESSION_TTL = timedelta(days=30)
-THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
+FAILURE_LOG_KEPT = timedelta(minutes=15)
 RECOVERY_CODES = 10
 TOTP_ISSUER = "Transcendence"
 
@@ -96,35 +99,47 @@ async def create_user(
 # --- throttling -----------------------------------------------------------------------
 
 
-async def check_throttle(account: str, ip: str) -> None:
-    since = now() - THROTTLE_WINDOW
-    for column, value, limit in (
-        ("account_key", key(account), MAX_FAILURES_PER_ACCOUNT),
-        ("ip", ip, MAX_FAILURES_PER_ADDRESS),
-    ):
-        recent = LoginAttempt.filter(**{column: value}, created_at__gte=since)
-        if await recent.count() >= limit:
-            oldest = await recent.order_by("created_at").first()
-            retry = THROTTLE_WINDOW - (now() - oldest.created_at) if oldest else THROTTLE_WINDOW
-            seconds = max(1, int(retry.total_seconds()) + 1)
-            scope = "account" if column == "account_key" else "address"
-            raise APIError(
-                429,
-                "too_many_attempts",
-                f"too many failed logins for this {scope}; try again in {seconds} s",
-                {"retry_after": seconds, "scope": scope},
-                headers={"Retry-After": str(seconds)},
-            )
+def account_key(user: User | None, login: str = "") -> str:
+    """The throttle's key: the account once resolved (its name and email share it); a login
+    that names no account is keyed by what was typed."""
+    return f"user:{user.id}" if user is not None else f"login:{key(login)}"
 
 
-async def record_failure(account: str, ip: str) -> None:
-    await LoginAttempt.create(account_key=key(account), ip=ip)
-    # Old rows are useless for throttling: prune as we go instead of running a job.
-    await LoginAttempt.filter(created_at__lt=now() - THROTTLE_WINDOW).delete()
+async def known_address(user: User, ip: str) -> bool:
+    """The account has logged in from this address before (its sessions remember it)."""
+    return bool(ip) and await Session.filter(user_id=user.id, ip=ip[:64]).exists()
 
 
-async def clear_failures(account: str) -> None:
-    await LoginAttempt.filter(account_key=key(account)).delete()
+async def guarded(
+    user: User | None,
+    login: str,
+    ip: str,
+    check: Callable[[], Awaitable[bool]],
+    *,
+    factor: str = "password",
+):
+    """Run `check` (a password or code verification) under the throttle; its result.
+
+    429 `too_many_attempts` before checking when a limit is reached (see `throttle`).
+    Codes count apart from passwords: whoever knows the password must not reset the code
+    counters by logging in again between guesses.
+    """
+    exempt = user is not None and await known_address(user, ip)
+    limiter = throttle.current()
+    name = account_key(user, login) + ("" if factor == "password" else f":{factor}")
+    ticket = await limiter.begin(name, ip, exempt=exempt)
+    ok = await check()
+    if ok:
+        await limiter.succeeded(ticket)
+    elif user is not None:
+        # Not for throttling (the counters do that): the owner sees these in their export.
+        await LoginAttempt.create(account_key=user.username_key, ip=ip[:64])
+        await LoginAttempt.filter(created_at__lt=now() - FAILURE_LOG_KEPT).delete()
+    return ok
+
+
+async def check_signup_rate(ip: str) -> None:
+    await throttle.current().signup(ip)
 
 
 # --- login ------------------------------------------------------------------------------
@@ -132,24 +147,29 @@ async def clear_failures(account: str) -> None:
 USERNAME_KEY_LENGTH = User._meta.fields_map["username_key"].max_length  # type: ignore[attr-defined]
 
 
-async def authenticate(login: str, password: str, ip: str) -> User:
-    """The user for these credentials (username or email), or a 401; throttled."""
-    await check_throttle(login, ip)
+async def find_login(login: str) -> User | None:
+    """The account a login names, by username or email."""
     user = None
     # A login longer than any username can only be an email (and would not fit the column).
     if len(key(login)) <= USERNAME_KEY_LENGTH:
         user = await User.filter(anonymised=False).filter(username_key=key(login)).first()
     if user is None:
         user = await User.filter(anonymised=False, email_key=key(login)).first()
-    if user is None:
-        passwords.verify_password(passwords.DUMMY_HASH, password)
-        ok = False
-    else:
-        ok = passwords.verify_password(user.password_hash, password)
-    if not ok or user is None:
-        await record_failure(login, ip)
+    return user
+
+
+async def authenticate(login: str, password: str, ip: str) -> User:
+    """The user for these credentials (username or email), or a 401; throttled."""
+    user = await find_login(login)
+
+    async def check() -> bool:
+        if user is None:
+            passwords.verify_password(passwords.DUMMY_HASH, password)
+            return False
+        return passwords.verify_password(user.password_hash, password)
+
+    if not await guarded(user, login, ip, check) or user is None:
         raise APIError(401, "invalid_credentials", "wrong username or password")
-    await clear_failures(login)
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         await user.save(update_fields=["password_hash"])
@@ -218,7 +238,15 @@ async def revoke(session: Session, reason: str) -> None:
         session.revoked_at = now()
         session.revoked_reason = reason
         await session.save(update_fields=["revoked_at", "revoked_reason"])
+        await sessions_ended([session.id])
         await end_live_sockets(session.user_id, reason, session_id=str(session.id))  # type: ignore[attr-defined]
+
+
+async def sessions_ended(session_ids: list[Any]) -> None:
+    """Their access tokens stop working at once, on every node (see `revocation`)."""
+    revoked = revocation.current()
+    if revoked is not None:
+        await revoked.revoke(str(sid) for sid in session_ids)
 
 
 async def end_live_sockets(user_id: int, reason: str, *, session_id: str | None = None) -> None:
@@ -248,11 +276,15 @@ async def session_for_token(refresh_token: str) -> Session | None:
 
 async def revoke_all(user: User, reason: str) -> int:
     """End every session and invalidate every access token of a user."""
+    stamp = now()
     count = await Session.filter(user=user, revoked_at=None).update(
-        revoked_at=now(), revoked_reason=reason
+        revoked_at=stamp, revoked_reason=reason
     )
     user.token_version += 1
     await user.save(update_fields=["token_version"])
+    await sessions_ended(
+        await Session.filter(user=user, revoked_at=stamp).values_list("id", flat=True)
+    )
     await end_live_sockets(user.id, reason)
     return count
 
@@ -270,10 +302,38 @@ def totp_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
 
 
-def verify_totp(secret: str | None, code: str) -> bool:
+def totp_clock() -> float:
+    """The time TOTP codes are checked against (tests replace it to stay in one step)."""
+    return time.time()
+
+
+def totp_step(secret: str | None, code: str) -> int | None:
+    """The time step (this one or a neighbour, for clock drift) whose code this is."""
     if not secret:
+        return None
+    cleaned = code.strip().replace(" ", "")
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(datetime.fromtimestamp(totp_clock(), UTC))
+    for step in (current, current - 1, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), cleaned):
+            return step
+    return None
+
+
+async def spend_totp(user: User, code: str) -> bool:
+    """A valid TOTP code whose time step this account has not used yet (and now has).
+
+    The conditional update is atomic on both databases: of two requests with the same
+    code, one updates the row and the other finds nothing to update.
+    """
+    step = totp_step(user.totp_secret, code)
+    if step is None:
         return False
-    return pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), valid_window=1)
+    fresh = Q(totp_last_step__isnull=True) | Q(totp_last_step__lt=step)
+    if not await User.filter(fresh, id=user.id).update(totp_last_step=step):
+        return False
+    user.totp_last_step = step
+    return True
 
 
 async def begin_totp_setup(user: User) -> str:
@@ -281,17 +341,18 @@ async def begin_totp_setup(user: User) -> str:
     if user.totp_enabled:
         raise APIError(409, "conflict", "two-factor authentication is already on")
     user.totp_secret = pyotp.random_base32()
-    await user.save(update_fields=["totp_secret"])
+    user.totp_last_step = None  # steps used with an earlier secret say nothing about this one
+    await user.save(update_fields=["totp_secret", "totp_last_step"])
     return user.totp_secret
 
 
-async def confirm_totp(user: User, code: str) -> list[str]:
+async def confirm_totp(user: User, code: str, ip: str) -> list[str]:
     """Turn 2FA on with one valid code; returns the recovery codes, shown this once."""
     if user.totp_enabled:
         raise APIError(409, "conflict", "two-factor authentication is already on")
     if not user.totp_secret:
         raise APIError(409, "conflict", "start the setup first")
-    if not verify_totp(user.totp_secret, code):
+    if not await guarded(user, "", ip, lambda: spend_totp(user, code), factor="code"):
         raise APIError(400, "invalid_code", "that code is not valid; check your device's clock")
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
     async with in_transaction():
@@ -305,8 +366,11 @@ async def confirm_totp(user: User, code: str) -> list[str]:
 
 
 async def check_second_factor(user: User, code: str) -> bool:
-    """A TOTP code, or an unused recovery code (which is then spent)."""
-    if verify_totp(user.totp_secret, code):
+    """A TOTP code of a step not used yet, or an unused recovery code (then spent).
+
+    Unthrottled: callers go through `guarded` (as `check_code` does).
+    """
+    if await spend_totp(user, code):
         return True
     cleaned = code.strip().replace(" ", "").replace("-", "").lower()
     row = await RecoveryCode.get_or_none(
@@ -314,15 +378,25 @@ async def check_second_factor(user: User, code: str) -> bool:
     )
     if row is None:
         return False
-    row.used_at = now()
-    await row.save(update_fields=["used_at"])
-    return True
+    # Conditional, like the TOTP step: two requests with one code cannot both spend it.
+    return bool(await RecoveryCode.filter(id=row.id, used_at=None).update(used_at=now()))
 
 
-async def disable_totp(user: User, code: str) -> None:
+async def spend_mfa_token(mfa: tokens.MfaClaims) -> bool:
+    """True the first time; an mfa_token logs in once (on every node)."""
+    ttl = max(1.0, mfa.expires_at - time.time() + 1)
+    return await throttle.current().claim_once(f"mfa:{mfa.token_id}", ttl)
+
+
+async def check_code(user: User, code: str, ip: str) -> bool:
+    """`check_second_factor` under the login throttle (a code is guessed like a password)."""
+    return await guarded(user, "", ip, lambda: check_second_factor(user, code), factor="code")
+
+
+async def disable_totp(user: User, code: str, ip: str) -> None:
     if not user.totp_enabled:
         raise APIError(409, "conflict", "two-factor authentication is not on")
-    if not await check_second_factor(user, code):
+    if not await check_code(user, code, ip):
         raise APIError(400, "invalid_code", "that code is not valid")
     async with in_transaction():
         user.totp_enabled = False

@@ -78,13 +78,24 @@ def decode_access(secret: str, token: str) -> AccessClaims:
         raise TokenError("invalid_token", "the token is not valid") from exc
 
 
+@dataclass(frozen=True, slots=True)
+class MfaClaims:
+    user_id: int
+    token_id: str  # spent when the second step succeeds: the token logs in once
+    expires_at: int
+
+
 def issue_mfa(secret: str, user_id: int) -> str:
     """Proves the password step of a login with 2FA on; only the second step accepts it."""
-    return _encode(secret, "mfa", user_id, MFA_TTL)
+    return _encode(secret, "mfa", user_id, MFA_TTL, jti=secrets.token_urlsafe(16))
 
 
-def decode_mfa(secret: str, token: str) -> int:
-    return int(_decode(secret, token, "mfa")["sub"])
+def decode_mfa(secret: str, token: str) -> MfaClaims:
+    claims = _decode(secret, token, "mfa")
+    try:
+        return MfaClaims(int(claims["sub"]), str(claims["jti"]), int(claims["exp"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TokenError("invalid_token", "the token is not valid") from exc
 
 
 def new_refresh_token() -> str:

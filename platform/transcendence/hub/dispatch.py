@@ -64,8 +64,12 @@ def guess_id(text: str) -> str | int | None:
 
 async def check_user(claims: Any) -> str | None:
     """Why this token's user may not connect (revoked, gone), or None."""
+    from transcendence.accounts import revocation
     from transcendence.accounts.models import User
 
+    revoked = revocation.current()  # None outside the app context (the endpoint checks)
+    if revoked is not None and claims.session_id in revoked:  # ended: no database read
+        return "token_revoked: this session has ended; log in again"
     rows = await User.filter(id=claims.user_id).values("token_version", "anonymised")
     if not rows or rows[0]["anonymised"] or rows[0]["token_version"] != claims.token_version:
         return "token_revoked: this session has ended; log in again"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from transcendence.accounts import revocation
 from transcendence.accounts.tokens import TokenError, decode_access
 from transcendence.errors import outage_of
 from transcendence.hub.connection import ASGIReceive, ASGISend, Connection, clip_reason
@@ -135,6 +136,8 @@ async def _authenticate(
         claims = decode_access(hub.app.config["SECRET_KEY"], data.token)
     except TokenError as exc:
         raise Rejected(unauthorized, f"{exc.code}: {exc.message}") from None
+    if claims.session_id in hub.app.extensions[revocation.EXTENSION]:
+        raise Rejected(unauthorized, "token_revoked: this session has ended; log in again")
     problem = await check_user(claims)
     if problem is not None:
         raise Rejected(unauthorized, problem)

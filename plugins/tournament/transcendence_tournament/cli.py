@@ -9,7 +9,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from transcendence_cli.context import CLIContext, console, print_json
+    from transcendence_cli.context import CLIContext, CLIError, console, print_json
 
     @app.command()
     def seed(
@@ -24,6 +24,12 @@ def register(app: typer.Typer) -> None:
         if bracket not in FORMATS:
             raise typer.BadParameter(f"{bracket!r}: single or round_robin", param_hint="--format")
         ctx = CLIContext()
+        if ctx.settings.production:
+            # Demo players share one published password: never on a real deployment.
+            raise CLIError(
+                "tournaments seed creates demo accounts with a known password; "
+                "it is refused in production (TRANSCENDENCE_ENV=production)"
+            )
 
         async def run():
             async with ctx.database():
