@@ -9,7 +9,7 @@ from typing import Any
 from quart import Blueprint, Quart, request, send_from_directory
 from quart_schema import Info, QuartSchema
 
-from transcendence import __version__, db, errors, observability, security
+from transcendence import __version__, db, errors, ids, observability, security
 from transcendence.bus import Bus, make_bus
 from transcendence.errors import APIError
 from transcendence.plugins import Module, ModuleSet, await_result, load_modules
@@ -233,6 +233,8 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     from transcendence.accounts.user_routes import users_blueprint
     from transcendence.routes import core_blueprint
 
+    # Before any blueprint: rules resolve their converters when they are added.
+    app.url_map.converters.update(ids.CONVERTERS)
     app.register_blueprint(core_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(users_blueprint)

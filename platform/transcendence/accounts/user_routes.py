@@ -226,7 +226,7 @@ async def _visible_user(user_id: int) -> User:
     return user
 
 
-@users_blueprint.get("/api/users/<int:user_id>")
+@users_blueprint.get("/api/users/<id:user_id>")
 @document_response(ProfileOut, 200)
 async def user_profile(user_id: int):
     """Someone's public profile (no email) with presence, module extras and where I stand."""
@@ -301,7 +301,7 @@ async def _avatar_image(user_id: int) -> avatars.Encoded:
     return avatars.default_avatar(str(names[0]))
 
 
-@users_blueprint.get("/api/users/<int:user_id>/avatar")
+@users_blueprint.get("/api/users/<id:user_id>/avatar")
 async def avatar(user_id: int):
     """A user's avatar (public): their upload as WebP, or a generated SVG. 304 when unchanged."""
     image = await _avatar_image(user_id)
@@ -337,21 +337,21 @@ async def request_friend(data: UserRef):
     return entry, 201 if created else 200
 
 
-@users_blueprint.post("/api/friends/requests/<int:request_id>/accept")
+@users_blueprint.post("/api/friends/requests/<id:request_id>/accept")
 @document_response(FriendRequestOut, 200)
 async def accept_friend(request_id: int):
     """Accept a friend request sent to me."""
     return await social.accept(await current_user(), request_id)
 
 
-@users_blueprint.post("/api/friends/requests/<int:request_id>/decline")
+@users_blueprint.post("/api/friends/requests/<id:request_id>/decline")
 async def decline_friend(request_id: int):
     """Decline a request sent to me, or withdraw one I sent. 204."""
     await social.decline(await current_user(), request_id)
     return _no_content()
 
 
-@users_blueprint.delete("/api/friends/<int:user_id>")
+@users_blueprint.delete("/api/friends/<id:user_id>")
 async def remove_friend(user_id: int):
     """Stop being friends with someone (or drop a pending request with them). 204."""
     await social.unfriend(await current_user(), user_id)
@@ -379,7 +379,7 @@ async def block_user(data: UserRef):
     return entry, 201 if created else 200
 
 
-@users_blueprint.delete("/api/blocks/<int:user_id>")
+@users_blueprint.delete("/api/blocks/<id:user_id>")
 async def unblock_user(user_id: int):
     """Stop blocking someone. 204."""
     await social.unblock(await current_user(), user_id)
@@ -398,7 +398,7 @@ async def admin_users(query_args: AdminUsersQuery):
     return await roles.list_users(query_args.q, query_args.cursor, query_args.limit)
 
 
-@users_blueprint.post("/api/admin/users/<int:user_id>/role")
+@users_blueprint.post("/api/admin/users/<id:user_id>/role")
 @admin_required
 @validate_request(RoleIn)
 @document_response(AdminUserOut, 200)

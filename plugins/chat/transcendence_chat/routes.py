@@ -111,7 +111,7 @@ async def mark_chat_as_read(data: MarkReadIn):
 # --- the module's own routes --------------------------------------------------------------
 
 
-@blueprint.get("/chats/<int:chat_id>")
+@blueprint.get("/chats/<id:chat_id>")
 @document_response(ChatOut, 200)
 async def read_chat(chat_id: int):
     """One of my conversations, as listed."""
@@ -127,7 +127,7 @@ async def unread():
     return await service.unread_summary(user.id)
 
 
-@blueprint.get("/chats/<int:chat_id>/members")
+@blueprint.get("/chats/<id:chat_id>/members")
 @validate_querystring(PageQuery)
 @document_response(MemberPage, 200)
 async def members(chat_id: int, query_args: PageQuery):
@@ -136,7 +136,7 @@ async def members(chat_id: int, query_args: PageQuery):
     return await service.list_members(user.id, chat_id, query_args.cursor, query_args.limit)
 
 
-@blueprint.post("/chats/<int:chat_id>/members")
+@blueprint.post("/chats/<id:chat_id>/members")
 @validate_request(AddMembersIn)
 @document_response(ChatOut, 200)
 async def add_members(chat_id: int, data: AddMembersIn):
@@ -145,7 +145,7 @@ async def add_members(chat_id: int, data: AddMembersIn):
     return await service.add_members(_app(), user, chat_id, data.user_ids)
 
 
-@blueprint.delete("/chats/<int:chat_id>/members/<int:user_id>")
+@blueprint.delete("/chats/<id:chat_id>/members/<id:user_id>")
 async def remove_member(chat_id: int, user_id: int):
     """The group's owner removes someone (removing myself is leaving)."""
     user = await current_user()
@@ -153,7 +153,7 @@ async def remove_member(chat_id: int, user_id: int):
     return "", 204
 
 
-@blueprint.post("/chats/<int:chat_id>/leave")
+@blueprint.post("/chats/<id:chat_id>/leave")
 async def leave(chat_id: int):
     """Leave a group or a channel (an owner hands the group to the longest-standing member)."""
     user = await current_user()
@@ -161,7 +161,7 @@ async def leave(chat_id: int):
     return "", 204
 
 
-@blueprint.post("/chats/<int:chat_id>/invite")
+@blueprint.post("/chats/<id:chat_id>/invite")
 @validate_request(InviteIn)
 @document_response(InviteOut, 201)
 async def invite(chat_id: int, data: InviteIn):
@@ -170,7 +170,7 @@ async def invite(chat_id: int, data: InviteIn):
     return await service.invite(_app(), user, chat_id, data.options), 201
 
 
-@blueprint.post("/chats/<int:chat_id>/invites/<int:invite_id>/answer")
+@blueprint.post("/chats/<id:chat_id>/invites/<id:invite_id>/answer")
 @validate_request(AnswerIn)
 @document_response(AnswerOut, 200)
 async def answer(chat_id: int, invite_id: int, data: AnswerIn):

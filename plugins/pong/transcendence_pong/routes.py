@@ -14,6 +14,7 @@ from quart_schema import document_response, validate_querystring, validate_reque
 
 from transcendence.auth import current_user
 from transcendence.errors import APIError
+from transcendence.ids import DbId
 from transcendence_pong.hooks import facade
 from transcendence_pong.models import Match, played_by
 from transcendence_pong.realtime import CreateIn, KeyIn, OptionsIn
@@ -53,7 +54,7 @@ class MatchOut(BaseModel):
 
 
 class HistoryQuery(BaseModel):
-    user_id: int | None = None
+    user_id: DbId | None = None
     limit: int = Field(20, ge=1, le=100)
 
 

@@ -214,7 +214,7 @@ class Leaderboard(BaseModel):
 # --- routes -------------------------------------------------------------------------------
 
 
-@blueprint.get("/users/<int:user_id>")
+@blueprint.get("/users/<id:user_id>")
 @validate_querystring(DashboardQuery)
 @validate_response(UserDashboard, 200)
 async def user_dashboard(user_id: int, query_args: DashboardQuery):

@@ -86,7 +86,7 @@ async def create_local(data: LocalIn):
     return await service.view(tournament), 201
 
 
-@blueprint.get("/<int:tournament_id>")
+@blueprint.get("/<id:tournament_id>")
 async def read(tournament_id: int):
     """The bracket: who plays whom, in what order, results, the next match, standings."""
     user = await current_user()
@@ -178,7 +178,7 @@ async def _seated(tournament: Tournament, full: bool, user_id: int):
     return await service.view(tournament, user_id)
 
 
-@blueprint.post("/<int:tournament_id>/join")
+@blueprint.post("/<id:tournament_id>/join")
 @validate_request(JoinIn)
 async def join(tournament_id: int, data: JoinIn):
     """Take a seat (409 `alias_taken`, `full`, `already_started`, `already_joined`)."""
@@ -187,7 +187,7 @@ async def join(tournament_id: int, data: JoinIn):
     return await _seated(tournament, full, user.id)
 
 
-@blueprint.post("/<int:tournament_id>/leave")
+@blueprint.post("/<id:tournament_id>/leave")
 async def leave(tournament_id: int):
     """Give up a seat, before the start only."""
     user = await current_user()
@@ -196,7 +196,7 @@ async def leave(tournament_id: int):
     return await service.view(tournament, user.id)
 
 
-@blueprint.post("/<int:tournament_id>/start")
+@blueprint.post("/<id:tournament_id>/start")
 async def start(tournament_id: int):
     """Start now (the organiser, with at least 3 players)."""
     user = await current_user()
@@ -206,7 +206,7 @@ async def start(tournament_id: int):
     return await service.view(tournament, user.id)
 
 
-@blueprint.post("/<int:tournament_id>/ai")
+@blueprint.post("/<id:tournament_id>/ai")
 async def add_ai(tournament_id: int):
     """Give a seat to the AI (the organiser, before the start; the ai module must be on).
     Body (optional): {"level": "easy" | "normal" | "hard"}."""
@@ -226,7 +226,7 @@ async def add_ai(tournament_id: int):
     return await _seated(tournament, full, user.id)
 
 
-@blueprint.post("/<int:tournament_id>/next")
+@blueprint.post("/<id:tournament_id>/next")
 async def play_next(tournament_id: int):
     """Start the next match as a local pong game (both paddles on this keyboard)."""
     from transcendence_pong.hooks import facade
