@@ -9,7 +9,7 @@ from typing import Any
 from quart import Blueprint, Quart, request, send_from_directory
 from quart_schema import Info, QuartSchema
 
-from transcendence import __version__, db, errors, ids, observability, security
+from transcendence import __version__, db, errors, ids, observability, openapi, security
 from transcendence.bus import Bus, make_bus
 from transcendence.errors import APIError
 from transcendence.plugins import Module, ModuleSet, await_result, load_modules
@@ -223,6 +223,11 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
         info=Info(title="Transcendence", version=__version__),
         redoc_ui_path=None,
         scalar_ui_path=None,
+        # quart-schema's page loads Swagger UI from a CDN with an inline script; ours
+        # (`core.api_docs`) serves the vendored copy under the app's own CSP.
+        swagger_ui_path=None,
+        security_schemes=openapi.SECURITY_SCHEMES,  # applied per route, see openapi.Provider
+        openapi_provider_class=openapi.Provider,
     )
     errors.install(app)
     observability.install(app, metrics)

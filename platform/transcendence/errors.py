@@ -6,6 +6,7 @@ import json
 import logging
 from typing import Any
 
+from pydantic import BaseModel, Field
 from quart import Quart, Request, jsonify
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
@@ -27,6 +28,18 @@ _CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="What went wrong, for programs (`not_found`...)")
+    message: str = Field(description="What went wrong, for people")
+    details: Any = Field(description="More about it (for `validation_error`, each problem)")
+
+
+class ErrorResponse(BaseModel):
+    """Every error answers this body, with its status."""
+
+    error: ErrorDetail
 
 
 class APIError(Exception):

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from quart import Blueprint, Response, current_app, send_from_directory
-from quart_schema import document_response
+from quart_schema import document_response, hide
 from werkzeug.routing import BaseConverter
 
 from transcendence import db
@@ -165,6 +165,7 @@ class WebAssets:
         self._stamp: tuple | None = None
         self.version = ""
         self.index = b""
+        self.docs = b""
 
     def _files(self) -> list[Path]:
         return sorted(
@@ -184,6 +185,8 @@ class WebAssets:
             self.version = digest.hexdigest()[:12]
             base = f"/static/{self.version}".encode()
             self.index = (self.root / "index.html").read_bytes().replace(self.PLACEHOLDER, base)
+            docs = self.root / "docs.html"
+            self.docs = docs.read_bytes().replace(self.PLACEHOLDER, base) if docs.is_file() else b""
             self._stamp = stamp
         return self
 
@@ -225,12 +228,27 @@ async def index(path: str = ""):
     )
 
 
+@core_blueprint.get("/docs")
+@hide
+async def api_docs():
+    """The browsable API (Swagger UI, vendored under web/vendor/) over `/openapi.json`."""
+    assets = await web_assets()
+    if not assets.docs:
+        raise APIError(404, "not_found", "the API docs page is not installed")
+    return Response(
+        assets.docs,
+        content_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
 @core_blueprint.get("/static/<version>/<path:filename>")
 async def web_asset(version: str, filename: str):
     """A file of `web/` under the current version: cached for a year, immutably."""
     assets = await web_assets()
     suffix = PurePosixPath(filename).suffix.lower()
-    if version != assets.version or filename == "index.html" or suffix not in CONTENT_TYPES:
+    pages = {"index.html", "docs.html"}  # served filled in, at / and /docs
+    if version != assets.version or filename in pages or suffix not in CONTENT_TYPES:
         raise APIError(404, "not_found", "no such asset (the page may be out of date: reload)")
     response = await send_from_directory(assets.root, filename)
     response.content_type = CONTENT_TYPES[suffix]
