@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from quart import Blueprint, Quart, request, send_from_directory
-from quart_schema import Info, QuartSchema
+from quart_schema import Info, QuartSchema, hide
 
 from transcendence import __version__, db, errors, ids, observability, openapi, security
 from transcendence.bus import Bus, make_bus
@@ -259,6 +259,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     hub.install(app, core)
 
     @app.route("/modules/<name>/static/<path:filename>")
+    @hide  # browser code, not the API
     async def module_static(name: str, filename: str):
         if name not in core.static_dirs or not registry.is_enabled(name):
             raise APIError(404, "not_found", "no such module asset")

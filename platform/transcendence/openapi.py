@@ -10,7 +10,8 @@ responses). This provider adds, for every operation:
   401 when it needs a token, 400 when it validates a body or a query string, 413 when it
   reads a body, 404 when its path names something (an id, a name) or its module can be
   disabled (`module_disabled`), 503 when the database or the bus is down;
-- the errors its own code raises, declared next to the route with `@error_responses(...)`;
+- the errors its own code raises, declared next to the route with `@error_responses(...)`,
+  and its answers that are not JSON (`@other_response(204, ...)`: no body, an image);
 - id path parameters bounded as the database bounds them (`transcendence.ids`).
 """
 
@@ -29,6 +30,7 @@ from transcendence.ids import DB_INT, IdConverter
 
 F = TypeVar("F", bound=Callable[..., Any])
 ERRORS_ATTRIBUTE = "_transcendence_error_responses"
+OTHERS_ATTRIBUTE = "_transcendence_other_responses"
 BEARER = "bearer"
 SECURITY_SCHEMES: dict[str, SecuritySchemeInput] = {
     BEARER: HttpSecurityScheme(
@@ -71,6 +73,27 @@ def error_responses(*statuses: int) -> Callable[[F], F]:
     return decorate
 
 
+def other_response(
+    status: int, description: str, media_types: tuple[str, ...] = ()
+) -> Callable[[F], F]:
+    """Document a response that is not a JSON model: 204/304 without a body, an image...
+
+    (quart-schema's `document_response` describes JSON bodies only.)
+    """
+
+    def decorate(view: F) -> F:
+        declared = dict(getattr(view, OTHERS_ATTRIBUTE, {}))
+        response: dict[str, Any] = {"description": description}
+        if media_types:
+            binary = {"schema": {"type": "string", "format": "binary"}}
+            response["content"] = {media_type: binary for media_type in media_types}
+        declared[status] = response
+        setattr(view, OTHERS_ATTRIBUTE, declared)
+        return view
+
+    return decorate
+
+
 def _error_response(status: int) -> dict[str, Any]:
     return {
         "description": ERROR_MEANINGS[status],
@@ -92,6 +115,25 @@ class Provider(OpenAPIProvider):
         if isinstance(converter, IdConverter):
             parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": DB_INT}
         return parameter
+
+    def build_querystring_parameters(
+        self, model: type[Any]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        # quart-schema leaves the model's `required` list out of the parameters: a query
+        # string the route cannot do without (`GET /api/messages/?chat_id=`) must say so.
+        parameters, definitions = super().build_querystring_parameters(model)
+        schema = model.model_json_schema() if hasattr(model, "model_json_schema") else {}
+        required = set(schema.get("required", ()))
+        for parameter in parameters:
+            if parameter["name"] in required:
+                parameter["required"] = True
+        return parameters, definitions
+
+    def build_request_body(self, model: type[Any], source: Any) -> tuple[dict, dict]:
+        # A validated body is never optional: without one the route answers 400.
+        body, definitions = super().build_request_body(model, source)
+        body["required"] = True
+        return body, definitions
 
     def build_paths(self, rule: Rule) -> tuple[dict, dict]:
         from transcendence.app import core_of
@@ -119,6 +161,8 @@ class Provider(OpenAPIProvider):
                 if path not in _NO_DEPENDENCY:
                     statuses.add(503)
                 responses = operation["responses"]
+                for status, response in getattr(view, OTHERS_ATTRIBUTE, {}).items():
+                    responses[status] = copy.deepcopy(response)
                 for status in sorted(statuses):
                     responses.setdefault(status, _error_response(status))
                 operations[method] = operation

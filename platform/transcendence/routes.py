@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from quart import Blueprint, Response, current_app, send_from_directory
 from quart_schema import document_response, hide
 from werkzeug.routing import BaseConverter
@@ -39,6 +39,15 @@ class ModuleOut(BaseModel):
     provides: ModuleProvides
 
 
+class Health(BaseModel):
+    status: str
+
+
+class Ready(BaseModel):
+    status: str
+    checks: dict[str, str] = Field(description="each dependency: `ok` or why not")
+
+
 def _core():
     from transcendence.app import core_of
 
@@ -46,12 +55,14 @@ def _core():
 
 
 @core_blueprint.get("/healthz")
+@document_response(Health, 200)
 async def healthz():
     """The process is up and serving."""
     return {"status": "ok"}
 
 
 @core_blueprint.get("/readyz")
+@document_response(Ready, 200)
 async def readyz():
     """Ready to serve: the database and the bus both answer, and the node is not stopping."""
     core = _core()
@@ -88,6 +99,7 @@ async def readyz():
 
 
 @core_blueprint.get("/metrics")
+@hide  # Prometheus text, for the scraper (docs/operations.md), not a JSON API
 async def metrics():
     """Prometheus text exposition."""
     return Response(_core().metrics.render(), content_type="text/plain; version=0.0.4")
@@ -218,6 +230,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 @core_blueprint.get("/")
 @core_blueprint.get("/<spa:path>")
+@hide  # the SPA's HTML, not the API
 async def index(path: str = ""):
     """The SPA shell for `/` and every client-side route (public; the views ask for tokens)."""
     assets = await web_assets()
@@ -243,6 +256,7 @@ async def api_docs():
 
 
 @core_blueprint.get("/static/<version>/<path:filename>")
+@hide
 async def web_asset(version: str, filename: str):
     """A file of `web/` under the current version: cached for a year, immutably."""
     assets = await web_assets()

@@ -46,6 +46,7 @@ realtime_blueprint = Blueprint("realtime", __name__, url_prefix="/api/realtime")
 
 
 @realtime_blueprint.get("/schema.json")
+@document_response(dict[str, Any], 200)  # JSON Schema: see docs/realtime.md
 @public
 async def schema():
     """The `/ws` protocol as JSON Schema: envelopes, close codes, limits, every enabled type."""

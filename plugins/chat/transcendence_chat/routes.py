@@ -10,6 +10,7 @@ from quart import Blueprint, current_app
 from quart_schema import document_response, validate_querystring, validate_request
 
 from transcendence.auth import current_user
+from transcendence.openapi import error_responses, other_response
 from transcendence.pagination import PageQuery
 from transcendence_chat import service
 from transcendence_chat.schemas import (
@@ -59,6 +60,8 @@ async def list_chats(query_args: PageQuery):
 
 
 @compat.post("/chats/create_private/")
+@error_responses(403)
+@document_response(ChatOut, 200)
 @validate_request(CreatePrivateIn)
 @document_response(ChatOut, 201)
 async def create_private(data: CreatePrivateIn):
@@ -69,6 +72,7 @@ async def create_private(data: CreatePrivateIn):
 
 
 @compat.post("/chats/create_group/")
+@error_responses(403, 409)
 @validate_request(CreateGroupIn)
 @document_response(ChatOut, 201)
 async def create_group(data: CreateGroupIn):
@@ -88,6 +92,8 @@ async def list_messages(query_args: MessagesQuery):
 
 
 @compat.post("/messages/")
+@error_responses(403, 409, 429)
+@document_response(MessageOut, 200)
 @validate_request(SendIn)
 @document_response(MessageOut, 201)
 async def send_message(data: SendIn):
@@ -137,6 +143,7 @@ async def members(chat_id: int, query_args: PageQuery):
 
 
 @blueprint.post("/chats/<id:chat_id>/members")
+@error_responses(403, 409)
 @validate_request(AddMembersIn)
 @document_response(ChatOut, 200)
 async def add_members(chat_id: int, data: AddMembersIn):
@@ -146,6 +153,8 @@ async def add_members(chat_id: int, data: AddMembersIn):
 
 
 @blueprint.delete("/chats/<id:chat_id>/members/<id:user_id>")
+@error_responses(400, 403)
+@other_response(204, "Done; no body")
 async def remove_member(chat_id: int, user_id: int):
     """The group's owner removes someone (removing myself is leaving)."""
     user = await current_user()
@@ -154,6 +163,8 @@ async def remove_member(chat_id: int, user_id: int):
 
 
 @blueprint.post("/chats/<id:chat_id>/leave")
+@error_responses(400)
+@other_response(204, "Done; no body")
 async def leave(chat_id: int):
     """Leave a group or a channel (an owner hands the group to the longest-standing member)."""
     user = await current_user()
@@ -162,6 +173,7 @@ async def leave(chat_id: int):
 
 
 @blueprint.post("/chats/<id:chat_id>/invite")
+@error_responses(403, 409)
 @validate_request(InviteIn)
 @document_response(InviteOut, 201)
 async def invite(chat_id: int, data: InviteIn):
@@ -171,6 +183,7 @@ async def invite(chat_id: int, data: InviteIn):
 
 
 @blueprint.post("/chats/<id:chat_id>/invites/<id:invite_id>/answer")
+@error_responses(403, 409)
 @validate_request(AnswerIn)
 @document_response(AnswerOut, 200)
 async def answer(chat_id: int, invite_id: int, data: AnswerIn):
@@ -189,6 +202,7 @@ async def channels(query_args: ChannelsQuery):
 
 
 @blueprint.post("/channels/")
+@error_responses(409)
 @validate_request(ChannelIn)
 @document_response(ChatOut, 201)
 async def create_channel(data: ChannelIn):
@@ -198,6 +212,7 @@ async def create_channel(data: ChannelIn):
 
 
 @blueprint.post("/channels/join")
+@document_response(ChatOut, 201)
 @validate_request(JoinIn)
 @document_response(ChatOut, 200)
 async def join_channel(data: JoinIn):
