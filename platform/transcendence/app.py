@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from quart import Blueprint, Quart, request, send_from_directory
-from quart_schema import Info, QuartSchema
+from quart_schema import Info, QuartSchema, hide
 
-from transcendence import __version__, db, errors, observability, proxies, security
+from transcendence import __version__, db, errors, ids, observability, openapi, proxies, security
 from transcendence.bus import Bus, make_bus
 from transcendence.errors import APIError
 from transcendence.plugins import Module, ModuleSet, await_result, load_modules
@@ -224,6 +224,11 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
         info=Info(title="Transcendence", version=__version__),
         redoc_ui_path=None,
         scalar_ui_path=None,
+        # quart-schema's page loads Swagger UI from a CDN with an inline script; ours
+        # (`core.api_docs`) serves the vendored copy under the app's own CSP.
+        swagger_ui_path=None,
+        security_schemes=openapi.SECURITY_SCHEMES,  # applied per route, see openapi.Provider
+        openapi_provider_class=openapi.Provider,
     )
     errors.install(app)
     observability.install(app, metrics)
@@ -234,6 +239,8 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     from transcendence.accounts.user_routes import users_blueprint
     from transcendence.routes import core_blueprint
 
+    # Before any blueprint: rules resolve their converters when they are added.
+    app.url_map.converters.update(ids.CONVERTERS)
     app.register_blueprint(core_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(users_blueprint)
@@ -255,6 +262,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     proxies.install(app, settings.trusted_proxies)
 
     @app.route("/modules/<name>/static/<path:filename>")
+    @hide  # browser code, not the API
     async def module_static(name: str, filename: str):
         if name not in core.static_dirs or not registry.is_enabled(name):
             raise APIError(404, "not_found", "no such module asset")

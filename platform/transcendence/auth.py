@@ -32,7 +32,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "core.web_asset",
         "module_static",
         "openapi",
-        "swagger_ui",
+        "core.api_docs",
         "auth.signup",
         "auth.login",
         "auth.login_second_factor",

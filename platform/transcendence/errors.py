@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
+from pydantic import BaseModel, Field
 from quart import Quart, Request, jsonify
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
@@ -26,6 +28,18 @@ _CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="What went wrong, for programs (`not_found`...)")
+    message: str = Field(description="What went wrong, for people")
+    details: Any = Field(description="More about it (for `validation_error`, each problem)")
+
+
+class ErrorResponse(BaseModel):
+    """Every error answers this body, with its status."""
+
+    error: ErrorDetail
 
 
 class APIError(Exception):
@@ -120,6 +134,22 @@ def _validation_details(error: Exception) -> Any:
     return str(inner) if inner is not None else None
 
 
+TOO_DEEP = "JSON nested too deeply"
+
+
+def loads_json(text: str | bytes) -> Any:
+    """`json.loads` where nesting too deep for the decoder is a `ValueError` like any bad JSON.
+
+    The standard decoder recurses once per `[` or `{`: a body of a thousand of them (2 KB)
+    exhausts Python's recursion limit, and a `RecursionError` is not a `ValueError`, so
+    every caller that turns bad JSON into a 400 would let it through as a 500.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
+
+
 class JSONRequest(Request):
     def on_json_loading_failed(self, error: Exception) -> Any:
         raise APIError(400, "invalid_json", "the request body is not valid JSON")
@@ -132,6 +162,11 @@ class JSONRequest(Request):
             if silent:
                 return None
             raise APIError(400, "invalid_json", "the body is not valid UTF-8 JSON") from None
+        except RecursionError:
+            # Quart only hands ValueError to on_json_loading_failed (see loads_json).
+            if silent:
+                return None
+            raise APIError(400, "invalid_json", f"the body is not valid JSON: {TOO_DEEP}") from None
 
 
 def install(app: Quart) -> None:

@@ -14,12 +14,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field
 
 from transcendence.errors import APIError
+from transcendence.ids import DB_INT
 
 MAX_LIMIT = 50
 DEFAULT_LIMIT = 20
 T = TypeVar("T")
-# Ids are 32-bit integer columns on PostgreSQL.
-DB_INT = 2**31 - 1
 
 
 class PageQuery(BaseModel):

@@ -7,9 +7,9 @@ import hashlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from quart import Blueprint, Response, current_app, send_from_directory
-from quart_schema import document_response
+from quart_schema import document_response, hide
 from werkzeug.routing import BaseConverter
 
 from transcendence import db
@@ -39,6 +39,15 @@ class ModuleOut(BaseModel):
     provides: ModuleProvides
 
 
+class Health(BaseModel):
+    status: str
+
+
+class Ready(BaseModel):
+    status: str
+    checks: dict[str, str] = Field(description="each dependency: `ok` or why not")
+
+
 def _core():
     from transcendence.app import core_of
 
@@ -46,12 +55,14 @@ def _core():
 
 
 @core_blueprint.get("/healthz")
+@document_response(Health, 200)
 async def healthz():
     """The process is up and serving."""
     return {"status": "ok"}
 
 
 @core_blueprint.get("/readyz")
+@document_response(Ready, 200)
 async def readyz():
     """Ready to serve: the database and the bus both answer, and the node is not stopping."""
     core = _core()
@@ -78,6 +89,7 @@ async def readyz():
 
 
 @core_blueprint.get("/metrics")
+@hide  # Prometheus text, for the scraper (docs/operations.md), not a JSON API
 async def metrics():
     """Prometheus text exposition (the database and the bus are probed first, as by /readyz)."""
     core = _core()
@@ -157,6 +169,7 @@ class WebAssets:
         self._stamp: tuple | None = None
         self.version = ""
         self.index = b""
+        self.docs = b""
 
     def _files(self) -> list[Path]:
         return sorted(
@@ -176,6 +189,8 @@ class WebAssets:
             self.version = digest.hexdigest()[:12]
             base = f"/static/{self.version}".encode()
             self.index = (self.root / "index.html").read_bytes().replace(self.PLACEHOLDER, base)
+            docs = self.root / "docs.html"
+            self.docs = docs.read_bytes().replace(self.PLACEHOLDER, base) if docs.is_file() else b""
             self._stamp = stamp
         return self
 
@@ -207,6 +222,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 @core_blueprint.get("/")
 @core_blueprint.get("/<spa:path>")
+@hide  # the SPA's HTML, not the API
 async def index(path: str = ""):
     """The SPA shell for `/` and every client-side route (public; the views ask for tokens)."""
     assets = await web_assets()
@@ -217,12 +233,28 @@ async def index(path: str = ""):
     )
 
 
+@core_blueprint.get("/docs")
+@hide
+async def api_docs():
+    """The browsable API (Swagger UI, vendored under web/vendor/) over `/openapi.json`."""
+    assets = await web_assets()
+    if not assets.docs:
+        raise APIError(404, "not_found", "the API docs page is not installed")
+    return Response(
+        assets.docs,
+        content_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
 @core_blueprint.get("/static/<version>/<path:filename>")
+@hide
 async def web_asset(version: str, filename: str):
     """A file of `web/` under the current version: cached for a year, immutably."""
     assets = await web_assets()
     suffix = PurePosixPath(filename).suffix.lower()
-    if version != assets.version or filename == "index.html" or suffix not in CONTENT_TYPES:
+    pages = {"index.html", "docs.html"}  # served filled in, at / and /docs
+    if version != assets.version or filename in pages or suffix not in CONTENT_TYPES:
         raise APIError(404, "not_found", "no such asset (the page may be out of date: reload)")
     response = await send_from_directory(assets.root, filename)
     response.content_type = CONTENT_TYPES[suffix]

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 from quart import Quart, request
 
-# No inline script anywhere in the SPA; the OpenAPI page is the one exception (below).
+# No inline script anywhere: not in the SPA, not on the API docs page (vendored Swagger UI).
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
-# quart-schema's Swagger page is an inline script that loads Swagger UI from a CDN.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    "https://cdn.jsdelivr.net; connect-src 'self'; object-src 'none'; frame-ancestors 'none'"
-)
-DOCS_PATHS = {"/docs"}
 
 
 def install(app: Quart, *, tls: bool) -> None:
     @app.after_request
     async def _headers(response):
         headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy", DOCS_CSP if request.path in DOCS_PATHS else CSP
-        )
+        headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "no-referrer")

@@ -22,7 +22,7 @@ EXPECTED_PUBLIC = {
     "core.web_asset",
     "module_static",
     "openapi",
-    "swagger_ui",
+    "core.api_docs",
     "auth.signup",
     "auth.login",
     "auth.login_second_factor",
@@ -48,7 +48,9 @@ _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 def concrete(rule: str) -> str:
     def fill(match: re.Match) -> str:
         converter = match.group(1) or "string"
-        return {"int": "1", "uuid": "00000000-0000-0000-0000-000000000000"}.get(converter, "x")
+        return {"int": "1", "id": "1", "uuid": "00000000-0000-0000-0000-000000000000"}.get(
+            converter, "x"
+        )
 
     return _PARAM.sub(fill, rule)
 

@@ -30,6 +30,7 @@ from transcendence.accounts.schemas import (
 )
 from transcendence.auth import current_claims, current_user
 from transcendence.errors import APIError
+from transcendence.openapi import error_responses, other_response
 
 auth_blueprint = Blueprint("auth", __name__, url_prefix="/api/auth")
 COOKIE = "refresh_token"
@@ -86,6 +87,7 @@ async def _logged_in(user: User, status: int = 200) -> Response:
 
 
 @auth_blueprint.post("/signup")
+@error_responses(409, 429)
 @validate_request(SignupIn)
 @document_response(SignupOut, 201)
 async def signup(data: SignupIn):
@@ -97,6 +99,7 @@ async def signup(data: SignupIn):
 
 
 @auth_blueprint.post("/login")
+@error_responses(401, 429)
 @validate_request(LoginIn)
 @document_response(LoginOut, 200)
 async def login(data: LoginIn):
@@ -108,6 +111,7 @@ async def login(data: LoginIn):
 
 
 @auth_blueprint.post("/login/2fa")
+@error_responses(401, 429)
 @validate_request(SecondFactorIn)
 @document_response(LoginOut, 200)
 async def login_second_factor(data: SecondFactorIn):
@@ -128,6 +132,7 @@ async def login_second_factor(data: SecondFactorIn):
 
 
 @auth_blueprint.post("/refresh")
+@error_responses(401, 403)
 @document_response(AccessOut, 200)
 async def refresh():
     """Trade the refresh cookie for a new access token (and a new cookie)."""
@@ -142,6 +147,8 @@ async def refresh():
 
 
 @auth_blueprint.post("/logout")
+@error_responses(403)
+@other_response(204, "Done; no body")
 async def logout():
     """End this browser's session and clear its cookie. Always 204."""
     _check_origin()
@@ -156,6 +163,7 @@ async def logout():
 
 
 @auth_blueprint.post("/logout-all")
+@other_response(204, "Done; no body")
 async def logout_all():
     """End every session of mine, on every device; current access tokens stop working too."""
     user = await current_user()
@@ -187,6 +195,7 @@ async def sessions():
 
 
 @auth_blueprint.delete("/sessions/<session_id>")
+@other_response(204, "Done; no body")
 async def revoke_session(session_id: str):
     """Log one of my sessions out (its refresh token stops working)."""
     user = await current_user()
@@ -202,6 +211,7 @@ async def revoke_session(session_id: str):
 
 
 @auth_blueprint.post("/2fa/setup")
+@error_responses(409)
 @document_response(TotpSetupOut, 200)
 async def totp_setup():
     """Start enabling 2FA: a secret and its QR code. Nothing changes until a code confirms it."""
@@ -216,6 +226,7 @@ async def totp_setup():
 
 
 @auth_blueprint.post("/2fa/confirm")
+@error_responses(409, 429)
 @validate_request(CodeIn)
 @document_response(RecoveryCodesOut, 200)
 async def totp_confirm(data: CodeIn):
@@ -226,6 +237,8 @@ async def totp_confirm(data: CodeIn):
 
 
 @auth_blueprint.post("/2fa/disable")
+@error_responses(409, 429)
+@other_response(204, "Done; no body")
 @validate_request(CodeIn)
 async def totp_disable(data: CodeIn):
     """Turn 2FA off with a current code or a recovery code (throttled like a password)."""

@@ -48,6 +48,7 @@ from transcendence.accounts.user_schemas import (
 )
 from transcendence.auth import admin_required, current_claims, current_user
 from transcendence.errors import APIError
+from transcendence.openapi import error_responses, other_response
 from transcendence.pagination import DB_INT, PageQuery, decode_cursor, page
 
 users_blueprint = Blueprint("users", __name__)
@@ -99,6 +100,7 @@ def _edited_fields(user: User, data: ProfileEdit) -> list[str]:
 
 
 @users_blueprint.patch("/api/me/")
+@error_responses(409)
 @validate_request(ProfileEdit)
 @document_response(MeOut, 200)
 async def edit_me(data: ProfileEdit):
@@ -124,6 +126,7 @@ async def edit_me(data: ProfileEdit):
 
 
 @users_blueprint.post("/api/me/password")
+@error_responses(403, 429)
 @validate_request(PasswordChange)
 @document_response(PasswordChangedOut, 200)
 async def change_password(data: PasswordChange):
@@ -181,6 +184,7 @@ async def _reauthenticated(data: Reauth) -> User:
 
 
 @users_blueprint.post("/api/me/anonymise")
+@error_responses(403, 409, 429)
 @validate_request(Reauth)
 @document_response(AnonymisedOut, 200)
 async def anonymise_me(data: Reauth):
@@ -190,6 +194,8 @@ async def anonymise_me(data: Reauth):
 
 
 @users_blueprint.delete("/api/me/")
+@error_responses(403, 409, 429)
+@other_response(204, "Done; no body")
 @validate_request(Reauth)
 async def delete_me(data: Reauth):
     """Delete my account and everything that belongs to it. 204."""
@@ -226,7 +232,7 @@ async def _visible_user(user_id: int) -> User:
     return user
 
 
-@users_blueprint.get("/api/users/<int:user_id>")
+@users_blueprint.get("/api/users/<id:user_id>")
 @document_response(ProfileOut, 200)
 async def user_profile(user_id: int):
     """Someone's public profile (no email) with presence, module extras and where I stand."""
@@ -284,6 +290,7 @@ async def upload_avatar(data: AvatarUpload):
 
 
 @users_blueprint.delete("/api/me/avatar")
+@other_response(204, "Done; no body")
 async def delete_avatar():
     """Remove my uploaded avatar; the generated default one is shown again. 204."""
     user = await current_user()
@@ -301,7 +308,13 @@ async def _avatar_image(user_id: int) -> avatars.Encoded:
     return avatars.default_avatar(str(names[0]))
 
 
-@users_blueprint.get("/api/users/<int:user_id>/avatar")
+@users_blueprint.get("/api/users/<id:user_id>/avatar")
+@other_response(
+    200,
+    "The image: an upload (WebP) or the generated default (SVG)",
+    ("image/webp", "image/svg+xml"),
+)
+@other_response(304, "Unchanged since the `If-None-Match` ETag")
 async def avatar(user_id: int):
     """A user's avatar (public): their upload as WebP, or a generated SVG. 304 when unchanged."""
     image = await _avatar_image(user_id)
@@ -328,6 +341,7 @@ async def friends():
 
 
 @users_blueprint.post("/api/friends/requests")
+@error_responses(403, 404, 409)
 @validate_request(UserRef)
 @document_response(FriendRequestOut, 201)
 @document_response(FriendRequestOut, 200)
@@ -337,21 +351,23 @@ async def request_friend(data: UserRef):
     return entry, 201 if created else 200
 
 
-@users_blueprint.post("/api/friends/requests/<int:request_id>/accept")
+@users_blueprint.post("/api/friends/requests/<id:request_id>/accept")
 @document_response(FriendRequestOut, 200)
 async def accept_friend(request_id: int):
     """Accept a friend request sent to me."""
     return await social.accept(await current_user(), request_id)
 
 
-@users_blueprint.post("/api/friends/requests/<int:request_id>/decline")
+@users_blueprint.post("/api/friends/requests/<id:request_id>/decline")
+@other_response(204, "Done; no body")
 async def decline_friend(request_id: int):
     """Decline a request sent to me, or withdraw one I sent. 204."""
     await social.decline(await current_user(), request_id)
     return _no_content()
 
 
-@users_blueprint.delete("/api/friends/<int:user_id>")
+@users_blueprint.delete("/api/friends/<id:user_id>")
+@other_response(204, "Done; no body")
 async def remove_friend(user_id: int):
     """Stop being friends with someone (or drop a pending request with them). 204."""
     await social.unfriend(await current_user(), user_id)
@@ -370,6 +386,7 @@ async def blocks(query_args: PageQuery):
 
 
 @users_blueprint.post("/api/blocks/")
+@error_responses(404)
 @validate_request(UserRef)
 @document_response(BlockOut, 201)
 @document_response(BlockOut, 200)
@@ -379,7 +396,8 @@ async def block_user(data: UserRef):
     return entry, 201 if created else 200
 
 
-@users_blueprint.delete("/api/blocks/<int:user_id>")
+@users_blueprint.delete("/api/blocks/<id:user_id>")
+@other_response(204, "Done; no body")
 async def unblock_user(user_id: int):
     """Stop blocking someone. 204."""
     await social.unblock(await current_user(), user_id)
@@ -390,6 +408,7 @@ async def unblock_user(user_id: int):
 
 
 @users_blueprint.get("/api/admin/users")
+@error_responses(403)
 @admin_required
 @validate_querystring(AdminUsersQuery)
 @document_response(AdminUserPage, 200)
@@ -398,7 +417,8 @@ async def admin_users(query_args: AdminUsersQuery):
     return await roles.list_users(query_args.q, query_args.cursor, query_args.limit)
 
 
-@users_blueprint.post("/api/admin/users/<int:user_id>/role")
+@users_blueprint.post("/api/admin/users/<id:user_id>/role")
+@error_responses(403, 409)
 @admin_required
 @validate_request(RoleIn)
 @document_response(AdminUserOut, 200)

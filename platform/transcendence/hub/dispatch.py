@@ -8,7 +8,6 @@ handler's return value, null if none) or an error.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -18,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from transcendence.accounts.tokens import TokenError, decode_access
 from transcendence.bus import BusUnavailable
-from transcendence.errors import UNAVAILABLE_MESSAGE, APIError, outage_of
+from transcendence.errors import UNAVAILABLE_MESSAGE, APIError, loads_json, outage_of
 from transcendence.hub import notifications
 from transcendence.hub.protocol import (
     AuthIn,
@@ -50,7 +49,7 @@ def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
 def guess_id(text: str) -> str | int | None:
     """The `id` of a frame that failed validation, to address the error to it if possible."""
     try:
-        value = json.loads(text)
+        value = loads_json(text)
     except ValueError:
         return None
     if isinstance(value, dict):

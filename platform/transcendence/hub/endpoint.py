@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,7 @@ from pydantic import ValidationError
 
 from transcendence.accounts import revocation
 from transcendence.accounts.tokens import TokenError, decode_access
-from transcendence.errors import outage_of
+from transcendence.errors import loads_json, outage_of
 from transcendence.hub.connection import ASGIReceive, ASGISend, Connection, clip_reason
 from transcendence.hub.dispatch import auth_out, check_user, dispatch, guess_id
 from transcendence.hub.protocol import AuthIn, Close, error_frame, reply_frame
@@ -123,7 +122,7 @@ async def _authenticate(
     if len(text) > hub.config.max_frame_bytes:
         raise Rejected(unauthorized, "auth_required: the first frame must be auth")
     try:
-        frame = json.loads(text)
+        frame = loads_json(text)
     except ValueError:
         raise Rejected(unauthorized, "auth_required: the first frame must be auth") from None
     if not isinstance(frame, dict) or frame.get("type") != "auth":

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from transcendence.ids import DbId
 from transcendence.realtime import TYPE_PATTERN, HandlerRegistry
 
 # The transport's own limit (Hypercorn `websocket_max_message_size` under
@@ -123,7 +124,7 @@ class Empty(BaseModel):
 
 class PresenceQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    user_ids: list[int] = Field(max_length=200)
+    user_ids: list[DbId] = Field(max_length=200)
 
 
 Status = Literal["online", "in_game", "offline"]
@@ -154,7 +155,7 @@ class NotificationOut(BaseModel):
 
 class NotifyRead(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ids: list[int] = Field(min_length=1, max_length=200)
+    ids: list[DbId] = Field(min_length=1, max_length=200)
 
 
 class NotifyReadOut(BaseModel):

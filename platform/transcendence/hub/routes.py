@@ -13,6 +13,7 @@ from transcendence.errors import APIError
 from transcendence.hub.endpoint import serve_socket
 from transcendence.hub.notifications import mark_read, notification_out, unread_count
 from transcendence.hub.protocol import NotificationOut
+from transcendence.ids import DB_INT
 from transcendence.models import Notification
 from transcendence.pagination import PageQuery, decode_cursor, page
 
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from transcendence.hub.hub import Hub
 
 SOCKET_PATHS = frozenset({"/ws", "/ws/"})
-DB_INT = 2**31 - 1
 
 
 class SocketMount:
@@ -46,6 +46,7 @@ realtime_blueprint = Blueprint("realtime", __name__, url_prefix="/api/realtime")
 
 
 @realtime_blueprint.get("/schema.json")
+@document_response(dict[str, Any], 200)  # JSON Schema: see docs/realtime.md
 @public
 async def schema():
     """The `/ws` protocol as JSON Schema: envelopes, close codes, limits, every enabled type."""
@@ -92,7 +93,7 @@ async def list_notifications(query_args: NotificationQuery):
     }
 
 
-@notifications_blueprint.post("/<int:notification_id>/read")
+@notifications_blueprint.post("/<id:notification_id>/read")
 @document_response(NotificationOut, 200)
 async def read_notification(notification_id: int):
     """Mark one of my notifications read (every open tab hears `notify.read`)."""

@@ -10,6 +10,7 @@ from quart import Blueprint, current_app
 from quart_schema import document_response, validate_querystring, validate_request
 
 from transcendence.auth import current_user
+from transcendence.openapi import error_responses, other_response
 from transcendence.pagination import PageQuery
 from transcendence_chat import service
 from transcendence_chat.schemas import (
@@ -59,6 +60,8 @@ async def list_chats(query_args: PageQuery):
 
 
 @compat.post("/chats/create_private/")
+@error_responses(403)
+@document_response(ChatOut, 200)
 @validate_request(CreatePrivateIn)
 @document_response(ChatOut, 201)
 async def create_private(data: CreatePrivateIn):
@@ -69,6 +72,7 @@ async def create_private(data: CreatePrivateIn):
 
 
 @compat.post("/chats/create_group/")
+@error_responses(403, 409)
 @validate_request(CreateGroupIn)
 @document_response(ChatOut, 201)
 async def create_group(data: CreateGroupIn):
@@ -88,6 +92,8 @@ async def list_messages(query_args: MessagesQuery):
 
 
 @compat.post("/messages/")
+@error_responses(403, 409, 429)
+@document_response(MessageOut, 200)
 @validate_request(SendIn)
 @document_response(MessageOut, 201)
 async def send_message(data: SendIn):
@@ -111,7 +117,7 @@ async def mark_chat_as_read(data: MarkReadIn):
 # --- the module's own routes --------------------------------------------------------------
 
 
-@blueprint.get("/chats/<int:chat_id>")
+@blueprint.get("/chats/<id:chat_id>")
 @document_response(ChatOut, 200)
 async def read_chat(chat_id: int):
     """One of my conversations, as listed."""
@@ -127,7 +133,7 @@ async def unread():
     return await service.unread_summary(user.id)
 
 
-@blueprint.get("/chats/<int:chat_id>/members")
+@blueprint.get("/chats/<id:chat_id>/members")
 @validate_querystring(PageQuery)
 @document_response(MemberPage, 200)
 async def members(chat_id: int, query_args: PageQuery):
@@ -136,7 +142,8 @@ async def members(chat_id: int, query_args: PageQuery):
     return await service.list_members(user.id, chat_id, query_args.cursor, query_args.limit)
 
 
-@blueprint.post("/chats/<int:chat_id>/members")
+@blueprint.post("/chats/<id:chat_id>/members")
+@error_responses(403, 409)
 @validate_request(AddMembersIn)
 @document_response(ChatOut, 200)
 async def add_members(chat_id: int, data: AddMembersIn):
@@ -145,7 +152,9 @@ async def add_members(chat_id: int, data: AddMembersIn):
     return await service.add_members(_app(), user, chat_id, data.user_ids)
 
 
-@blueprint.delete("/chats/<int:chat_id>/members/<int:user_id>")
+@blueprint.delete("/chats/<id:chat_id>/members/<id:user_id>")
+@error_responses(400, 403)
+@other_response(204, "Done; no body")
 async def remove_member(chat_id: int, user_id: int):
     """The group's owner removes someone (removing myself is leaving)."""
     user = await current_user()
@@ -153,7 +162,9 @@ async def remove_member(chat_id: int, user_id: int):
     return "", 204
 
 
-@blueprint.post("/chats/<int:chat_id>/leave")
+@blueprint.post("/chats/<id:chat_id>/leave")
+@error_responses(400)
+@other_response(204, "Done; no body")
 async def leave(chat_id: int):
     """Leave a group or a channel (an owner hands the group to the longest-standing member)."""
     user = await current_user()
@@ -161,7 +172,8 @@ async def leave(chat_id: int):
     return "", 204
 
 
-@blueprint.post("/chats/<int:chat_id>/invite")
+@blueprint.post("/chats/<id:chat_id>/invite")
+@error_responses(403, 409)
 @validate_request(InviteIn)
 @document_response(InviteOut, 201)
 async def invite(chat_id: int, data: InviteIn):
@@ -170,7 +182,8 @@ async def invite(chat_id: int, data: InviteIn):
     return await service.invite(_app(), user, chat_id, data.options), 201
 
 
-@blueprint.post("/chats/<int:chat_id>/invites/<int:invite_id>/answer")
+@blueprint.post("/chats/<id:chat_id>/invites/<id:invite_id>/answer")
+@error_responses(403, 409)
 @validate_request(AnswerIn)
 @document_response(AnswerOut, 200)
 async def answer(chat_id: int, invite_id: int, data: AnswerIn):
@@ -189,6 +202,7 @@ async def channels(query_args: ChannelsQuery):
 
 
 @blueprint.post("/channels/")
+@error_responses(409)
 @validate_request(ChannelIn)
 @document_response(ChatOut, 201)
 async def create_channel(data: ChannelIn):
@@ -198,6 +212,7 @@ async def create_channel(data: ChannelIn):
 
 
 @blueprint.post("/channels/join")
+@document_response(ChatOut, 201)
 @validate_request(JoinIn)
 @document_response(ChatOut, 200)
 async def join_channel(data: JoinIn):

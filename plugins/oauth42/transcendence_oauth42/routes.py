@@ -28,6 +28,7 @@ from transcendence.accounts.models import User
 from transcendence.accounts.schemas import no_control_characters
 from transcendence.auth import current_claims, current_user, public
 from transcendence.errors import APIError
+from transcendence.openapi import error_responses, other_response
 from transcendence_oauth42 import provider, service
 from transcendence_oauth42.config import OAuth42Settings, settings_of
 from transcendence_oauth42.provider import FlowError
@@ -146,6 +147,7 @@ async def status():
 
 
 @blueprint.get("/login")
+@other_response(302, "To the 42 intra's authorize page, or back to the SPA with an error code")
 @public
 async def login() -> Response:
     """Start logging in with 42: a redirect to the intra's consent page (state and PKCE)."""
@@ -164,6 +166,7 @@ async def login() -> Response:
 
 
 @blueprint.get("/callback")
+@other_response(302, "Back to the SPA: logged in, linked, the 2FA step, or an error code")
 @public
 async def callback() -> Response:
     """Where the intra sends the browser back: finish the login or link, then go to the SPA."""
@@ -223,6 +226,7 @@ async def _logged_in(user: User) -> Response:
 
 
 @blueprint.post("/mfa")
+@error_responses(401, 403)
 @public
 @document_response(MfaOut, 200)
 async def mfa():
@@ -257,6 +261,7 @@ async def link_status():
 
 
 @blueprint.post("/link/start")
+@error_responses(403, 409, 429)
 @validate_request(LinkStartIn)
 @document_response(LinkStartOut, 200)
 async def link_start(data: LinkStartIn):
@@ -265,7 +270,9 @@ async def link_start(data: LinkStartIn):
     user = await current_user()
     settings = _settings()
     if not settings.configured:
-        raise APIError(503, "not_configured", "logging in with 42 is not set up on this server")
+        # A 4xx: retrying will not help until an operator sets the client id and secret
+        # (a 5xx says "our fault, try again"; `GET /api/oauth42/status` tells clients first).
+        raise APIError(409, "not_configured", "logging in with 42 is not set up on this server")
     if await service.link_of(user) is not None:
         raise APIError(409, "account_linked", "this account is already linked to a 42 account")
     await privacy.reauthenticate(
@@ -283,6 +290,8 @@ async def link_start(data: LinkStartIn):
 
 
 @blueprint.delete("/link")
+@error_responses(409)
+@other_response(204, "Unlinked")
 async def unlink():
     """Unlink my 42 account. 409 `last_login_method` while it is my only way to log in."""
     await service.unlink(await current_user())

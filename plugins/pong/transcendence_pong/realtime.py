@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from transcendence.ids import DbId
 from transcendence.realtime import RealtimeError
 from transcendence_pong import live, matchmaking
 from transcendence_pong.service import GameError, game_topic
@@ -69,7 +70,7 @@ class QueueOut(BaseModel):
 
 
 class InviteIn(BaseModel):
-    user_id: int
+    user_id: DbId
     options: OptionsIn = Field(default_factory=OptionsIn)
 
 
@@ -78,7 +79,7 @@ class InviteOut(BaseModel):
 
 
 class InviteAnswer(BaseModel):
-    invite_id: int
+    invite_id: DbId
     accept: bool
 
 

@@ -14,6 +14,8 @@ from quart_schema import document_response, validate_querystring, validate_reque
 
 from transcendence.auth import current_user
 from transcendence.errors import APIError
+from transcendence.ids import DbId
+from transcendence.openapi import error_responses, other_response
 from transcendence_pong.hooks import facade
 from transcendence_pong.models import Match, played_by
 from transcendence_pong.realtime import CreateIn, KeyIn, OptionsIn
@@ -53,7 +55,7 @@ class MatchOut(BaseModel):
 
 
 class HistoryQuery(BaseModel):
-    user_id: int | None = None
+    user_id: DbId | None = None
     limit: int = Field(20, ge=1, le=100)
 
 
@@ -102,6 +104,7 @@ async def history_for(user_id: int, limit: int = 20) -> list[dict[str, Any]]:
 
 
 @blueprint.post("/games")
+@error_responses(403, 409, 429)
 @validate_request(CreateIn)
 @document_response(GameCreated, 201)
 async def create_game(data: CreateIn):
@@ -121,6 +124,7 @@ async def create_game(data: CreateIn):
 
 
 @blueprint.post("/queue")
+@error_responses(409, 429)
 @validate_request(QueueIn)
 @document_response(QueueOut, 200)
 async def join_queue(data: QueueIn):
@@ -135,6 +139,7 @@ async def join_queue(data: QueueIn):
 
 
 @blueprint.delete("/queue")
+@other_response(204, "Left the queue (or was not in it)")
 async def leave_queue():
     from transcendence_pong.matchmaking import leave_queue
 
@@ -169,6 +174,8 @@ async def read_game(game_id: str):
 
 
 @blueprint.post("/games/<game_id>/input")
+@error_responses(403, 409)
+@other_response(202, "Sent to the game")
 @validate_request(KeyIn)
 async def send_input(game_id: str, data: KeyIn):
     """A key pressed or released by the player this token belongs to."""

@@ -16,6 +16,7 @@ from quart_schema import validate_querystring, validate_response
 from transcendence.accounts.models import User
 from transcendence.auth import current_user
 from transcendence.errors import APIError
+from transcendence.openapi import error_responses
 from transcendence_pong.models import Match
 from transcendence_stats import service
 
@@ -214,7 +215,7 @@ class Leaderboard(BaseModel):
 # --- routes -------------------------------------------------------------------------------
 
 
-@blueprint.get("/users/<int:user_id>")
+@blueprint.get("/users/<id:user_id>")
 @validate_querystring(DashboardQuery)
 @validate_response(UserDashboard, 200)
 async def user_dashboard(user_id: int, query_args: DashboardQuery):
@@ -229,6 +230,7 @@ async def user_dashboard(user_id: int, query_args: DashboardQuery):
 
 
 @blueprint.get("/matches/<match_id>")
+@error_responses(409)
 @validate_response(MatchDashboard, 200)
 async def match_dashboard(match_id: str):
     """A finished match: score over time, rallies, ball speed, hits, duration, settings."""

@@ -6,13 +6,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from transcendence.ids import DbId
 from transcendence.realtime import RealtimeError
 from transcendence_tournament import online, service
 from transcendence_tournament.models import Tournament
 
 
 class WatchIn(BaseModel):
-    id: int = Field(ge=1, le=2**31 - 1, description="the tournament's id")
+    id: DbId = Field(description="the tournament's id")
 
 
 class Watched(BaseModel):

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from quart import Blueprint, current_app
-from quart_schema import validate_querystring, validate_request
+from quart_schema import document_response, validate_querystring, validate_request
 
 from transcendence.auth import current_user
 from transcendence.errors import APIError
+from transcendence.openapi import error_responses
 from transcendence.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, page
 from transcendence_pong.realtime import OptionsIn
 from transcendence_tournament import online, service
 from transcendence_tournament.models import Tournament
 
 blueprint = Blueprint("tournament", __name__)
+
+
+# The views are documented as JSON objects; their fields are described in docs/tournament.md.
+TournamentView = dict[str, Any]
 
 
 class LocalIn(BaseModel):
@@ -71,6 +76,8 @@ async def owned(tournament_id: int) -> Tournament:
 
 
 @blueprint.post("/local")
+@error_responses(409)
+@document_response(TournamentView, 201)
 @validate_request(LocalIn)
 async def create_local(data: LocalIn):
     """Start a local tournament: everyone at this keyboard, known by an alias."""
@@ -86,7 +93,9 @@ async def create_local(data: LocalIn):
     return await service.view(tournament), 201
 
 
-@blueprint.get("/<int:tournament_id>")
+@blueprint.get("/<id:tournament_id>")
+@error_responses(403)
+@document_response(TournamentView, 200)
 async def read(tournament_id: int):
     """The bracket: who plays whom, in what order, results, the next match, standings."""
     user = await current_user()
@@ -101,6 +110,7 @@ def _app():
 
 
 @blueprint.get("/online")
+@document_response(TournamentView, 200)
 @validate_querystring(ListQuery)
 async def list_online(query_args: ListQuery):
     """Online tournaments, newest first (`status` filters; paginated by `cursor`)."""
@@ -141,6 +151,8 @@ async def list_online(query_args: ListQuery):
 
 
 @blueprint.post("/online")
+@error_responses(409)
+@document_response(TournamentView, 201)
 @validate_request(OnlineIn)
 async def create_online(data: OnlineIn):
     """Open an online tournament; its creator takes the first seat."""
@@ -178,7 +190,9 @@ async def _seated(tournament: Tournament, full: bool, user_id: int):
     return await service.view(tournament, user_id)
 
 
-@blueprint.post("/<int:tournament_id>/join")
+@blueprint.post("/<id:tournament_id>/join")
+@error_responses(400, 403, 409)
+@document_response(TournamentView, 200)
 @validate_request(JoinIn)
 async def join(tournament_id: int, data: JoinIn):
     """Take a seat (409 `alias_taken`, `full`, `already_started`, `already_joined`)."""
@@ -187,7 +201,9 @@ async def join(tournament_id: int, data: JoinIn):
     return await _seated(tournament, full, user.id)
 
 
-@blueprint.post("/<int:tournament_id>/leave")
+@blueprint.post("/<id:tournament_id>/leave")
+@error_responses(400, 403, 409)
+@document_response(TournamentView, 200)
 async def leave(tournament_id: int):
     """Give up a seat, before the start only."""
     user = await current_user()
@@ -196,7 +212,9 @@ async def leave(tournament_id: int):
     return await service.view(tournament, user.id)
 
 
-@blueprint.post("/<int:tournament_id>/start")
+@blueprint.post("/<id:tournament_id>/start")
+@error_responses(400, 403, 409)
+@document_response(TournamentView, 200)
 async def start(tournament_id: int):
     """Start now (the organiser, with at least 3 players)."""
     user = await current_user()
@@ -206,7 +224,9 @@ async def start(tournament_id: int):
     return await service.view(tournament, user.id)
 
 
-@blueprint.post("/<int:tournament_id>/ai")
+@blueprint.post("/<id:tournament_id>/ai")
+@error_responses(400, 403, 409)
+@document_response(TournamentView, 200)
 async def add_ai(tournament_id: int):
     """Give a seat to the AI (the organiser, before the start; the ai module must be on).
     Body (optional): {"level": "easy" | "normal" | "hard"}."""
@@ -226,7 +246,9 @@ async def add_ai(tournament_id: int):
     return await _seated(tournament, full, user.id)
 
 
-@blueprint.post("/<int:tournament_id>/next")
+@blueprint.post("/<id:tournament_id>/next")
+@error_responses(400, 403, 409)
+@document_response(TournamentView, 201)
 async def play_next(tournament_id: int):
     """Start the next match as a local pong game (both paddles on this keyboard)."""
     from transcendence_pong.hooks import facade
@@ -250,6 +272,7 @@ async def play_next(tournament_id: int):
 
 
 @blueprint.get("/")
+@document_response(TournamentView, 200)
 async def mine():
     """My tournaments (organised or joined), newest first."""
     from tortoise.expressions import Q

@@ -22,7 +22,7 @@ async def test_modules_lists_the_chat_and_what_it_provides(client):
     assert chat["enabled"] and chat["requires"] == []
     routes = set(chat["provides"]["routes"])
     assert {f"{m.upper()} {p}" for m, p in CONTRACT} <= routes
-    assert "POST /api/chat/chats/<int:chat_id>/invite" in routes
+    assert "POST /api/chat/chats/<id:chat_id>/invite" in routes
     assert set(chat["provides"]["realtime"]) == {
         "chat.answer",
         "chat.invite",
