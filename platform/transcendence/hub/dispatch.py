@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from transcendence.accounts.presence import presence_seen_by
 from transcendence.accounts.tokens import TokenError, decode_access
 from transcendence.bus import BusUnavailable
 from transcendence.errors import UNAVAILABLE_MESSAGE, APIError, outage_of
@@ -117,7 +118,8 @@ async def _pong(hub: Hub, conn: Connection, data: Empty) -> Any:
 
 
 async def _presence_query(hub: Hub, conn: Connection, data: PresenceQuery) -> Any:
-    found = await hub.presence.status_of(data.user_ids)
+    # The REST profiles' rule (accounts.presence): across a block, offline.
+    found = await presence_seen_by(conn.user_id, data.user_ids, hub.presence.status_of)
     return {"presence": {str(uid): value for uid, value in found.items()}}
 
 
