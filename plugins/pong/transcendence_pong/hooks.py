@@ -279,6 +279,16 @@ class Pong:
             return "right"
         return None
 
+    async def player_of(self, game_id: str, user_id: int) -> Match:
+        """The running match this user plays in, or GameError `not_found` / `forbidden`:
+        who may send keys to a game, asked the same way by REST and by `pong.input`."""
+        match = await self.match(game_id)
+        if match is None or match.status != "running":
+            raise GameError("not_found", "no such running game")
+        if self.side_of(match, user_id) is None:
+            raise GameError("forbidden", "you are not playing this game")
+        return match
+
 
 @hookimpl
 def module_info():
