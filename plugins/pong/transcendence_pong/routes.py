@@ -75,6 +75,8 @@ def _fail(exc: GameError) -> APIError:
         "blocked": 403,
         "forbidden": 403,
         "conflict": 409,
+        "too_many_games": 409,
+        "already_in_game": 409,
         "unavailable": 503,
         "ai_unavailable": 409,
     }.get(exc.code, 400)
