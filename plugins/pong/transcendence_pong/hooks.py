@@ -285,9 +285,9 @@ class Pong:
 
         user = await User.get(id=user_id)
         if accept:  # before the invitation is used up: refused, it can be accepted later
-            sender = await Invite.filter(id=invite_id, recipient_id=user_id).first()
-            if sender is not None:
-                players = [user.id, sender.sender_id]  # type: ignore[attr-defined]
+            pending = await Invite.filter(id=invite_id, recipient_id=user_id).first()
+            if pending is not None:
+                players = [user.id, pending.sender_id]  # type: ignore[attr-defined]
                 await check_game_limits(players, "remote", self.max_local_games)
         invite = await matchmaking.answer_invite(user, invite_id, accept)
         if not accept:
