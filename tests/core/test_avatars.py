@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import threading
 
 from PIL import ExifTags, Image
 from quart.datastructures import FileStorage
@@ -126,15 +128,57 @@ async def test_a_truncated_or_unsupported_image_is_refused(client, make_user):
         assert (await response.get_json())["error"]["code"] == "invalid_image"
 
 
-async def test_a_decompression_bomb_is_refused_before_decoding(client, make_user):
+async def test_a_decompression_bomb_is_refused_before_decoding(client, make_user, monkeypatch):
     alice = await make_user("alice")
-    # 48 megapixels in a few kilobytes of PNG.
-    bomb = image_bytes(Image.new("1", (8000, 6000)), "PNG")
-    assert len(bomb) < avatars.MAX_BYTES
-    response = await upload(client, alice, bomb, "bomb.png")
-    assert response.status_code == 400
-    body = await response.get_json()
-    assert body["error"]["code"] == "invalid_image" and "pixels" in body["error"]["message"]
+    decoded = []
+    monkeypatch.setattr(avatars, "_first_frame", lambda data: decoded.append(data))
+    # 6300x6300 (40 megapixels, ~160 MB as RGBA) in a few kilobytes of PNG, and a 48 Mpx one.
+    for size in ((6300, 6300), (8000, 6000)):
+        bomb = image_bytes(Image.new("1", size), "PNG")
+        assert len(bomb) < 100_000
+        response = await upload(client, alice, bomb, "bomb.png")
+        assert response.status_code == 413
+        body = await response.get_json()
+        assert body["error"]["code"] == "image_too_large" and "pixels" in body["error"]["message"]
+    assert decoded == []  # refused from the header: no pixel was ever decoded
+    assert not await Avatar.exists(user_id=alice.id)
+
+
+async def test_a_photo_at_the_pixel_limit_is_accepted(client, make_user):
+    alice = await make_user("alice")
+    photo = image_bytes(Image.new("RGB", (4096, 4096), RED), "JPEG", quality=50)
+    response = await upload(client, alice, photo)
+    assert response.status_code == 200
+
+
+async def test_uploads_beyond_the_decoding_pool_are_refused_as_busy(client, make_user, monkeypatch):
+    alice = await make_user("alice")
+    release = threading.Event()
+    real = avatars.encode_upload
+    admitted = avatars.DECODERS + avatars.MAX_WAITING
+    started = []
+
+    def held(data: bytes) -> avatars.Encoded:
+        started.append(data)
+        if len(started) > admitted:
+            release.set()  # no bound at all: let every upload through (and the test fail)
+        release.wait()  # every decoder stays busy until the refused upload has been answered
+        return real(data)
+
+    monkeypatch.setattr(avatars, "encode_upload", held)
+    png = image_bytes(Image.new("RGB", (300, 300), BLUE), "PNG")
+    uploads = [asyncio.ensure_future(upload(client, alice, png)) for _ in range(admitted + 1)]
+    try:
+        done, pending = await asyncio.wait(uploads, return_when=asyncio.FIRST_COMPLETED)
+        refused = done.pop().result()
+        assert refused.status_code == 503 and refused.headers["Retry-After"]
+        assert (await refused.get_json())["error"]["code"] == "busy"
+    finally:
+        release.set()
+    answers = await asyncio.gather(*pending, *done)
+    assert [a.status_code for a in answers] == [200] * admitted
+    # The slots were given back: the next upload is decoded again.
+    assert (await upload(client, alice, png, "b.png")).status_code == 200
 
 
 async def test_missing_field_is_a_400(client, make_user):

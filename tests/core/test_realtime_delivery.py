@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
 from realtime_kit import RT_MODULES, realtime_server
-from transcendence.accounts.models import Friendship, User
+from transcendence.accounts.models import Block, Friendship, User
 from transcendence.accounts.presence import presence_of
 from transcendence.bus import RESYNC, Message
 from transcendence.hub import notify
@@ -171,6 +172,36 @@ async def test_presence_across_tabs(server):
     assert not [f for f in stranger.seen if f["type"] == "presence.changed"]
     await watcher.close()
     await stranger.close()
+
+
+async def test_presence_query_hides_a_blocker_as_rest_does(server):
+    alice, bob, carol = [await server.user(n) for n in ("alice", "bob", "carol")]
+    await Block.create(blocker_id=alice.id, blocked_id=bob.id)
+    tab = await server.connect(alice)
+    asking = {"user_ids": [alice.id, bob.id, carol.id]}
+
+    async def seen_by(who) -> tuple[dict, dict]:
+        socket = await server.connect(who)
+        answer = (await socket.request("presence.query", asking))["data"]["presence"]
+        await socket.close()
+        async with httpx.AsyncClient(base_url=server.http) as http:
+            response = await http.get(
+                f"/api/users/{alice.id}", headers={"Authorization": f"Bearer {who.access}"}
+            )
+        return answer[str(alice.id)], response.json()
+
+    # Alice blocked bob: her socket is open, yet both answers say offline, no last-seen.
+    on_socket, profile = await seen_by(bob)
+    assert on_socket == {"status": "offline", "last_seen": None}
+    assert (profile["status"], profile["last_seen"]) == ("offline", None)
+    # Carol, who nobody blocks, sees her online both ways.
+    on_socket, profile = await seen_by(carol)
+    assert on_socket["status"] == profile["status"] == "online"
+    # The blocker does not see the one she blocked either; herself she does.
+    mine = (await tab.request("presence.query", asking))["data"]["presence"]
+    assert mine[str(bob.id)] == {"status": "offline", "last_seen": None}
+    assert mine[str(alice.id)]["status"] == "online"
+    await tab.close()
 
 
 # --- notifications ------------------------------------------------------------------------

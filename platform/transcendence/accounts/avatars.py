@@ -3,14 +3,22 @@
 An upload is decoded only by the four decoders we accept, checked for decompression bombs
 before its pixels are loaded, verified, then redrawn into a fresh 256x256 WebP: nothing of
 the original file (EXIF with GPS, XMP, comments, ICC profiles, extra frames) survives.
+
+Decoding is the one costly step (a 16-megapixel image is ~64 MB as RGBA), so it runs in a
+small pool of its own: at most `DECODERS` images are decoded at once per process, a few more
+wait, and the rest are refused as `busy` instead of queueing without bound.
 """
 
 from __future__ import annotations
 
+import asyncio
 import colorsys
 import hashlib
 import io
 import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -18,8 +26,15 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 2 * 1024 * 1024
 SIZE = 256
-# Far above any real photo, far below what would exhaust memory (~160 MB as RGBA).
-MAX_PIXELS = 40_000_000
+# 4096x4096: a phone photo (12 Mpx) passes, and one decode stays near 64 MB as RGBA. Pillow's
+# own guard (MAX_IMAGE_PIXELS: a warning above ~89 Mpx, an error above twice that) is far too
+# generous for an avatar; everything it would warn about is refused here too, on the header,
+# before any pixel is decoded.
+MAX_PIXELS = 4096 * 4096
+# Images decoded at once per process, and uploads allowed to wait for a decoder; beyond that
+# an upload is refused (`busy`, 503) rather than queued: 8 bombs at once took 2 GB before.
+DECODERS = 2
+MAX_WAITING = 4
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 WEBP_QUALITY = 85
 
@@ -48,6 +63,12 @@ def _invalid(reason: str = "the file is not a JPEG, PNG, WebP or GIF image") -> 
     return AvatarError("invalid_image", reason)
 
 
+def _too_large() -> AvatarError:
+    return AvatarError(
+        "image_too_large", f"the image has too many pixels (at most {MAX_PIXELS:,} for an avatar)"
+    )
+
+
 def _open(data: bytes) -> Image.Image:
     """Open lazily (header only) and refuse oversized images before any pixel is decoded."""
     try:
@@ -55,10 +76,12 @@ def _open(data: bytes) -> Image.Image:
     except UnidentifiedImageError as exc:
         raise _invalid() from exc
     except Image.DecompressionBombError as exc:
-        raise _invalid("the image has too many pixels") from exc
-    width, height = image.size
-    if width < 1 or height < 1 or width * height > MAX_PIXELS:
-        raise _invalid("the image has too many pixels")
+        raise _too_large() from exc
+    width, height = image.size  # from the header: nothing is decoded yet
+    if width < 1 or height < 1:
+        raise _invalid("the image is empty")
+    if width * height > MAX_PIXELS:
+        raise _too_large()
     return image
 
 
@@ -120,6 +143,38 @@ def encode_upload(data: bytes) -> Encoded:
     clean.save(out, "WEBP", quality=WEBP_QUALITY, method=4)
     encoded = out.getvalue()
     return Encoded(encoded, etag_of(encoded), "image/webp")
+
+
+_pool = ThreadPoolExecutor(max_workers=DECODERS, thread_name_prefix="avatar-decode")
+_admitted = 0  # uploads decoding or waiting for a decoder, in this process
+_admitted_lock = threading.Lock()  # several event loops (tests, workers) may share the pool
+
+
+def _release(_: Future[Encoded]) -> None:
+    global _admitted
+    with _admitted_lock:
+        _admitted -= 1
+
+
+async def encode_in_pool(read: Callable[[], bytes]) -> Encoded:
+    """`encode_upload(read())` in the bounded decoding pool, or `busy` when it is full.
+
+    A slot is given back when the work itself ends, not when the caller stops waiting: a client
+    that disconnects mid-upload cannot free a slot while its image is still being decoded.
+    """
+    global _admitted
+    with _admitted_lock:
+        if _admitted >= DECODERS + MAX_WAITING:
+            raise AvatarError("busy", "too many avatars are being processed; try again shortly")
+        _admitted += 1
+    try:
+        job = _pool.submit(lambda: encode_upload(read()))
+    except BaseException:
+        with _admitted_lock:
+            _admitted -= 1
+        raise
+    job.add_done_callback(_release)
+    return await asyncio.wrap_future(job)
 
 
 # --- the default avatar ------------------------------------------------------------------

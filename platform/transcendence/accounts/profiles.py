@@ -11,7 +11,7 @@ from typing import Any
 
 from transcendence.accounts import avatars
 from transcendence.accounts.models import Avatar, Block, Friendship, User
-from transcendence.accounts.presence import offline, presence_of
+from transcendence.accounts.presence import offline, presence_of, presence_seen_by
 from transcendence.accounts.schemas import user_out
 from transcendence.plugins import call_async
 
@@ -111,9 +111,8 @@ async def public_profile(user: User, viewer: User) -> dict[str, Any]:
     """Someone's profile as another player sees it: no email, no settings."""
     entry = await summary(user)
     related = await relationship(viewer, user) if viewer.id != user.id else None
-    hidden = related is not None and (related["blocked"] or related["blocked_by"])
-    # Someone who blocked a person should not have them watching when they come online.
-    presence = offline() if hidden else (await presence_of([user.id])).get(user.id)
+    # Offline across a block: the same rule as the socket's `presence.query`.
+    presence = (await presence_seen_by(viewer.id, [user.id])).get(user.id)
     profile = {
         **entry,
         **presence_fields(presence),

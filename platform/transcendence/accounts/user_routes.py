@@ -6,7 +6,6 @@ translate HTTP to those calls. `docs/accounts.md` describes every route.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -56,6 +55,8 @@ users_blueprint = Blueprint("users", __name__)
 # Multipart framing around a 2 MB file stays far below this.
 AVATAR_BODY_LIMIT = avatars.MAX_BYTES + 64 * 1024
 IMMUTABLE = "public, max-age=31536000, immutable"
+# Refused uploads other than these are a 400 (`invalid_image`).
+_AVATAR_STATUS = {"payload_too_large": 413, "image_too_large": 413, "busy": 503}
 
 
 @users_blueprint.before_request
@@ -278,13 +279,13 @@ async def upload_avatar(data: AvatarUpload):
     user = await current_user()
     stream = data.avatar.stream
     try:
-        # Reading a spooled file and decoding are blocking work: keep them off the event loop.
-        encoded = await asyncio.to_thread(
-            lambda: avatars.encode_upload(stream.read(avatars.MAX_BYTES + 1))
-        )
+        # Reading a spooled file and decoding are blocking work: keep them off the event loop,
+        # in the avatars' own bounded pool (a flood of uploads is refused, not queued).
+        encoded = await avatars.encode_in_pool(lambda: stream.read(avatars.MAX_BYTES + 1))
     except avatars.AvatarError as exc:
-        status = 413 if exc.code == "payload_too_large" else 400
-        raise APIError(status, exc.code, exc.message, {"field": "avatar"}) from exc
+        status = _AVATAR_STATUS.get(exc.code, 400)
+        headers = {"Retry-After": "1"} if status == 503 else None
+        raise APIError(status, exc.code, exc.message, {"field": "avatar"}, headers) from exc
     await _store_avatar(user, encoded)
     return {"avatar_url": profiles.avatar_url(user.id, encoded.etag), "etag": encoded.etag}
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from transcendence.accounts.presence import presence_seen_by
 from transcendence.accounts.tokens import TokenError, decode_access
 from transcendence.bus import BusUnavailable
 from transcendence.errors import UNAVAILABLE_MESSAGE, APIError, loads_json, outage_of
@@ -120,7 +121,8 @@ async def _pong(hub: Hub, conn: Connection, data: Empty) -> Any:
 
 
 async def _presence_query(hub: Hub, conn: Connection, data: PresenceQuery) -> Any:
-    found = await hub.presence.status_of(data.user_ids)
+    # The REST profiles' rule (accounts.presence): across a block, offline.
+    found = await presence_seen_by(conn.user_id, data.user_ids, hub.presence.status_of)
     return {"presence": {str(uid): value for uid, value in found.items()}}
 
 

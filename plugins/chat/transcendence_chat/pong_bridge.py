@@ -11,7 +11,13 @@ from typing import Any
 from transcendence.errors import APIError
 
 # pong's GameError codes, as HTTP statuses.
-_STATUS = {"not_found": 404, "blocked": 403, "conflict": 409, "unavailable": 503}
+_STATUS = {
+    "not_found": 404,
+    "blocked": 403,
+    "conflict": 409,
+    "already_in_game": 409,
+    "unavailable": 503,
+}
 
 
 def enabled(app: Any) -> bool:

@@ -554,18 +554,28 @@ async def list_channels(me: User, q: str | None, cursor: str | None, limit: int)
 # --- messages -----------------------------------------------------------------------------
 
 
-async def check_rate(app: Any, user_id: int) -> None:
+# The advisory-lock class of the per-user rate limit ("chat" in ASCII); the user id is the
+# other half of the key, so senders never wait for one another.
+RATE_LOCK = 0x63686174
+
+
+async def check_rate(app: Any, user_id: int, connection: Any = None) -> None:
     """At most N messages per user within any W seconds, counted on the stored messages, so
-    every node enforces one limit without sharing anything else."""
+    every node enforces one limit without sharing anything else.
+
+    On its own this is an early refusal only: two sends may both pass it. `store(...,
+    rate_limited=True)` checks again, atomically with the insert (`_reserve_rate`)."""
     config = chat_config(app)
     moment = now()
     # The rate_count-th most recent message within the window, if there is one (at most
     # one row read, through the (sender, created_at) index).
+    recent = Message.filter(
+        sender_id=user_id, created_at__gte=moment - timedelta(seconds=config.rate_window)
+    )
+    if connection is not None:
+        recent = recent.using_db(connection)
     nth = (
-        await Message.filter(
-            sender_id=user_id, created_at__gte=moment - timedelta(seconds=config.rate_window)
-        )
-        .order_by("-created_at")
+        await recent.order_by("-created_at")
         .offset(config.rate_count - 1)
         .limit(1)
         .values_list("created_at", flat=True)
@@ -581,6 +591,19 @@ async def check_rate(app: Any, user_id: int) -> None:
         {"retry_after": round(retry, 3), "limit": config.rate_count, "window": config.rate_window},
         headers={"Retry-After": str(max(1, math.ceil(retry)))},
     )
+
+
+async def _reserve_rate(app: Any, connection: Any, user_id: int) -> None:
+    """Check the rate inside the transaction that stores the message, so that count and insert
+    are one step: 200 sends at once store exactly `rate_count`, on every node.
+
+    PostgreSQL (several nodes): a transaction-scoped advisory lock per user serialises that
+    user's count-then-insert across every connection of every node; it is released at commit.
+    SQLite (one node): a transaction already holds the only connection exclusively (Tortoise
+    locks it), so nothing else runs between the count and the insert."""
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [RATE_LOCK, user_id])
+    await check_rate(app, user_id, connection)
 
 
 async def _existing(user_id: int, client_id: str, chat_id: int) -> dict[str, Any] | None:
@@ -610,9 +633,15 @@ async def store(
     client_id: str | None = None,
     ref: str | None = None,
     sender: dict[str, Any] | None = None,
+    rate_limited: bool = False,
 ) -> dict[str, Any]:
-    """Store a message (and the chat's activity) and push it to the members who may see it."""
-    async with in_transaction():
+    """Store a message (and the chat's activity) and push it to the members who may see it.
+
+    `rate_limited`: the sender's message rate is checked in the same transaction (429
+    `rate_limited` and nothing stored when over it)."""
+    async with in_transaction() as connection:
+        if rate_limited and sender_id is not None:
+            await _reserve_rate(app, connection, sender_id)
         row = await Message.create(
             conversation_id=chat_id,
             sender_id=sender_id,
@@ -671,7 +700,7 @@ async def send_message(
         if found is not None:
             return found, False
     # Sequential: measured, running these side by side on PostgreSQL's pool was no faster.
-    await check_rate(app, user_id)
+    # The rate is checked when storing, atomically with the insert.
     blocked = await blocked_ids(user_id)
     if kind == DIRECT and any(u in blocked for u in recipients):
         raise APIError(403, "blocked", "you cannot write to this user")
@@ -686,6 +715,7 @@ async def send_message(
             text=text,
             client_id=client_id,
             sender=profile,
+            rate_limited=True,
         )
     except IntegrityError:
         if client_id is None:
@@ -767,6 +797,7 @@ async def invite(app: Any, me: User, chat_id: int, options: dict[str, Any]) -> d
     member = await membership(chat_id, me.id)
     pong_bridge.require(app)
     other, recipients, blocked = await _direct_peer(member, me.id)
+    # Early, so that a sender over the limit creates no invitation; store() checks again.
     await check_rate(app, me.id)
     invite_id = await pong_bridge.invite(app, me.id, other, options)
     out = await store(

@@ -5,7 +5,6 @@ No Quart request handling here: the routes turn `FlowError` codes into SPA redir
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 import re
@@ -200,7 +199,7 @@ async def import_avatar(user: User, url: str, seconds: float) -> bool:
     if not data:
         return False
     try:
-        encoded = await asyncio.to_thread(avatars.encode_upload, data)
+        encoded = await avatars.encode_in_pool(lambda: data)  # same bounded pool as uploads
     except avatars.AvatarError as exc:
         log.info("oauth42: avatar of user %s refused: %s", user.id, exc.message)
         return False

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,14 @@ from transcendence_pong.lease import (
     queue_interval,
     snapshot_rate,
 )
-from transcendence_pong.models import Match, QueueEntry
-from transcendence_pong.service import GameError, Games, parse_options
+from transcendence_pong.models import Invite, Match, QueueEntry
+from transcendence_pong.service import (
+    GameError,
+    Games,
+    check_game_limits,
+    max_local_games,
+    parse_options,
+)
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("transcendence.pong.queue")
@@ -79,6 +86,9 @@ class Pong:
         self.queue_clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._pairing: asyncio.Task[None] | None = None
         self._pairing_failed = False
+        # Games one user may hold (service.check_game_limits); tests lower it.
+        self.max_local_games = max_local_games()
+        self._starts: dict[int, tuple[asyncio.Lock, list[int]]] = {}
 
     async def _joined(self, game_id: str, user_id: int) -> None:
         from transcendence.app import core_of
@@ -124,8 +134,31 @@ class Pong:
         level: str = "normal",
         opponent_name: str = "Player 2",
     ) -> Match:
+        async with self._starting(user_id):  # count and create in turn, per user
+            return await self._create_game(user_id, mode, options, level, opponent_name)
+
+    @contextlib.asynccontextmanager
+    async def _starting(self, user_id: int) -> AsyncIterator[None]:
+        """One game start at a time per user on this node, so that parallel requests cannot
+        all pass the count before any of them is created. (The games a node starts run on
+        it: on several nodes each one's load from one user stays bounded too.)"""
+        entry = self._starts.setdefault(user_id, (asyncio.Lock(), [0]))
+        entry[1][0] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1][0] -= 1
+            if not entry[1][0]:
+                self._starts.pop(user_id, None)
+
+    async def _create_game(
+        self, user_id: int, mode: str, options: dict[str, Any], level: str, opponent_name: str
+    ) -> Match:
         user = await User.get(id=user_id)
         parsed = parse_options(options)
+        if mode in ("local", "ai"):
+            await check_game_limits([user.id], mode, self.max_local_games)
         if mode == "local":
             return await self.games.create(
                 "local", (user.id, user.display_name), (None, opponent_name), parsed
@@ -179,11 +212,14 @@ class Pong:
                     "opponent": {"id": other.id, "display_name": other.display_name},
                 },
             )
+        # Playing now: out of the queue, which cannot match them into a second game.
+        await QueueEntry.filter(user_id__in=[left.id, right.id]).delete()
         return match
 
     async def join_queue(self, user_id: int, options: dict[str, Any]) -> str | None:
         """Pair the user now, or queue them (GameError `invalid_options`)."""
         user = await User.get(id=user_id)
+        await check_game_limits([user.id], "remote", self.max_local_games)
         opponent = await matchmaking.join_queue(user, options, now=self.queue_clock())
         if opponent is None:
             return None
@@ -248,6 +284,11 @@ class Pong:
         from transcendence.hub import notify
 
         user = await User.get(id=user_id)
+        if accept:  # before the invitation is used up: refused, it can be accepted later
+            pending = await Invite.filter(id=invite_id, recipient_id=user_id).first()
+            if pending is not None:
+                players = [user.id, pending.sender_id]  # type: ignore[attr-defined]
+                await check_game_limits(players, "remote", self.max_local_games)
         invite = await matchmaking.answer_invite(user, invite_id, accept)
         if not accept:
             await notify(
@@ -278,6 +319,16 @@ class Pong:
         if match.right_user_id == user_id:  # type: ignore[attr-defined]
             return "right"
         return None
+
+    async def player_of(self, game_id: str, user_id: int) -> Match:
+        """The running match this user plays in, or GameError `not_found` / `forbidden`:
+        who may send keys to a game, asked the same way by REST and by `pong.input`."""
+        match = await self.match(game_id)
+        if match is None or match.status != "running":
+            raise GameError("not_found", "no such running game")
+        if self.side_of(match, user_id) is None:
+            raise GameError("forbidden", "you are not playing this game")
+        return match
 
 
 @hookimpl

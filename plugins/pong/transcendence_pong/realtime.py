@@ -131,6 +131,7 @@ def register(hub: Any) -> None:
         await conn.subscribe(game_topic(game_id))
         if not player:
             return
+        plays(conn, game_id)
         games = facade(conn.app).games
         await games.send(game_id, {"op": "joined", "user_id": conn.user_id, "conn": conn.id})
 
@@ -140,10 +141,30 @@ def register(hub: Any) -> None:
 
         asyncio.get_running_loop().create_task(watch())
 
+    # Per socket, the games it was checked to play in: `pong.input` asks the database (as
+    # REST does) once per socket and game, not at every key press.
+    playing: dict[str, set[str]] = {}
+
+    def plays(conn, game_id: str) -> None:
+        games = playing.get(conn.id)
+        if games is None:
+            games = playing[conn.id] = set()
+
+            async def forget() -> None:
+                await conn.wait_closed()
+                playing.pop(conn.id, None)
+
+            asyncio.get_running_loop().create_task(forget())
+        games.add(game_id)
+
     @hub.handler("pong.input", InputIn)
     async def key(conn, data: InputIn):
-        """A key pressed or released (never a position: the server moves the paddles)."""
+        """A key pressed or released (never a position: the server moves the paddles).
+        Someone who does not play the game gets an error frame (`forbidden`, `not_found`)."""
         try:
+            if data.game_id not in playing.get(conn.id, ()):
+                await facade(conn.app).player_of(data.game_id, conn.user_id)
+                plays(conn, data.game_id)
             await facade(conn.app).games.send_input(
                 data.game_id, conn.user_id, data.key, data.pressed, data.seq, data.side
             )

@@ -75,7 +75,10 @@ def _fail(exc: GameError) -> APIError:
     status = {
         "not_found": 404,
         "blocked": 403,
+        "forbidden": 403,
         "conflict": 409,
+        "too_many_games": 409,
+        "already_in_game": 409,
         "unavailable": 503,
         "ai_unavailable": 409,
     }.get(exc.code, 400)
@@ -181,12 +184,8 @@ async def send_input(game_id: str, data: KeyIn):
     """A key pressed or released by the player this token belongs to."""
     user = await current_user()
     pong = facade(current_app)
-    match = await pong.match(game_id)
-    if match is None or match.status != "running":
-        raise APIError(404, "not_found", "no such running game")
-    if pong.side_of(match, user.id) is None:
-        raise APIError(403, "forbidden", "you are not playing this game")
     try:
+        await pong.player_of(game_id, user.id)  # the same check as `pong.input`
         await pong.games.send_input(game_id, user.id, data.key, data.pressed, data.seq, data.side)
     except GameError as exc:
         raise _fail(exc) from None

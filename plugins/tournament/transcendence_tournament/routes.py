@@ -255,6 +255,10 @@ async def play_next(tournament_id: int):
     from transcendence_pong.service import parse_options
 
     tournament = await owned(tournament_id)
+    if tournament.kind != "local":
+        # Only a local tournament is played from one keyboard; an online one's matches are
+        # called by the server (online.py). Refused before anything is created.
+        raise APIError(403, "forbidden", "an online tournament's matches are called by the server")
     user = await current_user()
     games = facade(current_app).games
 

@@ -83,3 +83,18 @@ async def test_duplicates_do_not_count_against_the_rate(app, api, people):
     assert (await api.post("/api/messages/", alice, body))[0] == 201
     assert (await api.post("/api/messages/", alice, body))[0] == 200  # a retry, answered
     assert (await api.post("/api/messages/", alice, {**body, "client_id": "r2"}))[0] == 429
+
+
+async def test_parallel_sends_store_exactly_the_limit(app, api, people):
+    # Checked and stored in one step: 60 sends at once, 20 stored (it used to be 58 of 60).
+    alice, bob, *_ = people
+    chat = await api.direct(alice, bob)
+    limit = chat_config(app).rate_count
+    sends = [
+        api.post("/api/messages/", alice, {"chat": chat["id"], "text": f"{i}"}) for i in range(60)
+    ]
+    answers = await asyncio.gather(*sends)
+    assert sorted(status for status, _ in answers) == [201] * limit + [429] * (60 - limit)
+    refused = {body["error"]["code"] for status, body in answers if status == 429}
+    assert refused == {"rate_limited"}
+    assert await Message.filter(sender_id=alice.id).count() == limit

@@ -12,6 +12,7 @@ import pytest
 from realtime_kit import realtime_server
 from transcendence.accounts.models import Block
 from transcendence_chat.config import chat_config
+from transcendence_chat.models import Message
 
 pytestmark = pytest.mark.modules("chat")
 
@@ -235,3 +236,20 @@ async def test_channel_reads_stay_with_the_reader(server):
     await b1.request("chat.read", {"chat_id": chan["id"]})
     assert (await take(b2, "chat.read"))["data"]["user_id"] == bob.id
     await nothing_more(a, "chat.read")
+
+
+async def test_parallel_sends_from_many_tabs_store_exactly_the_limit(server):
+    limit = chat_config(server.app).rate_count
+    alice, bob = await server.user("alice"), await server.user("bob")
+    chat = await Rest(server, alice).post("/api/chats/create_private/", {"user_id": bob.id})
+    tabs = [await server.connect(alice) for _ in range(6)]
+    # Every frame goes out before any answer is read: the tabs' sends run side by side.
+    for t, tab in enumerate(tabs):
+        for i in range(5):
+            frame = {"chat_id": chat["id"], "text": f"{t}.{i}"}
+            await tab.send({"type": "chat.send", "id": f"s{t}.{i}", "data": frame})
+    answers = [await tab.expect(re=f"s{t}.{i}") for t, tab in enumerate(tabs) for i in range(5)]
+    accepted = [a for a in answers if a["type"] == "chat.send"]
+    refused = [a["error"]["code"] for a in answers if a["type"] == "error"]
+    assert len(accepted) == limit and refused == ["rate_limited"] * (30 - limit)
+    assert await Message.filter(sender_id=alice.id).count() == limit

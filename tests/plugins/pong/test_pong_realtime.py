@@ -226,6 +226,36 @@ async def test_bad_inputs_get_error_frames_and_the_socket_stays(server):
     assert (await tab.request("ping"))["type"] == "pong"
 
 
+async def test_keys_into_a_game_you_do_not_play_are_refused_on_socket_and_rest(server):
+    alice, _bob, a, _b, game_id = await remote_game(server, ENDLESS)
+    carol = await server.user("carol")
+    c = await server.connect(carol)
+    key = {"key": "up", "pressed": True}
+    nobody = "00000000-0000-0000-0000-000000000000"
+    await c.send({"type": "pong.input", "id": "k1", "data": {**key, "game_id": game_id}})
+    await c.send({"type": "pong.input", "id": "k2", "data": {**key, "game_id": nobody}})
+    assert (await c.request("ping"))["type"] == "pong"  # frames are answered in order
+    errors = {f["re"]: f["error"]["code"] for f in c.seen if f["type"] == "error"}
+    assert errors == {"k1": "forbidden", "k2": "not_found"}
+    async with httpx.AsyncClient(base_url=server.http) as http:
+        for who, game, status, code in (
+            (carol, game_id, 403, "forbidden"),
+            (carol, nobody, 404, "not_found"),
+            (alice, game_id, 202, None),
+        ):
+            response = await http.post(
+                f"/api/pong/games/{game}/input",
+                json=key,
+                headers={"Authorization": f"Bearer {who.access}"},
+            )
+            assert response.status_code == status
+            assert code is None or response.json()["error"]["code"] == code
+    # A player's own keys still go through, without an answer.
+    await a.send({"type": "pong.input", "id": "k3", "data": {**key, "game_id": game_id}})
+    assert (await a.request("ping"))["type"] == "pong"
+    assert not [f for f in a.seen if f["type"] == "error"]
+
+
 async def test_players_show_in_game_while_they_play(server):
     from transcendence.accounts.presence import presence_of
 

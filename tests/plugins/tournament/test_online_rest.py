@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from transcendence_pong.models import Rating
+from transcendence_pong.models import Match, Rating
 from transcendence_tournament.models import Game, Tournament
 
 pytestmark = pytest.mark.modules("pong", "ai", "tournament")
@@ -154,6 +154,23 @@ async def test_starting_needs_three_players_and_seeds_by_rating(client, people):
     final = next(m for m in view["matches"] if m["round"] == 2)
     assert final["status"] == "pending" and final["right"] is None
     assert await Game.filter(status="ready").count() == 1
+
+
+async def test_next_is_refused_on_an_online_tournament_and_creates_nothing(client, people):
+    ann, bob, cy, _, eve = people
+    _, view = await post(client, ann, "/online", {"size": 3, "options": QUICK})
+    tid = view["id"]
+    await post(client, bob, f"/{tid}/join")
+    status, view = await post(client, cy, f"/{tid}/join")
+    assert status == 200 and view["status"] == "running"
+    matches = await Match.all().count()
+    # A stranger (it used to start a match for the next pairing, then answer 500), and the
+    # organiser too: an online tournament's matches are called by the server.
+    for who in (eve, ann):
+        status, refused = await post(client, who, f"/{tid}/next")
+        assert status == 403 and refused["error"]["code"] == "forbidden"
+    assert await Match.all().count() == matches
+    assert await Match.filter(left_user_id=eve.id).count() == 0
 
 
 async def test_ai_seats_are_the_organisers_and_need_the_ai_module(client, app, people):
