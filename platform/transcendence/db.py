@@ -81,10 +81,14 @@ async def init_db(settings: Settings, modules: ModuleSet) -> dict[str, Any]:
     return config
 
 
+def _sqlite_file(url: str) -> str:
+    return url.removeprefix("sqlite://").split("?", 1)[0]
+
+
 def describe_target(url: str) -> str:
     """Where a database URL points, without its credentials, for messages."""
     if url.startswith("sqlite://"):
-        return f"the SQLite database {url.removeprefix('sqlite://').split('?', 1)[0]}"
+        return f"the SQLite database {_sqlite_file(url)}"
     parts = urlsplit(url)
     host = parts.hostname or "localhost"
     port = f":{parts.port}" if parts.port else ""
@@ -99,6 +103,15 @@ async def connect(settings: Settings, modules: ModuleSet) -> dict[str, Any]:
     closing on failure, turns both into `DatabaseUnavailable`.
     """
     url = settings.effective_database_url
+    if settings.uses_sqlite:
+        folder = Path(_sqlite_file(url)).parent
+        if not folder.is_dir():
+            # Checked first: a failed open leaves aiosqlite's thread finishing after the
+            # event loop closed, which prints its own traceback on the way out.
+            raise DatabaseUnavailable(
+                f"cannot open {describe_target(url)}: the directory {folder} does not exist "
+                "(create it, or point DATABASE_URL elsewhere)"
+            )
     config = await init_db(settings, modules)
     try:
         async with asyncio.timeout(CONNECT_TIMEOUT):
@@ -116,12 +129,7 @@ def _unavailable(url: str, exc: Exception) -> str:
     reason = reason or type(exc).__name__
     fix = "check DATABASE_URL and that PostgreSQL is running"
     if url.startswith("sqlite://"):
-        folder = Path(url.removeprefix("sqlite://").split("?", 1)[0]).parent
-        fix = (
-            f"the directory {folder} does not exist"
-            if not folder.is_dir()
-            else "check DATABASE_URL and the file's permissions"
-        )
+        fix = "check DATABASE_URL and the file's permissions"
     return f"cannot open {describe_target(url)}: {reason} ({fix})"
 
 

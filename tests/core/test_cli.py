@@ -94,12 +94,21 @@ def test_toggles_and_their_errors_are_one_readable_line(fresh_modules, capsys):
     }
 
 
-def test_module_commands_exist_only_while_enabled(fresh_modules, capsys):
+def test_a_disabled_modules_command_says_so_in_one_line(fresh_modules, capsys):
     code, out, _ = run(capsys, "sample", "hello", "--name", "ada")
     assert code == 0 and out.strip() == "hello ada from sample"
     run(capsys, "modules", "disable", "sample", "--force")
+    # Listed (the command tree opens no database), refused when it runs.
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "sample" in out
     code, out, err = run(capsys, "sample", "hello")
-    assert code == 2 and "No such command" in err + out
+    assert code == 1 and out == ""
+    assert err == (
+        "error: the sample module is disabled: `transcendence modules enable sample` turns it on\n"
+    )
+    assert run(capsys, "modules", "enable", "sample")[0] == 0
+    code, out, err = run(capsys, "sample", "hello")
+    assert code == 0 and out.strip() == "hello world from sample"
 
 
 def test_db_migrate_and_status(fresh_modules, capsys):
