@@ -49,7 +49,7 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
                     "pending": [".".join(m) for m in pending],
                 }
             )
-            return
+            raise typer.Exit(2 if pending else 0)
         table = Table("app", "migration", "state")
         for app_label, name in applied:
             table.add_row(app_label, name, "[green]applied[/]")

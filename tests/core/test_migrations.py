@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-
-import pytest
 
 from transcendence import db
 from transcendence.plugins import load_modules
@@ -24,29 +21,6 @@ async def test_migrations_are_applied_and_recorded(app):
     assert ("core", "0001_initial") in applied
     assert ("sample", "0001_initial") in applied
     assert await db.pending_migrations(app.extensions["transcendence"].db_config) == []
-
-
-@pytest.fixture
-async def fresh_database_url(pg_url, tmp_path):
-    """A database nothing has migrated yet: a new PostgreSQL database, or a new SQLite file."""
-    if pg_url is None:
-        yield f"sqlite://{tmp_path / 'fresh.sqlite3'}"
-        return
-    import asyncpg
-
-    admin = pg_url.replace("postgres://", "postgresql://", 1)
-    name = f"transcendence_fresh_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(admin, timeout=5)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    yield f"{pg_url.rpartition('/')[0]}/{name}"
-    conn = await asyncpg.connect(admin, timeout=5)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def test_two_nodes_migrating_a_fresh_database_together_both_succeed(
