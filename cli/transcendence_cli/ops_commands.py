@@ -206,5 +206,5 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         else:
             for name, ok, detail in results:
                 mark = "[green]ok[/]  " if ok else "[red]FAIL[/]"
-                console.print(f"{mark} {name}: {detail}", highlight=False)
+                console.print(f"{mark} {name}: {detail}", highlight=False, soft_wrap=True)
         raise typer.Exit(0 if healthy else 1)
