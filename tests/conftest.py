@@ -140,3 +140,14 @@ def make_user(app):
         return Player(user, session, access, refresh, password)
 
     return make
+
+
+@pytest.fixture
+def fresh_database_url(pg_url: str | None, tmp_path: Path):
+    """A database nothing has migrated yet: a new PostgreSQL database, or a new SQLite file."""
+    if pg_url is None:
+        yield f"sqlite://{tmp_path / 'fresh.sqlite3'}"
+        return
+    url = asyncio.run(_create_pg_database(pg_url))
+    yield url
+    asyncio.run(_drop_pg_database(pg_url, url))

@@ -24,7 +24,7 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
                 console.print(f"  applied {app_label}.{name}")
 
         async def run() -> None:
-            async with ctx.database(migrate=False) as config:
+            async with ctx.database(migrated=False) as config:
                 pending = await db.pending_migrations(config)
                 await db.migrate(config, progress=progress)
                 console.print(f"database up to date ({len(pending)} migration(s) applied)")
@@ -33,10 +33,12 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
 
     @app.command()
     def status(as_json: Annotated[bool, typer.Option("--json")] = False):
-        """Applied and pending migrations."""
+        """Applied and pending migrations (exit 2 while some are pending); changes nothing."""
 
         async def run():
-            async with ctx.database(migrate=False) as config:
+            # Opening checks the database answers: an unreachable one is an error, not a
+            # list of "pending" (Tortoise reads a missing migrations table as none applied).
+            async with ctx.database(migrated=False) as config:
                 return await db.applied_migrations(), await db.pending_migrations(config)
 
         applied, pending = ctx.run(run)
@@ -47,7 +49,7 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
                     "pending": [".".join(m) for m in pending],
                 }
             )
-            return
+            raise typer.Exit(2 if pending else 0)
         table = Table("app", "migration", "state")
         for app_label, name in applied:
             table.add_row(app_label, name, "[green]applied[/]")

@@ -1,17 +1,21 @@
 """`transcendence`: serve the app, toggle modules, migrate, check a deployment.
 
-The CLI is built after modules are loaded, so enabled modules' commands are part of it
-from the start (no import-time registration, no reloading in tests).
+The CLI is built after modules are loaded, with the commands of every installed module
+(entry points, no database): building it opens nothing, so `--help` works whatever state
+the database is in. Whether a module is enabled is checked when one of its commands runs.
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
-from transcendence.plugins import ModuleError
+from transcendence.plugins import Module, ModuleError
 from transcendence.settings import SettingsError
 from transcendence_cli import (
     certs_commands,
@@ -23,20 +27,29 @@ from transcendence_cli import (
 from transcendence_cli.context import CLIContext, CLIError, err_console
 
 
-def _enabled_modules(ctx: CLIContext) -> set[str]:
-    from transcendence.registry import read_enabled
+def _guarded(callback: Callable[..., Any], ctx: CLIContext, module: Module) -> Callable[..., Any]:
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        ctx.require_enabled(module.name)
+        return callback(*args, **kwargs)
 
-    async def read() -> set[str]:
-        async with ctx.database():
-            return await read_enabled(ctx.modules)
-
-    return asyncio.run(read())
-
-
-CORE_COMMANDS = {"serve", "doctor", "modules", "db", "users", "certs"}
+    return run
 
 
-def build_cli(ctx: CLIContext | None = None, argv: list[str] | None = None) -> typer.Typer:
+def _guard(command: Any, ctx: CLIContext, module: Module) -> None:
+    """Check the module is enabled before any of its commands runs (after parsing, so
+    `transcendence <module command> --help` still opens nothing). Click objects are typed
+    `Any`: typer vendors its own click."""
+    subcommands = getattr(command, "commands", None)
+    if isinstance(subcommands, dict):
+        for sub in subcommands.values():
+            _guard(sub, ctx, module)
+    elif command.callback is not None:
+        command.callback = _guarded(command.callback, ctx, module)
+
+
+def build_cli(ctx: CLIContext | None = None) -> TyperGroup:
+    """The whole command tree: the core's commands, then every installed module's."""
     ctx = ctx or CLIContext()
     cli = typer.Typer(
         name="transcendence",
@@ -50,27 +63,25 @@ def build_cli(ctx: CLIContext | None = None, argv: list[str] | None = None) -> t
     db_commands.register(cli, ctx)
     users_commands.register(cli, ctx)
     certs_commands.register(cli, ctx)
-    try:
-        enabled = _enabled_modules(ctx) if ctx.modules.modules else set()
-    except Exception as exc:
-        # The core commands (doctor, db, serve) must keep working when the database
-        # does not; module commands come back once it answers. Say so only when the
-        # user asked for something that is not a core command.
-        args = sys.argv[1:] if argv is None else argv
-        if args and args[0] not in CORE_COMMANDS and not args[0].startswith("-"):
-            err_console.print(f"[yellow]warning:[/] module commands unavailable: {exc}")
-        enabled = set()
+    root = typer.main.get_group(cli)
+    assert isinstance(root, TyperGroup)
     for module in ctx.modules:
-        if module.name in enabled:
-            ctx.modules.call_for(module, "register_commands", cli=cli)
-    return cli
+        probe = typer.Typer()
+        ctx.modules.call_for(module, "register_commands", cli=probe)
+        if not (probe.registered_commands or probe.registered_groups):
+            continue
+        for name, command in typer.main.get_group(probe).commands.items():
+            if name in root.commands:
+                raise ModuleError(f"module {module.name} registers a command {name!r} that exists")
+            _guard(command, ctx, module)
+            root.add_command(command, name)
+    return root
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code. Usage errors exit 2, failures 1, never a traceback."""
     try:
-        cli = build_cli(argv=argv)
-        command = typer.main.get_command(cli)
+        command = build_cli()
         # Standalone mode: click prints usage errors itself and exits through SystemExit.
         command.main(args=argv, prog_name="transcendence", standalone_mode=True)
         return 0

@@ -26,18 +26,26 @@ def _describe(ctx: CLIContext) -> list[dict[str, Any]]:
     return ctx.run(run)
 
 
-async def _announce(ctx: CLIContext, changed: list[str]) -> None:
+async def _announce(ctx: CLIContext, changed: list[str]) -> str:
+    """Push the toggle to running nodes; what to add to the command's line when it could not.
+
+    Every node also re-reads the module table every `TRANSCENDENCE_MODULE_SYNC_INTERVAL`
+    seconds, so an announcement that cannot be made only delays the change.
+    """
     if not changed:
-        return
+        return ""
+    within = f"nodes pick it up within {ctx.settings.module_sync_interval:g} s"
+    if not ctx.settings.redis_url:
+        return f"; could not announce over the bus (no REDIS_URL): {within}"
     bus = make_bus(ctx.settings.redis_url)
     await bus.start()
     try:
         await registry.announce(bus, changed)
     except BusUnavailable as exc:
-        # The change is stored; nodes pick it up on their next resync.
-        console.print(f"[yellow]warning:[/] saved, but could not notify running nodes: {exc}")
+        return f"; could not announce over the bus ({exc}): {within}"
     finally:
         await bus.close()
+    return ""
 
 
 def register(cli: typer.Typer, ctx: CLIContext) -> None:
@@ -96,14 +104,17 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
     def enable(name: str):
         """Enable a module (its requirements must be enabled)."""
 
-        async def run() -> list[str]:
+        async def run() -> tuple[list[str], str]:
             async with ctx.database():
                 changed = await registry.enable(ctx.modules, name)
-            await _announce(ctx, changed)
-            return changed
+            return changed, await _announce(ctx, changed)
 
-        changed = ctx.run(run)
-        console.print(f"enabled {name}" if changed else f"{name} was already enabled")
+        changed, note = ctx.run(run)
+        console.print(
+            f"enabled {name}{note}" if changed else f"{name} was already enabled",
+            highlight=False,
+            soft_wrap=True,
+        )
 
     @app.command()
     def disable(
@@ -114,13 +125,14 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
     ):
         """Disable a module (refused while an enabled module requires it, unless --force)."""
 
-        async def run() -> list[str]:
+        async def run() -> tuple[list[str], str]:
             async with ctx.database():
                 changed = await registry.disable(ctx.modules, name, force=force)
-            await _announce(ctx, changed)
-            return changed
+            return changed, await _announce(ctx, changed)
 
-        changed = ctx.run(run)
+        changed, note = ctx.run(run)
         console.print(
-            f"disabled {', '.join(changed)}" if changed else f"{name} was already disabled"
+            f"disabled {', '.join(changed)}{note}" if changed else f"{name} was already disabled",
+            highlight=False,
+            soft_wrap=True,
         )

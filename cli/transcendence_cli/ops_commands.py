@@ -4,25 +4,59 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from transcendence import db
-from transcendence.bus import make_bus
-from transcendence.hub.protocol import TRANSPORT_MAX_MESSAGE
+from transcendence.bus import BusUnavailable, make_bus
 from transcendence_cli.context import CLIContext, CLIError, console, err_console, print_json
+
+LOOPBACK_NAMES = {"localhost", "loopback"}
+
+
+def _ipv6_loopback_available() -> bool:
+    """Whether ::1 can be bound here (containers often run without IPv6)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+def _binds(host: str, port: int) -> tuple[list[str], str]:
+    """Hypercorn's binds for `--host`, and the host to print: what is printed is bound.
+
+    "localhost" means both loopback addresses (a browser may try ::1 first); a wildcard
+    address is printed as the loopback address of its family, which reaches it from here.
+    """
+    if host in LOOPBACK_NAMES:
+        if _ipv6_loopback_available():
+            return [f"127.0.0.1:{port}", f"[::1]:{port}"], "localhost"
+        return [f"127.0.0.1:{port}"], "127.0.0.1"
+    if ":" in host:  # an IPv6 address
+        bare = host.strip("[]")
+        return [f"[{bare}]:{port}"], "[::1]" if bare == "::" else f"[{bare}]"
+    return [f"{host}:{port}"], "127.0.0.1" if host == "0.0.0.0" else host  # noqa: S104
 
 
 def _hypercorn_config(
-    host: str, port: int, workers: int, certfile: Path | None, keyfile: Path | None, reload: bool
+    binds: list[str],
+    workers: int,
+    certfile: Path | None,
+    keyfile: Path | None,
+    reload: bool,
 ):
     from hypercorn.config import Config
 
+    from transcendence.hub.protocol import TRANSPORT_MAX_MESSAGE
+
     config = Config()
     config.application_path = "transcendence.asgi:app"
-    config.bind = [f"{host}:{port}"]
+    config.bind = binds
     # One worker runs in this process; more are spawned processes sharing the socket.
     config.workers = 0 if workers <= 1 and not reload else max(workers, 1)
     config.use_reloader = reload
@@ -52,7 +86,10 @@ def _hypercorn_config(
 def register(cli: typer.Typer, ctx: CLIContext) -> None:
     @cli.command()
     def serve(
-        host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+        host: Annotated[
+            str,
+            typer.Option(help="Address to bind (localhost: both 127.0.0.1 and ::1)."),
+        ] = "localhost",
         port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
         workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
         certfile: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
@@ -60,7 +97,7 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         reload: Annotated[bool, typer.Option(help="Restart on code changes.")] = False,
     ):
         """Serve the app with Hypercorn; SIGTERM or Ctrl+C shuts down gracefully."""
-        from transcendence.serving import run
+        from transcendence.serving import ServeError, run
 
         settings = ctx.settings
         if certfile:
@@ -72,32 +109,43 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         settings.check()
         settings.resolved_secret()  # generate it once here, not racily in each worker
         if workers > 1 and not settings.redis_url:
-            # Each worker process would have its own in-process bus: a message for a socket
-            # held by another worker would never reach it.
             err_console.print(
-                f"warning: --workers {workers} without REDIS_URL: sockets on different "
-                "workers cannot reach each other (chat, games, presence); set "
-                "REDIS_URL=redis://... or serve with one worker",
+                f"[yellow]warning:[/] --workers {workers} without REDIS_URL: each worker has "
+                "its own in-process bus, so sockets on different workers cannot reach each "
+                "other (set REDIS_URL)",
                 highlight=False,
-                markup=False,
             )
-        config = _hypercorn_config(host, port, workers, certfile, keyfile, reload)
+        binds, shown = _binds(host, port)
+        config = _hypercorn_config(binds, workers, certfile, keyfile, reload)
 
         async def prepare() -> None:
-            async with ctx.database() as _config:
-                await db.ping()
+            async with ctx.database(migrated=False) as config:
+                if settings.should_auto_migrate:
+                    await db.migrate(config)
+                else:
+                    try:
+                        await db.require_migrated(config)
+                    except db.NotMigrated as exc:
+                        raise CLIError(str(exc)) from None
+            if settings.redis_url:
+                bus = make_bus(settings.redis_url)
+                try:
+                    await bus.ping()
+                except BusUnavailable as exc:
+                    raise CLIError(f"{exc} (check REDIS_URL and that Redis is running)") from None
+                finally:
+                    await bus.close()
 
-        # Migrate once here rather than in every worker, which would race.
+        # Checked (and migrated) once here rather than in every worker, which would race.
         ctx.run(prepare)
         os.environ["TRANSCENDENCE_AUTO_MIGRATE"] = "false"
         scheme = "https" if certfile else "http"
-        shown = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::"} else host  # noqa: S104
-        console.print(
-            f"Transcendence is running at [bold]{scheme}://{shown}:{port}/[/] "
-            f"(API docs: {scheme}://{shown}:{port}/docs) — Ctrl+C stops it",
-            highlight=False,
-        )
-        raise typer.Exit(run(config))
+        base = f"{scheme}://{shown}:{port}/"
+        ready = f"Transcendence is running at {base} (API docs: {base}docs) — Ctrl+C stops it"
+        try:
+            raise typer.Exit(run(config, ready))
+        except ServeError as exc:
+            raise CLIError(str(exc)) from None
 
     @cli.command()
     def doctor(as_json: Annotated[bool, typer.Option("--json")] = False):
@@ -112,8 +160,7 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         results.append(("secret", *settings.secret_status()))
 
         async def check_database() -> str:
-            async with ctx.database(migrate=False) as config:
-                await db.ping()
+            async with ctx.database(migrated=False) as config:
                 pending = await db.pending_migrations(config)
             if pending:
                 raise CLIError(
@@ -160,5 +207,5 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         else:
             for name, ok, detail in results:
                 mark = "[green]ok[/]  " if ok else "[red]FAIL[/]"
-                console.print(f"{mark} {name}: {detail}", highlight=False)
+                console.print(f"{mark} {name}: {detail}", highlight=False, soft_wrap=True)
         raise typer.Exit(0 if healthy else 1)

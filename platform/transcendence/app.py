@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,9 @@ from quart import Blueprint, Quart, request, send_from_directory
 from quart_schema import Info, QuartSchema, hide
 
 from transcendence import __version__, db, errors, ids, observability, openapi, proxies, security
-from transcendence.bus import Bus, make_bus
+from transcendence.bus import Bus, BusUnavailable, make_bus
 from transcendence.errors import APIError
-from transcendence.plugins import Module, ModuleSet, await_result, load_modules
+from transcendence.plugins import Module, ModuleError, ModuleSet, await_result, load_modules
 from transcendence.realtime import HandlerRegistry
 from transcendence.registry import Registry
 from transcendence.settings import Settings
@@ -47,6 +48,23 @@ class Core:
         # refused, so a proxy sends new work elsewhere while this node finishes its own.
         self.draining = False
         self.drained = False
+        # Why the app could not start, for whoever started it (`transcendence serve` says
+        # it in one line); see TranscendenceApp.log_exception.
+        self.startup_error: BaseException | None = None
+
+
+class TranscendenceApp(Quart):
+    """Quart, minus the traceback of a failed start: the reason is one line for a person
+    (an unreachable Redis, an unmigrated database, a module's bad setting), said once by
+    `transcendence serve` or in Hypercorn's "Lifespan failure in startup" line."""
+
+    def log_exception(self, exception_info: Any) -> None:
+        core = self.extensions.get("transcendence")
+        error = exception_info[1]
+        if core is not None and error is not None and error is core.startup_error:
+            log.debug("the app could not start", exc_info=exception_info)
+            return
+        super().log_exception(exception_info)
 
 
 def core_of(app: Quart) -> Core:
@@ -164,7 +182,13 @@ async def _sync_lifecycle(app: Quart, enabled: frozenset[str]) -> None:
     core = core_of(app)
     core.metrics.modules_enabled.set(len(enabled))
     for name in sorted(enabled - core.started):
-        await await_result(core.modules.call_for(core.modules.get(name), "startup", app=app))
+        try:
+            await await_result(core.modules.call_for(core.modules.get(name), "startup", app=app))
+        except Exception as exc:
+            # Named, in one line: "module pong did not start: TRANSCENDENCE_PONG_LEASE_TTL
+            # is a number of seconds, e.g. 10" (a ValueError is a module's message to a person).
+            reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            raise ModuleError(f"module {name} did not start: {reason}") from exc
         core.started.add(name)
     for name in sorted(core.started - enabled):
         await await_result(core.modules.call_for(core.modules.get(name), "shutdown", app=app))
@@ -205,7 +229,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     settings = settings or Settings()
     settings.check()
     modules = modules or load_modules(settings.modules, settings.extra_modules)
-    app = Quart("transcendence", static_folder=None)
+    app = TranscendenceApp("transcendence", static_folder=None)
     app.config.update(
         SECRET_KEY=settings.resolved_secret(),
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
@@ -270,22 +294,39 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
 
     @app.before_serving
     async def _start() -> None:
-        core.db_config = await db.init_db(settings, modules)
+        try:
+            core.db_config = await db.connect(settings, modules)
+        except db.DatabaseUnavailable as exc:
+            core.startup_error = exc
+            raise
         try:
             if settings.should_auto_migrate:
                 await db.migrate(core.db_config)
+            else:
+                await db.require_migrated(core.db_config)
             await bus.start()
+            try:
+                await bus.ping()
+            except BusUnavailable as exc:
+                raise BusUnavailable(f"{exc} (check REDIS_URL and that Redis is running)") from exc
             registry.on_change(lambda enabled: _sync_lifecycle(app, enabled))
             registry.on_change(metrics.track_modules(m.name for m in modules))
             await registry.start()
             await auth.start(app)  # the ended sessions, read once the database is up
-        except BaseException:
+        except BaseException as exc:
+            core.startup_error = exc
             # A start that fails (a module's bad setting, say) closes what it opened: the
             # database driver's thread left running would keep the process from exiting.
             try:
-                await bus.close()
+                await registry.stop()
+                # Modules that did start stop again (their own failure is not the story).
+                with contextlib.suppress(Exception):
+                    await _sync_lifecycle(app, frozenset())
             finally:
-                await db.close_db()
+                try:
+                    await bus.close()
+                finally:
+                    await db.close_db()
             raise
 
     @app.after_serving

@@ -28,6 +28,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger("transcendence.bus")
@@ -49,6 +50,9 @@ CONNECT_TIMEOUT = 3.0
 COMMAND_TIMEOUT = 5.0
 
 _REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, TimeoutError, OSError)
+# What Redis itself refuses (a DB index out of range, a wrong password): as unavailable as
+# an unreachable server to whoever needs the bus, and just as much one line.
+_REDIS_REFUSALS = (*_REDIS_ERRORS, RedisError)
 
 
 class BusUnavailable(Exception):
@@ -354,7 +358,7 @@ class RedisBus(Bus):
             raise BusUnavailable("the Redis bus is closed")
         try:
             await self._client.publish(topic, data)
-        except _REDIS_ERRORS as exc:
+        except _REDIS_REFUSALS as exc:
             raise BusUnavailable(f"Redis at {self._safe_url} is unavailable: {exc}") from exc
         self.published += 1
 
@@ -364,7 +368,7 @@ class RedisBus(Bus):
         try:
             async with asyncio.timeout(PING_TIMEOUT):
                 await self._client.ping()
-        except _REDIS_ERRORS as exc:
+        except _REDIS_REFUSALS as exc:
             reason = str(exc) or f"no answer within {PING_TIMEOUT:g} s"
             raise BusUnavailable(f"Redis at {self._safe_url} is unavailable: {reason}") from exc
 
@@ -411,7 +415,7 @@ class RedisBus(Bus):
                     failures += 1
                     self._resync_pending = True
                     self._set_disconnected()
-                    if isinstance(exc, _REDIS_ERRORS):
+                    if isinstance(exc, _REDIS_REFUSALS):
                         log.warning(
                             "bus reader %s Redis at %s (%s); reconnecting in %.2f s",
                             "disconnected from" if self._session_connected else "cannot reach",

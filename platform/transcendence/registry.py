@@ -3,8 +3,10 @@
 Enabling checks `requires`; disabling refuses while an enabled module requires the one
 being disabled, unless forced, in which case the dependants are disabled too. A toggle is
 announced on the bus (`modules.changed`); every node re-reads the table when it hears it.
-With the in-process bus a toggle made by another process (the CLI) cannot be pushed, so a
-node then re-reads the table every `module_sync_interval` seconds: it is one tiny query.
+A push can be missed (the in-process bus cannot cross processes, a CLI may run without
+`REDIS_URL`, Redis may be down when the toggle is made), so every node, whatever its bus,
+also re-reads the table every `module_sync_interval` seconds: one tiny query, and the bound
+on how long a toggle takes to reach a node that heard nothing.
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ class Registry:
         # A refresh reads the table then applies what it read: two of them overlapping could
         # apply a stale read last and undo a toggle on this node. One at a time.
         self._refreshing = asyncio.Lock()
+        self._failing = False
 
     def is_enabled(self, name: str) -> bool:
         return name in self.enabled
@@ -172,9 +175,12 @@ class Registry:
 
     async def _follow(self) -> None:
         if self.bus.name == "memory":
-            await self._poll()
-        else:
-            await self._listen()
+            await self._poll()  # another process's toggle is never pushed to this one
+            return
+        # Pushes make a toggle immediate; the poll is the backstop for a missed one.
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._listen(), name="module-registry-listen")
+            group.create_task(self._poll(), name="module-registry-poll")
 
     async def _poll(self) -> None:
         while True:
@@ -197,8 +203,19 @@ class Registry:
     async def _safe_refresh(self) -> None:
         try:
             await self.refresh()
-        except Exception:
-            log.exception("could not refresh enabled modules; keeping the previous set")
+        except Exception as exc:
+            # Polled every second: say it once when it starts failing (the database is
+            # down, say), and once when it works again, not on every attempt.
+            if not self._failing:
+                self._failing = True
+                log.warning(
+                    "could not re-read the enabled modules (%s); keeping the previous set",
+                    str(exc) or type(exc).__name__,
+                )
+        else:
+            if self._failing:
+                self._failing = False
+                log.info("re-reading the enabled modules works again")
 
 
 async def announce(bus: Bus, changed: list[str]) -> None:

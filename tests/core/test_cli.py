@@ -95,12 +95,21 @@ def test_toggles_and_their_errors_are_one_readable_line(fresh_modules, capsys):
     }
 
 
-def test_module_commands_exist_only_while_enabled(fresh_modules, capsys):
+def test_a_disabled_modules_command_says_so_in_one_line(fresh_modules, capsys):
     code, out, _ = run(capsys, "sample", "hello", "--name", "ada")
     assert code == 0 and out.strip() == "hello ada from sample"
     run(capsys, "modules", "disable", "sample", "--force")
+    # Listed (the command tree opens no database), refused when it runs.
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "sample" in out
     code, out, err = run(capsys, "sample", "hello")
-    assert code == 2 and "No such command" in err + out
+    assert code == 1 and out == ""
+    assert err == (
+        "error: the sample module is disabled: `transcendence modules enable sample` turns it on\n"
+    )
+    assert run(capsys, "modules", "enable", "sample")[0] == 0
+    code, out, err = run(capsys, "sample", "hello")
+    assert code == 0 and out.strip() == "hello world from sample"
 
 
 def test_db_migrate_and_status(fresh_modules, capsys):
@@ -163,3 +172,68 @@ def test_production_refuses_sqlite_and_plain_http(cli_env, capsys, monkeypatch):
 def test_unknown_command_is_a_usage_error(cli_env, capsys):
     code, out, err = run(capsys, "frobnicate")
     assert code == 2 and "No such command" in err + out
+
+
+def test_help_opens_no_database(cli_env, capsys, monkeypatch, tmp_path):
+    """The command tree holds every installed module's commands without asking the
+    database which are enabled: no SQLite file appears, an unreachable server is fine."""
+    never = tmp_path / "never" / "created.sqlite3"
+    never.parent.mkdir()
+    for url in (f"sqlite://{never}", "postgres://nobody@127.0.0.1:1/none"):
+        monkeypatch.setenv("DATABASE_URL", url)
+        code, out, err = run(capsys, "--help")
+        assert (code, err) == (0, "")
+        assert "sample" in out and "modules" in out
+    assert not never.exists()
+
+
+def test_db_status_tells_the_truth_and_migrates_nothing(
+    cli_env, capsys, monkeypatch, fresh_database_url
+):
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
+    for _ in range(2):  # asking twice: the first did not migrate behind our back
+        code, out, err = run(capsys, "db", "status", "--json")
+        status = json.loads(out)
+        assert (code, err, status["applied"]) == (2, "", [])
+        assert "core.0001_initial" in status["pending"]
+    code, _, err = run(capsys, "users", "list")
+    assert code == 1
+    assert err.startswith("error: the database is not migrated (") and err.count("\n") == 1
+    assert err.endswith("run `transcendence db migrate`\n")
+    assert run(capsys, "db", "migrate")[0] == 0
+    code, out, _ = run(capsys, "db", "status", "--json")
+    assert code == 0 and json.loads(out)["pending"] == []
+
+
+def test_db_status_on_an_unreachable_database_is_one_line(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none")
+    code, out, err = run(capsys, "db", "status")
+    assert (code, out) == (1, "")
+    assert err.startswith("error: cannot open PostgreSQL at 127.0.0.1:1/none: ")
+    assert err.endswith("(check DATABASE_URL and that PostgreSQL is running)\n")
+    assert err.count("\n") == 1 and "secret" not in err
+
+
+def test_a_toggle_nobody_could_hear_says_so(fresh_modules, capsys, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("TRANSCENDENCE_MODULE_SYNC_INTERVAL", "3")
+    code, out, _ = run(capsys, "modules", "disable", "sample_child")
+    assert code == 0
+    assert out == (
+        "disabled sample_child; could not announce over the bus (no REDIS_URL): "
+        "nodes pick it up within 3 s\n"
+    )
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    code, out, _ = run(capsys, "modules", "enable", "sample_child")
+    assert code == 0  # stored: the nodes' re-read brings it to them
+    assert out.startswith("enabled sample_child; could not announce over the bus (Redis at ")
+    assert out.endswith(": nodes pick it up within 3 s\n") and out.count("\n") == 1
+
+
+def test_a_bad_settings_value_is_one_line_naming_the_allowed_ones(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("TRANSCENDENCE_ENV", "prod")
+    code, out, err = run(capsys, "doctor")
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: TRANSCENDENCE_ENV='prod': Input should be 'development', 'test' or 'production'\n"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from transcendence.plugins import ModuleError, load_modules
@@ -107,3 +109,18 @@ def test_importing_platform_still_reaches_the_standard_library():
         check=True,
     )
     assert out.stdout.strip() in {"Linux", "Darwin", "Windows"}
+
+
+async def test_a_toggle_nobody_announced_still_reaches_the_node(app):
+    """Whatever the bus, a node re-reads the module table every
+    TRANSCENDENCE_MODULE_SYNC_INTERVAL: a toggle stored by a process that could not announce
+    it (a CLI without REDIS_URL, or while Redis was down) is not lost."""
+    from transcendence.registry import disable
+
+    core = app.extensions["transcendence"]
+    changed = asyncio.Event()
+    core.registry.on_change(lambda enabled: changed.set())
+    assert await disable(core.modules, "sample_child") == ["sample_child"]  # announced to no one
+    async with asyncio.timeout(30):  # a hang guard: the re-read comes every 0.2 s here
+        await changed.wait()
+    assert not core.registry.is_enabled("sample_child")

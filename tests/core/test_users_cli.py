@@ -24,6 +24,8 @@ def cli_env(monkeypatch, settings):
     monkeypatch.setenv("TRANSCENDENCE_VAR_DIR", str(settings.var_dir))
     monkeypatch.setenv("TRANSCENDENCE_ENV", "test")
     monkeypatch.setenv("TRANSCENDENCE_EXTRA_MODULES", ",".join(settings.extra_modules))
+    # The modules `fresh` migrated: the CLI migrates nothing by itself.
+    monkeypatch.setenv("TRANSCENDENCE_MODULES", ",".join(settings.modules or []))
     monkeypatch.chdir(settings.var_dir.parent)
     return settings
 

@@ -487,14 +487,17 @@ async def test_bad_input_is_one_readable_line_and_a_failing_exit(node, env):
         "error: play needs an interactive terminal (stdin and stdout must be a TTY)"
     )
 
-    # A disabled ai module refuses AI games; the command is the pong module's and goes
-    # away with it.
+    # A disabled ai module refuses AI games; the command is the pong module's and refuses
+    # to run while pong is disabled.
     cli(env, "modules", "disable", "ai")
     code, out = await run_in_terminal(env, *cli_args(node, "alice", "--ai", "easy"))
     assert code == 1 and one_error_line(out) == "error: the ai module is disabled", out
     cli(env, "modules", "disable", "pong")
-    gone = cli(env, "play", "--help", check=False)
-    assert gone.returncode == 2 and "No such command" in gone.stderr + gone.stdout
+    gone = cli(env, *cli_args(node, "alice", "--queue"), check=False)
+    assert gone.returncode == 1
+    assert one_error_line(gone.stderr) == (
+        "error: the pong module is disabled: `transcendence modules enable pong` turns it on"
+    )
 
 
 async def test_the_protocol_client_on_its_own(node):
