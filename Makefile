@@ -1,27 +1,39 @@
-# The README's two commands. Everything installs into ./.venv.
+# The README's two commands. Everything installs into ./.venv, once: again only when
+# pyproject.toml or setup.py change (the stamp files below).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test lint clean
+.PHONY: run test install install-test check-test-deps lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+$(VENV)/.installed: pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	touch $@
 
-install-test: $(BIN)/python
+# The test extras include everything `install` does: both stamps are fresh after it.
+$(VENV)/.installed-test: pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
 
-## make run: install, then serve on the embedded defaults (SQLite + in-process bus)
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## make run: install (once), then serve on the embedded defaults (SQLite + in-process bus)
 run: install
 	$(BIN)/transcendence serve $(ARGS)
 
-## make test: install, then run the test suite (set TEST_DATABASE_URL / TEST_REDIS_URL for real services)
-test: install-test
+## make test: install (once), check the system packages the suite needs, run it
+## (set TEST_DATABASE_URL / TEST_REDIS_URL for real services)
+test: install-test check-test-deps
 	$(BIN)/pytest $(ARGS)
+
+check-test-deps:
+	@.ci/check-test-deps
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -80,6 +80,33 @@ def redis_url() -> str | None:
     return url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _redis_left_as_found():
+    """The run deletes the Redis keys it created (games' sorted sets, checkpoints, presence,
+    from this process and from the servers it starts): TEST_REDIS_URL's database is left as
+    found. Keys that were there before the run are never touched."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        yield
+        return
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    try:
+        before = set(client.scan_iter(count=1000))
+    except redis.RedisError:
+        client.close()
+        yield  # unreachable: the `redis_url` fixture fails the tests that need it
+        return
+    try:
+        yield
+        created = [key for key in client.scan_iter(count=1000) if key not in before]
+        for start in range(0, len(created), 500):
+            client.delete(*created[start : start + 500])
+    finally:
+        client.close()
+
+
 @pytest.fixture
 def settings(request, tmp_path: Path, pg_url: str | None, redis_url: str | None) -> Settings:
     """Core tests load only the sample modules; `@pytest.mark.modules("pong", ...)` loads

@@ -19,7 +19,10 @@ from transcendence.registry import Registry
 from transcendence.settings import Settings
 
 log = logging.getLogger("transcendence.app")
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+# The SPA: inside the package in a built wheel (setup.py copies it there), else the
+# repository's web/ (a checkout, the editable install).
+_PACKAGED_WEB = Path(__file__).resolve().parent / "web"
+WEB_DIR = _PACKAGED_WEB if _PACKAGED_WEB.is_dir() else Path(__file__).resolve().parents[2] / "web"
 
 
 class Core:

@@ -21,8 +21,11 @@ from tortoise.connection import get_connection
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.migrations.recorder import MigrationRecorder
 
+from transcendence import db_transactions
 from transcendence.plugins import ModuleSet
 from transcendence.settings import Settings
+
+db_transactions.install()  # a cancelled transaction start gives its connection back
 
 CORE_APP = "core"
 # pg_advisory_lock key held while migrating: two nodes starting together on a fresh

@@ -151,7 +151,7 @@ def _register_converter(state: Any) -> None:
 def _web_dir() -> Path:
     from transcendence.app import WEB_DIR
 
-    # An installed wheel has no web/ beside its package: the image sets the folder.
+    # TRANSCENDENCE_WEB_DIR serves another copy of the SPA; by default the one installed.
     return _core().settings.web_dir or WEB_DIR
 
 
