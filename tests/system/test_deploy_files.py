@@ -172,7 +172,17 @@ def test_the_build_context_leaves_out_local_state_and_secrets():
         for source in line.split()[:-1]
         if not source.startswith("--")
     }
-    assert copied == {"pyproject.toml", "README.md", "platform", "cli", "plugins", "web"}
+    assert copied == {
+        "pyproject.toml",
+        "setup.py",
+        "MANIFEST.in",
+        "LICENSE",
+        "README.md",
+        "platform",
+        "cli",
+        "plugins",
+        "web",
+    }
     assert not copied & set(patterns)
 
 
