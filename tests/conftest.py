@@ -8,7 +8,11 @@ and Redis, and fail (never skip) when those are unreachable.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -107,18 +111,91 @@ def _redis_left_as_found():
         client.close()
 
 
+# Migrates one SQLite file in a process of its own, exactly as an app's start would
+# (`db.connect`, then `db.migrate`): the test's own event loop and Tortoise state stay
+# untouched.
+_MIGRATE_TEMPLATE = """
+import asyncio, json, sys
+from transcendence import db
+from transcendence.plugins import load_modules
+from transcendence.settings import Settings
+
+settings = Settings(_env_file=None, **json.loads(sys.argv[1]))
+
+
+async def main():
+    config = await db.connect(settings, load_modules(settings.modules, settings.extra_modules))
+    try:
+        await db.migrate(config)
+    finally:
+        await db.close_db()
+
+
+asyncio.run(main())
+"""
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """`template(modules)` → a SQLite file with every migration of those modules applied,
+    made once per set of modules in the run.
+
+    Migrating a fresh file costs seconds (Tortoise rebuilds its model state per migration)
+    and every SQLite test starts from a fresh file: each copies the migrated template
+    instead. PostgreSQL's database is migrated once per run by the first app already.
+    """
+    folder = tmp_path_factory.mktemp("sqlite-templates")
+    made: dict[tuple[str, ...] | None, Path] = {}
+
+    def template(modules: list[str] | None) -> Path:
+        key = None if modules is None else tuple(modules)
+        if key not in made:
+            path = folder / f"template-{len(made)}.sqlite3"
+            fields = {
+                "modules": modules,
+                "extra_modules": SAMPLE_MODULES,
+                "env": "test",
+                "var_dir": str(folder / "var"),
+                "database_url": f"sqlite://{path}",
+            }
+            env = dict(os.environ)
+            support = str(Path(__file__).parent / "support")
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [support, env.get("PYTHONPATH")]))
+            subprocess.run(
+                [sys.executable, "-c", _MIGRATE_TEMPLATE, json.dumps(fields)],
+                env=env,
+                check=True,
+                timeout=300,  # a hang guard, not a wait
+            )
+            made[key] = path
+        return made[key]
+
+    return template
+
+
 @pytest.fixture
-def settings(request, tmp_path: Path, pg_url: str | None, redis_url: str | None) -> Settings:
+def settings(
+    request, tmp_path: Path, pg_url: str | None, redis_url: str | None, sqlite_template
+) -> Settings:
     """Core tests load only the sample modules; `@pytest.mark.modules("pong", ...)` loads
-    built-in modules too, and `@pytest.mark.modules("*")` every installed one."""
+    built-in modules too, and `@pytest.mark.modules("*")` every installed one.
+
+    On SQLite the test's file starts as a copy of the migrated template of its modules;
+    `fresh_database_url` gives a database nothing has migrated."""
     marker = request.node.get_closest_marker("modules")
     names = list(marker.args) if marker else []
+    modules = None if names == ["*"] else names
+    database_url = pg_url
+    if database_url is None:
+        database = tmp_path / "test.sqlite3"
+        shutil.copyfile(sqlite_template(modules), database)
+        database_url = f"sqlite://{database}"
     return Settings(
-        modules=None if names == ["*"] else names,
+        modules=modules,
         _env_file=None,
         env="test",
         var_dir=tmp_path / "var",
-        database_url=pg_url or f"sqlite://{tmp_path / 'test.sqlite3'}",
+        database_url=database_url,
         redis_url=redis_url,
         secret_key=TEST_SECRET,
         extra_modules=SAMPLE_MODULES,
