@@ -108,29 +108,28 @@ async def call_async(caller: Any, **kwargs: Any) -> list[Any]:
     the others still run. Results keep pluggy's order (the last registered first).
     """
     pm = getattr(caller, "pm", None)
-    if pm is None:  # a bare pluggy caller: no module names to isolate by
-        raise TypeError("call_async needs a caller from Registry.hook or ModuleSet.hook")
+    if pm is None:  # a bare pluggy caller: no plugin manager to call each module through
+        raise TypeError("call_async needs a caller from Registry.hook or enabled_hook")
     results: list[Any] = []
     for impl in reversed(caller.get_hookimpls()):
         if impl.hookwrapper or impl.wrapper:
-            continue  # wrappers run around each single call below
+            continue  # not an implementation of its own (no module uses wrappers)
         module = _module_name(pm, impl.plugin)
-        started = time.perf_counter()
         try:
             result = call_for(pm, impl.plugin, caller.name, **kwargs)
             if inspect.isawaitable(result):
-                result = await result
+                started = time.perf_counter()
+                try:
+                    result = await result
+                finally:
+                    if _extras(pm).tracing:
+                        elapsed = (time.perf_counter() - started) * 1000
+                        trace_log.info(
+                            "hook %s: module %s, %.2f ms (awaited)", caller.name, module, elapsed
+                        )
         except Exception:
             log.exception("module %s: hook %s failed", module, caller.name)
             continue
-        finally:
-            if _extras(pm).tracing:
-                trace_log.info(
-                    "hook %s: module %s, %.2f ms (awaited)",
-                    caller.name,
-                    module,
-                    (time.perf_counter() - started) * 1000,
-                )
         if result is not None:
             results.append(result)
     return results
