@@ -134,13 +134,12 @@ async def flaky_app(settings, request):
     """The sample modules plus "flaky" (requires "sample"; its startup fails on demand)."""
     import transcendence_flaky
     import transcendence_sample
-    from conftest import SAMPLE_MODULES
     from testkit import empty_tables
     from transcendence.app import create_app
 
     transcendence_flaky.FAIL_STARTUP = False
     transcendence_sample.LIFECYCLE.clear()
-    extra = {"extra_modules": [*SAMPLE_MODULES, "transcendence_flaky"]}
+    extra = {"extra_modules": [*settings.extra_modules, "transcendence_flaky"]}
     extra.update(getattr(request, "param", {}))
     app = create_app(settings.model_copy(update=extra))
     async with app.test_app():
