@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
 from transcendence import hookimpl
 from transcendence_tournament import online, service
-
-log = logging.getLogger("transcendence.tournament")
 
 
 @hookimpl
