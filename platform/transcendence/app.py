@@ -13,7 +13,13 @@ from quart_schema import Info, QuartSchema, hide
 from transcendence import __version__, db, errors, ids, observability, openapi, proxies, security
 from transcendence.bus import Bus, BusUnavailable, make_bus
 from transcendence.errors import APIError
-from transcendence.plugins import Module, ModuleError, ModuleSet, await_result, load_modules
+from transcendence.plugins import (
+    Module,
+    ModuleSet,
+    await_result,
+    load_modules,
+    trace_hooks,
+)
 from transcendence.realtime import HandlerRegistry
 from transcendence.registry import Registry
 from transcendence.settings import Settings
@@ -46,7 +52,6 @@ class Core:
         self.blueprint_owner: dict[str, str] = {}
         self.static_dirs: dict[str, Path] = {}
         self.db_config: dict[str, Any] = {}
-        self.started: set[str] = set()
         # Set when the node starts shutting down: /readyz answers 503 and new sockets are
         # refused, so a proxy sends new work elsewhere while this node finishes its own.
         self.draining = False
@@ -159,6 +164,8 @@ def describe_modules(app: Quart) -> list[dict[str, Any]]:
             "version": m.version,
             "enabled": core.registry.is_enabled(m.name),
             "requires": m.requires,
+            # Why this node could not start it (it stays off here until the next toggle).
+            "startup_error": core.registry.startup_errors.get(m.name),
             **module_status(app, core.modules, m),
             "provides": module_provides(app, core, m),
         }
@@ -180,22 +187,12 @@ def module_status(app: Quart, modules: ModuleSet, module: Module) -> dict[str, A
     }
 
 
-async def _sync_lifecycle(app: Quart, enabled: frozenset[str]) -> None:
-    """Run startup/shutdown hooks of modules toggled while the app runs."""
-    core = core_of(app)
-    core.metrics.modules_enabled.set(len(enabled))
-    for name in sorted(enabled - core.started):
-        try:
-            await await_result(core.modules.call_for(core.modules.get(name), "startup", app=app))
-        except Exception as exc:
-            # Named, in one line: "module pong did not start: TRANSCENDENCE_PONG_LEASE_TTL
-            # is a number of seconds, e.g. 10" (a ValueError is a module's message to a person).
-            reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
-            raise ModuleError(f"module {name} did not start: {reason}") from exc
-        core.started.add(name)
-    for name in sorted(core.started - enabled):
-        await await_result(core.modules.call_for(core.modules.get(name), "shutdown", app=app))
-        core.started.discard(name)
+async def _startup(app: Quart, module: Module) -> None:
+    await await_result(core_of(app).modules.call_for(module, "startup", app=app))
+
+
+async def _shutdown(app: Quart, module: Module) -> None:
+    await await_result(core_of(app).modules.call_for(module, "shutdown", app=app))
 
 
 async def drain(app: Quart) -> None:
@@ -222,7 +219,7 @@ async def drain(app: Quart) -> None:
     async with app.app_context():
         await core.registry.stop()
         try:
-            await _sync_lifecycle(app, frozenset())
+            await core.registry.shutdown_all()
         finally:
             await the_hub.close_sockets()
     core.drained = True
@@ -232,6 +229,8 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     settings = settings or Settings()
     settings.check()
     modules = modules or load_modules(settings.modules, settings.extra_modules)
+    if settings.trace_hooks:
+        trace_hooks(modules.pm)
     app = TranscendenceApp("transcendence", static_folder=None)
     app.config.update(
         SECRET_KEY=settings.resolved_secret(),
@@ -312,7 +311,10 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
                 await bus.ping()
             except BusUnavailable as exc:
                 raise BusUnavailable(f"{exc} (check REDIS_URL and that Redis is running)") from exc
-            registry.on_change(lambda enabled: _sync_lifecycle(app, enabled))
+            registry.set_lifecycle(
+                lambda module: _startup(app, module), lambda module: _shutdown(app, module)
+            )
+            registry.on_change(lambda enabled: metrics.modules_enabled.set(len(enabled)))
             registry.on_change(metrics.track_modules(m.name for m in modules))
             await registry.start()
             await auth.start(app)  # the ended sessions, read once the database is up
@@ -324,7 +326,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
                 await registry.stop()
                 # Modules that did start stop again (their own failure is not the story).
                 with contextlib.suppress(Exception):
-                    await _sync_lifecycle(app, frozenset())
+                    await registry.shutdown_all()
             finally:
                 try:
                     await bus.close()

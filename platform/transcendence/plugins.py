@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import re
-from collections.abc import Iterable
+import time
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -19,6 +22,29 @@ import pluggy
 from transcendence import hookspecs
 
 ENTRY_POINT_GROUP = "transcendence.modules"
+log = logging.getLogger("transcendence.plugins")
+trace_log = logging.getLogger("transcendence.hooks")
+
+
+@dataclass
+class _Extras:
+    """What the core keeps beside a plugin manager (pluggy has no place for it)."""
+
+    single: dict[tuple[str, int], Any] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+    tracing: bool = False
+
+
+_EXTRAS: weakref.WeakKeyDictionary[pluggy.PluginManager, _Extras] = weakref.WeakKeyDictionary()
+
+
+def _extras(pm: pluggy.PluginManager) -> _Extras:
+    extras = _EXTRAS.get(pm)
+    if extras is None:
+        extras = _EXTRAS[pm] = _Extras()
+    return extras
+
+
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
@@ -40,25 +66,112 @@ class Module:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _single_caller(pm: pluggy.PluginManager, plugin: object, hook_name: str) -> Any:
+    """Pluggy's caller for `hook_name` restricted to one plugin (cached: it is on hot paths).
+
+    Every call goes through pluggy, so its hook-call monitoring (TRANSCENDENCE_TRACE_HOOKS)
+    and its argument checking see it.
+    """
+    cache = _extras(pm).single
+    key = (hook_name, id(plugin))
+    caller = cache.get(key)
+    if caller is None:
+        others = [p for p in pm.get_plugins() if p is not plugin]
+        caller = pm.subset_hook_caller(hook_name, remove_plugins=others)
+        cache[key] = caller
+    return caller
+
+
 def call_for(pm: pluggy.PluginManager, plugin: object, hook_name: str, **kwargs: Any) -> Any:
     """Call one hook on one plugin only; `None` when it does not implement it."""
-    caller = getattr(pm.hook, hook_name, None)
-    if caller is None:
+    if getattr(pm.hook, hook_name, None) is None:
         return None
-    for impl in caller.get_hookimpls():
-        if impl.plugin is plugin:
-            args = {name: kwargs[name] for name in impl.argnames}
-            return impl.function(**args)
-    return None
+    caller = _single_caller(pm, plugin, hook_name)
+    if not caller.get_hookimpls():
+        return None
+    result = caller(**kwargs)
+    if caller.spec is not None and caller.spec.opts.get("firstresult"):
+        return result
+    # Pluggy leaves `None` out of a hook's results: one plugin gives [] or [its result].
+    return result[0] if result else None
+
+
+def _module_name(pm: pluggy.PluginManager, plugin: object) -> str:
+    """The name a person knows a plugin by: its module's, once `_describe` has run."""
+    return _extras(pm).names.get(id(plugin)) or pm.get_name(plugin) or repr(plugin)
 
 
 async def call_async(caller: Any, **kwargs: Any) -> list[Any]:
-    """Call a hook and await the results of any async implementations.
-
-    The one place the core awaits hookimpls; results keep pluggy's order.
+    """Call a hook on every implementation and await the async ones: the one place the core
+    awaits hookimpls. Each implementation runs on its own: one that raises (or whose
+    coroutine raises) is logged with its module's name and left out of the results, and
+    the others still run. Results keep pluggy's order (the last registered first).
     """
-    results = caller(**kwargs)
-    return [await result if inspect.isawaitable(result) else result for result in results]
+    pm = getattr(caller, "pm", None)
+    if pm is None:  # a bare pluggy caller: no plugin manager to call each module through
+        raise TypeError("call_async needs a caller from Registry.hook or enabled_hook")
+    results: list[Any] = []
+    for impl in reversed(caller.get_hookimpls()):
+        if impl.hookwrapper or impl.wrapper:
+            continue  # not an implementation of its own (no module uses wrappers)
+        module = _module_name(pm, impl.plugin)
+        try:
+            result = call_for(pm, impl.plugin, caller.name, **kwargs)
+            if inspect.isawaitable(result):
+                started = time.perf_counter()
+                try:
+                    result = await result
+                finally:
+                    if _extras(pm).tracing:
+                        elapsed = (time.perf_counter() - started) * 1000
+                        trace_log.info(
+                            "hook %s: module %s, %.2f ms (awaited)", caller.name, module, elapsed
+                        )
+        except Exception:
+            log.exception("module %s: hook %s failed", module, caller.name)
+            continue
+        if result is not None:
+            results.append(result)
+    return results
+
+
+def trace_hooks(pm: pluggy.PluginManager) -> None:
+    """Log each hook call with its module(s) and duration (TRANSCENDENCE_TRACE_HOOKS), as
+    Datasette's plugin tracing does. The duration is pluggy's call: for an async
+    implementation, making its coroutine; `call_async` logs the awaited time too."""
+    extras = _extras(pm)
+    if extras.tracing:
+        return  # one app per ModuleSet in production; tests may build several
+    extras.tracing = True
+    starts: list[float] = []
+
+    def before(hook_name: str, hook_impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+        starts.append(time.perf_counter())
+
+    def after(
+        outcome: Any, hook_name: str, hook_impls: Sequence[Any], kwargs: Mapping[str, Any]
+    ) -> None:
+        elapsed = (time.perf_counter() - starts.pop()) * 1000 if starts else 0.0
+        modules = ", ".join(_module_name(pm, impl.plugin) for impl in reversed(hook_impls))
+        trace_log.info("hook %s: module %s, %.2f ms", hook_name, modules or "none", elapsed)
+
+    pm.add_hookcall_monitoring(before, after)
+
+
+class HookCall:
+    """Pluggy's caller for a hook (restricted to some modules), called as pluggy calls it
+    (`firstresult` and all); `call_async` uses `pm` to run each implementation on its own."""
+
+    def __init__(self, pm: pluggy.PluginManager, name: str, caller: Any):
+        self.pm = pm
+        self.name = name
+        self.caller = caller
+
+    def __call__(self, **kwargs: Any) -> Any:
+        return self.caller(**kwargs)
+
+    def get_hookimpls(self) -> list[Any]:
+        return self.caller.get_hookimpls()
 
 
 async def await_result(result: Any) -> Any:
@@ -113,10 +226,11 @@ class ModuleSet:
     def call_for(self, module: Module, hook_name: str, **kwargs: Any) -> Any:
         return call_for(self.pm, module.plugin, hook_name, **kwargs)
 
-    def hook_excluding(self, hook_name: str, disabled: Iterable[str]) -> Any:
+    def hook_excluding(self, hook_name: str, disabled: Iterable[str]) -> HookCall:
         """A caller for `hook_name` that skips the plugins of disabled modules."""
         remove = [self.modules[name].plugin for name in disabled if name in self.modules]
-        return self.pm.subset_hook_caller(hook_name, remove_plugins=remove)
+        caller = self.pm.subset_hook_caller(hook_name, remove_plugins=remove)
+        return HookCall(self.pm, hook_name, caller)
 
 
 def new_plugin_manager() -> pluggy.PluginManager:
@@ -158,6 +272,7 @@ def load_modules(only: Iterable[str] | None = None, extra: Iterable[str] = ()) -
         if module.name in modules:
             raise ModuleError(f"two plugins claim the module name {module.name!r}")
         modules[module.name] = module
+        _extras(pm).names[id(plugin)] = module.name
     if wanted is not None:
         missing = wanted - set(modules)
         if missing:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import graphlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from transcendence.bus import RESYNC, Bus, SubscriptionOverflow
@@ -36,6 +37,25 @@ def _dependants(modules: ModuleSet, name: str, enabled: set[str]) -> list[str]:
                 found.append(module.name)
                 frontier.append(module.name)
     return found
+
+
+def startup_order(modules: ModuleSet) -> list[str]:
+    """Installed modules, each after what it `requires` (shutdown runs it in reverse);
+    alphabetical among modules that do not depend on each other, so the order is stable."""
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for module in sorted(modules, key=lambda m: m.name):
+        sorter.add(module.name, *sorted(r for r in module.requires if r in modules))
+    try:
+        return list(sorter.static_order())
+    except graphlib.CycleError as exc:
+        cycle = " -> ".join(exc.args[1])
+        raise ModuleError(f"modules require each other in a circle: {cycle}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    # One line for a person: a ValueError is a module's message ("TRANSCENDENCE_PONG_LEASE_TTL
+    # is a number of seconds, e.g. 10"); anything else is named by its type.
+    return str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
 
 
 async def read_enabled(modules: ModuleSet) -> set[str]:
@@ -100,14 +120,29 @@ async def disable(modules: ModuleSet, name: str, *, force: bool = False) -> list
     return changed
 
 
+Lifecycle = Callable[[Module], Awaitable[None]]
+
+
 class Registry:
-    """A node's view of which modules are enabled, refreshed on every toggle."""
+    """A node's view of which modules are enabled, refreshed on every toggle.
+
+    `wanted` is what the table says; `enabled` is what runs on this node: a module is
+    enabled here only once its `startup` succeeded (modules start in `requires` order and
+    stop in reverse). A startup that fails while the node serves is logged, kept in
+    `startup_errors` (shown by `/api/modules`) and retried at the next toggle; at the
+    node's own start it stops the start.
+    """
 
     def __init__(self, modules: ModuleSet, bus: Bus, *, sync_interval: float = 1.0):
         self.modules = modules
         self.bus = bus
         self.sync_interval = sync_interval
+        self.wanted: frozenset[str] = frozenset()
         self.enabled: frozenset[str] = frozenset()
+        self.startup_errors: dict[str, str] = {}
+        self._startup: Lifecycle | None = None
+        self._shutdown: Lifecycle | None = None
+        self._order = startup_order(modules)
         self._callers: dict[str, Any] = {}
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[frozenset[str]], Any]] = []
@@ -131,6 +166,10 @@ class Registry:
             self._callers[name] = caller
         return caller
 
+    def set_lifecycle(self, startup: Lifecycle, shutdown: Lifecycle) -> None:
+        """How a module starts and stops on this node (the app runs its hooks)."""
+        self._startup, self._shutdown = startup, shutdown
+
     def on_change(self, listener: Callable[[frozenset[str]], Any]) -> None:
         self._listeners.append(listener)
 
@@ -138,14 +177,71 @@ class Registry:
         async with self._refreshing:
             await self._refresh()
 
-    async def _refresh(self) -> None:
-        enabled = frozenset(await read_enabled(self.modules))
-        if enabled != self.enabled:
-            log.info("enabled modules: %s", ", ".join(sorted(enabled)) or "none")
-            self.enabled = enabled
-            self._callers.clear()
-            for listener in self._listeners:
-                await await_result(listener(enabled))
+    async def _refresh(self, *, strict: bool = False) -> None:
+        wanted = frozenset(await read_enabled(self.modules))
+        if wanted == self.wanted:
+            return  # a failed startup is retried at the next toggle, not on every re-read
+        log.info("enabled modules: %s", ", ".join(sorted(wanted)) or "none")
+        self.wanted = wanted
+        before = self.enabled
+        try:
+            await self._apply(wanted, strict=strict)
+        finally:
+            if self.enabled != before:
+                for listener in self._listeners:
+                    await await_result(listener(self.enabled))
+
+    def _set_enabled(self, enabled: frozenset[str]) -> None:
+        self.enabled = enabled
+        self._callers.clear()
+
+    async def _apply(self, wanted: frozenset[str], *, strict: bool) -> None:
+        # Stop first, dependants before what they require; off the routes and hooks before
+        # the module's shutdown runs.
+        for name in reversed(self._order):
+            if name in self.enabled and name not in wanted:
+                self._set_enabled(self.enabled - {name})
+                await self._stop(name)
+        for name in list(self.startup_errors):
+            if name not in wanted:
+                del self.startup_errors[name]
+        for name in self._order:
+            if name not in wanted or name in self.enabled:
+                continue
+            module = self.modules.get(name)
+            down = [req for req in module.requires if req not in self.enabled]
+            if down:
+                self.startup_errors[name] = f"requires {', '.join(down)}, which did not start"
+                continue
+            try:
+                if self._startup is not None:
+                    await self._startup(module)
+            except Exception as exc:
+                if strict:
+                    raise ModuleError(f"module {name} did not start: {_reason(exc)}") from exc
+                log.exception("module %s did not start; it stays off on this node", name)
+                self.startup_errors[name] = _reason(exc)
+                continue
+            self.startup_errors.pop(name, None)
+            self._set_enabled(self.enabled | {name})
+
+    async def _stop(self, name: str) -> None:
+        # One module's failed shutdown neither keeps it enabled nor skips the others'.
+        if self._shutdown is None:
+            return
+        try:
+            await self._shutdown(self.modules.get(name))
+        except Exception:
+            log.exception("module %s: shutdown failed", name)
+
+    async def shutdown_all(self) -> None:
+        """Run every started module's `shutdown`, in reverse `requires` order (draining).
+
+        The node keeps them enabled meanwhile: what a shutdown announces (pong handing its
+        games over) still reaches the other modules' hooks and the players."""
+        for name in reversed(self._order):
+            if name in self.enabled:
+                await self._stop(name)
 
     async def enable(self, name: str) -> list[str]:
         changed = await enable(self.modules, name)
@@ -163,7 +259,8 @@ class Registry:
             await announce(self.bus, list(changed))
 
     async def start(self) -> None:
-        await self.refresh()
+        async with self._refreshing:
+            await self._refresh(strict=True)
         self._task = asyncio.create_task(self._follow(), name="module-registry")
 
     async def stop(self) -> None:
@@ -223,4 +320,13 @@ async def announce(bus: Bus, changed: list[str]) -> None:
     await bus.publish_json(TOPIC, {"changed": changed})
 
 
-__all__ = ["RESYNC", "TOPIC", "Registry", "announce", "disable", "enable", "read_enabled"]
+__all__ = [
+    "RESYNC",
+    "TOPIC",
+    "Registry",
+    "announce",
+    "disable",
+    "enable",
+    "read_enabled",
+    "startup_order",
+]

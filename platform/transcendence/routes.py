@@ -34,6 +34,7 @@ class ModuleOut(BaseModel):
     version: str
     enabled: bool
     requires: list[str]
+    startup_error: str | None  # this node's: its startup failed, so it is off here
     configured: bool  # False: it lacks settings it needs (status_message says which)
     status_message: str | None
     provides: ModuleProvides

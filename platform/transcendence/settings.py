@@ -138,6 +138,11 @@ class Settings(BaseSettings):
         1.0,
         validation_alias=AliasChoices("TRANSCENDENCE_MODULE_SYNC_INTERVAL", "module_sync_interval"),
     )
+    # Log every hook call with its module(s) and duration (logger "transcendence.hooks"),
+    # as Datasette's DATASETTE_TRACE_PLUGINS does: for finding the slow or failing module.
+    trace_hooks: bool = Field(
+        False, validation_alias=AliasChoices("TRANSCENDENCE_TRACE_HOOKS", "trace_hooks")
+    )
     redis_max_connections: int = Field(
         32, validation_alias=AliasChoices("REDIS_MAX_CONNECTIONS", "redis_max_connections")
     )

@@ -124,3 +124,111 @@ async def test_a_toggle_nobody_announced_still_reaches_the_node(app):
     async with asyncio.timeout(30):  # a hang guard: the re-read comes every 0.2 s here
         await changed.wait()
     assert not core.registry.is_enabled("sample_child")
+
+
+# --- hook isolation, tracing and the lifecycle, with the "flaky" test module ---------------
+
+
+@pytest.fixture
+async def flaky_app(settings, request):
+    """The sample modules plus "flaky" (requires "sample"; its startup fails on demand)."""
+    import transcendence_flaky
+    import transcendence_sample
+    from testkit import empty_tables
+    from transcendence.app import create_app
+
+    transcendence_flaky.FAIL_STARTUP = False
+    transcendence_sample.LIFECYCLE.clear()
+    extra = {"extra_modules": [*settings.extra_modules, "transcendence_flaky"]}
+    extra.update(getattr(request, "param", {}))
+    app = create_app(settings.model_copy(update=extra))
+    async with app.test_app():
+        await empty_tables()
+        await registry(app).refresh()
+        yield app
+    transcendence_flaky.FAIL_STARTUP = False
+
+
+async def test_a_failing_hook_implementation_does_not_stop_the_others(flaky_app, caplog):
+    """flaky's `sample_noted` raises; sample_child's (called after it) still runs, and the
+    request succeeds. The failure is logged with the module's name, not shown to the user."""
+    client = flaky_app.test_client()
+    response = await client.post("/api/sample/notes", json={"text": "hi"})
+    assert response.status_code == 201
+    body = await response.get_json()
+    assert body["noted_by"] == ["sample_child"]
+    assert "flaky broke" not in await response.get_data(as_text=True)
+    failures = [r for r in caplog.records if r.name == "transcendence.plugins"]
+    assert [r.getMessage() for r in failures] == ["module flaky: hook sample_noted failed"]
+    assert failures[0].exc_info is not None  # the traceback is in the log, for the operator
+
+
+@pytest.mark.parametrize("flaky_app", [{"trace_hooks": True}], indirect=True)
+async def test_trace_hooks_logs_each_call_with_its_module(flaky_app, caplog):
+    """TRANSCENDENCE_TRACE_HOOKS: every hook call, the core's one-module calls (startup)
+    included, is logged with its module and how long it took."""
+    caplog.set_level("INFO", logger="transcendence.hooks")
+    client = flaky_app.test_client()
+    await client.get("/api/sample/greetings")
+    await registry(flaky_app).disable("flaky")
+    await registry(flaky_app).enable("flaky")
+    traced = [r.getMessage() for r in caplog.records if r.name == "transcendence.hooks"]
+    assert any(m.startswith("hook sample_greeting: module sample_child, sample, ") for m in traced)
+    assert any(m.startswith("hook startup: module flaky, ") for m in traced), traced
+    assert all(m.endswith(" ms") or m.endswith(" ms (awaited)") for m in traced), traced
+
+
+async def test_trace_hooks_is_off_by_default(flaky_app, caplog):
+    caplog.set_level("INFO", logger="transcendence.hooks")
+    await flaky_app.test_client().get("/api/sample/greetings")
+    assert not [r for r in caplog.records if r.name == "transcendence.hooks"]
+
+
+async def test_a_module_whose_startup_fails_stays_off_until_the_next_toggle(flaky_app):
+    import transcendence_flaky
+
+    core = flaky_app.extensions["transcendence"]
+    client = flaky_app.test_client()
+    assert (await client.get("/api/flaky/ping")).status_code == 200
+    await core.registry.disable("flaky")
+
+    transcendence_flaky.FAIL_STARTUP = True
+    assert await core.registry.enable("flaky") == ["flaky"]  # stored: the table says enabled
+    response = await client.get("/api/flaky/ping")
+    assert response.status_code == 404
+    assert (await response.get_json())["error"]["code"] == "module_disabled"
+    listed = {m["name"]: m for m in await (await client.get("/api/modules")).get_json()}
+    assert listed["flaky"]["enabled"] is False
+    assert listed["flaky"]["startup_error"] == "RuntimeError: flaky could not reach its service"
+    assert listed["sample"]["startup_error"] is None
+    detail = await (await client.get("/api/modules/flaky")).get_json()
+    assert detail["startup_error"] == "RuntimeError: flaky could not reach its service"
+
+    # A re-read of an unchanged table does not retry it; the next toggle does.
+    transcendence_flaky.FAIL_STARTUP = False
+    await core.registry.refresh()
+    assert (await client.get("/api/flaky/ping")).status_code == 404
+    await core.registry.disable("flaky")
+    await core.registry.enable("flaky")
+    assert (await client.get("/api/flaky/ping")).status_code == 200
+    detail = await (await client.get("/api/modules/flaky")).get_json()
+    assert detail["enabled"] is True
+    assert detail["startup_error"] is None
+
+
+async def test_startup_follows_requires_and_shutdown_runs_in_reverse(flaky_app):
+    """ "flaky" sorts before "sample" but requires it: it starts after it, stops before it."""
+    import transcendence_sample
+    from transcendence.registry import disable, enable
+
+    core = flaky_app.extensions["transcendence"]
+    transcendence_sample.LIFECYCLE.clear()
+    await disable(core.modules, "sample", force=True)  # as another node would: table only
+    await core.registry.refresh()
+    assert transcendence_sample.LIFECYCLE == ["stop flaky", "stop sample"]
+
+    transcendence_sample.LIFECYCLE.clear()
+    for name in ("sample", "flaky", "sample_child"):
+        await enable(core.modules, name)
+    await core.registry.refresh()  # one re-read sees all three: the order is the core's
+    assert transcendence_sample.LIFECYCLE == ["start sample", "start flaky"]

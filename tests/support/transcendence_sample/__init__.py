@@ -20,6 +20,7 @@ from transcendence import hookimpl
 from transcendence.app import enabled_hook
 from transcendence.auth import current_user, public
 from transcendence.hookspecs import hookspec
+from transcendence.plugins import call_async
 
 blueprint = Blueprint("sample", __name__)
 
@@ -34,6 +35,24 @@ class SampleSpecs:
     @hookspec
     def sample_greeting(self) -> str:
         """A greeting from another module."""
+
+    @hookspec
+    async def sample_noted(self, text: str) -> str:
+        """A note was stored; answer who took note (async implementations)."""
+
+
+# What the sample modules' startup and shutdown hooks ran, in order (the lifecycle tests).
+LIFECYCLE: list[str] = []
+
+
+@hookimpl
+def startup(app):
+    LIFECYCLE.append("start sample")
+
+
+@hookimpl
+def shutdown(app):
+    LIFECYCLE.append("stop sample")
 
 
 @hookimpl
@@ -105,7 +124,8 @@ async def create_note(data: NoteIn):
     from transcendence_sample.models import Note
 
     note = await Note.create(text=data.text)
-    return {"id": note.id, "text": note.text}, 201
+    noted_by = await call_async(enabled_hook("sample_noted"), text=note.text)
+    return {"id": note.id, "text": note.text, "noted_by": noted_by}, 201
 
 
 @blueprint.get("/notes")

@@ -1,5 +1,7 @@
 """The module "sample_child": requires "sample" and implements its hookspec."""
 
+import asyncio
+
 from transcendence import hookimpl
 
 
@@ -16,3 +18,9 @@ def module_info():
 @hookimpl
 def sample_greeting():
     return "hello from sample_child"
+
+
+@hookimpl
+async def sample_noted(text):
+    await asyncio.sleep(0)  # really async: its work runs only if the core awaits it
+    return "sample_child"
