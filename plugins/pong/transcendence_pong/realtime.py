@@ -82,6 +82,12 @@ class InviteAnswer(BaseModel):
     accept: bool
 
 
+class RematchOut(BaseModel):
+    status: Literal["started", "offered"]
+    game_id: str | None = Field(None, description="the new game (local and AI: `started`)")
+    invite_id: int | None = Field(None, description="the offer to the opponent (remote)")
+
+
 class Ok(BaseModel):
     ok: bool = True
 
@@ -206,6 +212,18 @@ def register(hub: Any) -> None:
             raise fail(exc) from None
         return QueueOut(status="matched" if game_id else "waiting", game_id=game_id)
 
+    @hub.handler("pong.rematch", GameRef, reply=RematchOut)
+    async def rematch(conn, data: GameRef):
+        """Play a finished game again with the same options: a local or AI game starts at
+        once; a remote one is offered to the opponent (a `pong.invite` with `rematch_of`)."""
+        try:
+            found = await facade(conn.app).rematch(conn.user_id, data.game_id)
+        except GameError as exc:
+            raise fail(exc) from None
+        if found["game_id"] is not None:
+            await follow(conn, found["game_id"])
+        return RematchOut(**found)
+
     @hub.handler("pong.live.watch", None, reply=Ok)
     async def watch_live(conn, data):
         """Follow the live games: a `pong.live` frame when a game starts or ends. Read
@@ -226,3 +244,9 @@ def register(hub: Any) -> None:
     )
     hub.event("pong.state", None)
     hub.event("pong.matched", None)
+    hub.event(
+        "pong.cancelled",
+        None,
+        "A game counted for no one: `{game_id, reason: no_show | abandoned, sides}` (to both "
+        "players' tabs).",
+    )
