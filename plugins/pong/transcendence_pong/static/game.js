@@ -125,6 +125,16 @@ class Game {
   /** A game that is over (finished or interrupted): show its record. True when it was. */
   showRecorded() {
     if (this.info.status === "running") return false;
+    // The final score on the scoreboard too, not the 0–0 of a game never followed here.
+    if (this.info.score) {
+      for (const side of SIDES) this.scores[side].textContent = String(this.info.score[side]);
+      this.root.dataset.scoreLeft = String(this.info.score.left);
+      this.root.dataset.scoreRight = String(this.info.score.right);
+    }
+    if (this.info.status === "cancelled") {
+      this.showResult({ winner: null, scores: this.info.score, forfeit: null, cancelled: true });
+      return true;
+    }
     this.showResult({
       winner: this.info.winner,
       scores: this.info.score,
@@ -264,7 +274,9 @@ class Game {
     this.expose(state);
     this.renderScores(state);
     this.renderPhase(state);
-    if (state.phase === "finished") {
+    if (state.cancelled) {
+      this.showResult({ winner: null, scores: state.scores, forfeit: null, cancelled: state.cancelled });
+    } else if (state.phase === "finished") {
       const forfeit = (state.events || []).find((e) => e.kind === "forfeit");
       this.showResult({ winner: state.winner, scores: state.scores, forfeit: forfeit ? forfeit.side : null });
     } else if (state.interrupted) {
@@ -372,7 +384,9 @@ class Game {
         this.leaveConfirm.querySelector("button").focus();
       },
     });
+    // The result sits over the field (the scoreboard stays in view), not below it.
     this.result = h("section", { class: "pong-result card", hidden: true, "data-testid": "pong-result", "aria-live": "polite" });
+    this.stage.append(this.result);
     this.root = h(
       "div",
       { class: "pong-game", id: "pong-game", dataset: { phase: "loading", matchId: this.matchId, hitsLeft: "0", hitsRight: "0", ballDirection: "none" } },
@@ -380,7 +394,6 @@ class Game {
       this.status,
       this.stage,
       this.touch,
-      this.result,
       h("div", { class: "pong-actions d-flex flex-wrap align-items-center gap-2" }, this.help, this.leaveButton),
       this.leaveConfirm,
     );
@@ -469,10 +482,15 @@ class Game {
       return;
     }
     const waiting = (state.waiting || []).filter((side) => side !== this.side);
+    this.root.dataset.waiting = waiting.join(" ");
     if (waiting.length) {
-      // A held game (a tournament's): the clock starts when every player has arrived.
-      this.setStatus("pong.waiting_for", { name: waiting.map((side) => this.nameOf(side)).join(", ") });
-      this.overlay.textContent = "";
+      // Held until every player has opened the game: no serve, no point until then.
+      const name = waiting.map((side) => this.nameOf(side)).join(", ");
+      const left = state.waiting_seconds_left;
+      if (typeof left === "number") this.setStatus("pong.waiting_for_seconds", { name, seconds: Math.ceil(left) });
+      else this.setStatus("pong.waiting_for", { name });
+      this.overlay.textContent = this.t("pong.waiting_short");
+      this.overlay.dataset.kind = "waiting";
       return;
     }
     if (state.countdown !== null && state.countdown !== undefined) {
@@ -498,7 +516,23 @@ class Game {
     if (this.status.textContent !== text) this.status.textContent = text;
   }
 
-  showResult({ winner, scores, forfeit, interrupted = false }) {
+  async rematch(button) {
+    button.disabled = true;
+    try {
+      const reply = await this.shell.realtime.request("pong.rematch", { game_id: this.matchId });
+      if (reply.status === "started" && reply.game_id) {
+        this.shell.navigate(`/play/games/${encodeURIComponent(reply.game_id)}`);
+        return;
+      }
+      // Offered: the opponent's answer brings both to the new game (`pong.matched`).
+      button.textContent = this.t("pong.rematch_offered", { name: this.nameOf(otherSide(this.side)) });
+    } catch (error) {
+      button.disabled = false;
+      this.shell.toast({ title: this.t("errors.title"), body: this.shell.errorMessage(error), kind: "danger" });
+    }
+  }
+
+  showResult({ winner, scores, forfeit, interrupted = false, cancelled = null }) {
     if (this.finished && this.result.childElementCount) return;
     this.finished = true;
     this.endedAt = this.last && this.last.server_time ? this.last.server_time * 1000 : 0;
@@ -517,7 +551,9 @@ class Game {
     this.leaveConfirm.hidden = true;
     const h = this.h;
     const mine = this.role !== "spectator" && this.role !== "local" && this.side;
-    const headline = interrupted
+    const headline = cancelled
+      ? this.t("pong.cancelled")
+      : interrupted
       ? this.t("pong.interrupted")
       : !winner
       ? this.t("pong.no_winner")
@@ -537,7 +573,15 @@ class Game {
         }),
       );
     }
-    actions.push(h("a", { class: this.next ? "btn btn-outline-light" : "btn btn-primary", href: "/play", text: this.t("pong.play_again") }));
+    // Rematch: the same options again (local and AI: at once; remote: offered to the
+    // opponent, who accepts or declines). A tournament's match has none.
+    const player = this.role !== "spectator" && this.role !== null && this.role !== undefined;
+    if (player && !cancelled && !interrupted && ["local", "ai", "remote"].includes(this.mode)) {
+      actions.push(
+        h("button", { type: "button", class: "btn btn-success", "data-testid": "pong-rematch", text: this.t("pong.rematch"), onclick: (event) => this.rematch(event.currentTarget) }),
+      );
+    }
+    actions.push(h("a", { class: this.next ? "btn btn-outline-light" : "btn btn-primary", href: "/play", "data-testid": "pong-lobby", text: this.t("pong.back_to_lobby") }));
     this.result.replaceChildren(
       h(
         "div",
@@ -547,6 +591,16 @@ class Game {
         h("p", { class: "mb-2 text-body-secondary", text: score }),
         forfeit ? h("p", { class: "small text-body-secondary", text: this.t("pong.forfeit", { name: this.nameOf(forfeit) }) }) : null,
         interrupted ? h("p", { class: "small text-body-secondary", "data-testid": "pong-interrupted", text: this.t("pong.interrupted_why") }) : null,
+        cancelled
+          ? h("p", {
+              class: "small text-body-secondary",
+              "data-testid": "pong-cancelled",
+              text:
+                cancelled.reason === "no_show"
+                  ? this.t("pong.cancelled_no_show", { name: (cancelled.sides || []).map((side) => this.nameOf(side)).join(", ") })
+                  : this.t("pong.cancelled_abandoned"),
+            })
+          : null,
         h("div", { class: "d-flex justify-content-center gap-2" }, actions),
       ),
     );

@@ -35,10 +35,13 @@ export function register(shell) {
     }
   }
 
-  // Paired by the queue or an accepted invitation while on another page: say where the
-  // game is (the lobby and the chat take the player there themselves).
+  // Paired by the queue, an accepted invitation or rematch: every tab of both players goes
+  // to the game, which the server holds until both are in (the lobby enters it itself).
   stopMatched = shell.realtime.on("pong.matched", (data) => {
-    if (!data || !data.game_id || location.pathname.startsWith("/play")) return;
+    if (!data || !data.game_id) return;
+    const path = `/play/games/${encodeURIComponent(data.game_id)}`;
+    if (location.pathname === path || location.pathname === "/play") return;
+    shell.navigate(path);
     shell.toast({
       title: shell.t("pong.matched_title"),
       body: shell.t("pong.matched_body", { name: (data.opponent && data.opponent.display_name) || "?" }),
@@ -46,11 +49,28 @@ export function register(shell) {
     });
   });
 
+  // A game that counted for no one (a no-show, or abandoned before any point): every tab.
+  const stopCancelled = shell.realtime.on("pong.cancelled", (data) => {
+    if (!data || !data.game_id || location.pathname === `/play/games/${encodeURIComponent(data.game_id)}`) return;
+    shell.toast({
+      title: shell.t("pong.cancelled_title"),
+      body: shell.t(data.reason === "no_show" ? "pong.cancelled_nobody" : "pong.cancelled_abandoned"),
+      kind: "warning",
+    });
+  });
+  const stopMatchedOnly = stopMatched;
+  stopMatched = () => {
+    stopMatchedOnly();
+    stopCancelled();
+  };
+
   // A direct challenge (from a profile, the chat or `transcendence play --invite`): its
   // notification pops up with Accept and Decline.
   shell.addNotificationToast("pong.invite", ({ data = {} }) => ({
-    title: shell.t("pong.invite_title"),
-    body: shell.t("pong.invite_body", { name: (data.from && data.from.display_name) || "?" }),
+    title: shell.t(data.rematch_of ? "pong.rematch_title" : "pong.invite_title"),
+    body: shell.t(data.rematch_of ? "pong.rematch_body" : "pong.invite_body", {
+      name: (data.from && data.from.display_name) || "?",
+    }),
     delay: 60_000,
     actions: [
       { label: shell.t("pong.accept"), style: "success", run: () => answer(shell, data.invite_id, true) },
