@@ -91,7 +91,15 @@ def test_local_game_to_a_winner(new_page, account, shot):
     expect(page.get_by_test_id("pong-continue")).to_have_count(0)
     winner = result.get_attribute("data-winner")
     assert winner in ("left", "right")
+    expect(page.get_by_test_id("pong-rematch")).to_be_visible()  # on the field's overlay
     shot(page, "local-result")
+
+    # Reloaded, the finished game shows its final score on the scoreboard and its result.
+    page.reload()
+    expect(page.get_by_test_id("pong-result")).to_have_attribute("data-winner", winner)
+    scores = {"left": "1" if winner == "left" else "0", "right": "1" if winner == "right" else "0"}
+    expect(page.get_by_test_id("pong-score-left")).to_have_text(scores["left"])
+    expect(page.get_by_test_id("pong-score-right")).to_have_text(scores["right"])
 
     # The URL contract of other modules: ?next= adds a "Continue" that goes there.
     page.goto(page.url + "?next=/friends")
@@ -202,15 +210,27 @@ def test_a_challenge_from_a_profile_accepted_and_declined_in_a_toast(new_page, a
     expect(toast).to_have_count(0)
     expect(ann_page.locator("#toasts")).to_contain_text(f"{bob} declined your challenge.")
 
-    # ... and accepts the second: both land in the same game.
+    # ... and accepts the second: both tabs are taken to the same game (Ann's without a
+    # click: she stays on Bob's profile otherwise), held until both are in.
     challenge.click()
     toast = bob_page.locator("#toasts .toast", has_text=f"{ann} challenges you to a game.")
     toast.get_by_role("button", name="Accept").click()
     expect(bob_page).to_have_url(GAME_URL)
     expect(game_of(bob_page)).to_have_attribute("data-role", "player-right")
-    ann_page.locator("#toasts").get_by_role("link", name=f"Against {bob}: open the game.").click()
     expect(ann_page).to_have_url(bob_page.url)
-    expect(game_of(ann_page)).to_have_attribute("data-role", "player-left")
+    ann_game = game_of(ann_page)
+    expect(ann_game).to_have_attribute("data-role", "player-left")
+    # Nobody scored before both were there: the first serve comes after the countdown.
+    expect(ann_game).to_have_attribute("data-phase", "playing")
+    expect(ann_game).to_have_attribute("data-score-left", "0")
+    expect(ann_game).to_have_attribute("data-score-right", "0")
+    # Ann gives up before any point: the result (a cancelled game) reaches both.
+    ann_page.get_by_role("button", name="Leave game").click()
+    ann_page.get_by_role("button", name="Leave and forfeit").click()
+    for page in (ann_page, bob_page):
+        result = page.get_by_test_id("pong-result")
+        expect(result).to_contain_text("Game cancelled")
+        expect(result).to_contain_text("Abandoned before any point")
 
 
 def test_a_player_who_closes_the_tab_comes_back(new_page, account, browser_errors, shot):
@@ -253,12 +273,16 @@ def test_a_player_who_closes_the_tab_comes_back(new_page, account, browser_error
     back.keyboard.down("ArrowDown")
     back.keyboard.up("ArrowDown")
 
-    # Ann gives up: Bob wins by forfeit.
+    # Ann gives up before any point: a loss for no one, the game is cancelled.
     ann_page.get_by_role("button", name="Leave game").click()
     ann_page.get_by_role("button", name="Leave and forfeit").click()
-    expect(back.get_by_test_id("pong-result")).to_contain_text("You win!")
-    expect(back.get_by_test_id("pong-result")).to_contain_text(f"{ann} left the game (forfeit).")
-    shot(back, "bob-wins-by-forfeit")
+    expect(back.get_by_test_id("pong-result")).to_contain_text("Game cancelled")
+    expect(back.get_by_test_id("pong-cancelled")).to_contain_text("Abandoned before any point")
+    shot(back, "bob-sees-the-cancelled-game")
+    # Opened again, the finished game shows its final score and result.
+    back.reload()
+    expect(back.get_by_test_id("pong-result")).to_contain_text("Game cancelled")
+    expect(game_of(back)).to_have_attribute("data-score-left", "0")
 
 
 def test_a_spectator_watches_a_live_game(new_page, account, shot):

@@ -145,6 +145,16 @@ def register(hub: Any) -> None:
 
         asyncio.get_running_loop().create_task(watch())
 
+    @hub.handler("pong.away", GameRef, reply=Ok)
+    async def away(conn, data: GameRef):
+        """This tab left the game's view: its player counts as away from this socket (the
+        pause, grace and forfeit of a dropped connection); `pong.join` is the way back. The
+        socket keeps receiving the snapshots (the "Resume" banner counts down)."""
+        await facade(conn.app).games.send(
+            data.game_id, {"op": "left", "user_id": conn.user_id, "conn": conn.id}
+        )
+        return Ok()
+
     @hub.handler("pong.input", InputIn)
     async def key(conn, data: InputIn):
         """A key pressed or released (never a position: the server moves the paddles)."""

@@ -167,3 +167,21 @@ async def test_a_local_rematch_starts_at_once_and_only_for_its_player(server):
     stranger = await server.connect(await server.user("carol"))
     refused = await stranger.request("pong.rematch", {"game_id": game_id})
     assert refused["error"]["code"] == "forbidden"
+
+
+async def test_a_player_who_leaves_the_view_is_away_until_they_come_back(server):
+    server.app.extensions["pong"].games.grace = 30.0
+    _alice, _bob, a, b, game_id = await invited_game(server, {"paddle_height": 600})
+    for client in (a, b):
+        await client.request("pong.join", {"game_id": game_id})
+    await states_until(b, lambda s: s["phase"] == "playing")
+    # Alice's tab goes to another page (its socket stays): she is away, the game pauses.
+    assert (await a.request("pong.away", {"game_id": game_id}))["data"] == {"ok": True}
+    paused = (await states_until(b, lambda s: s["paused"] is not None))[-1]
+    assert paused["paused"]["side"] == "left"
+    # Her socket still gets the countdown (the page's "Resume (N s)" banner).
+    seen = (await states_until(a, lambda s: s["paused"] is not None))[-1]
+    assert seen["paused"]["seconds_left"] <= 30
+    await a.request("pong.join", {"game_id": game_id})  # Resume
+    back = await states_until(b, lambda s: s["paused"] is None and s["countdown"] is None)
+    assert any(s["countdown"] is not None for s in back)  # a countdown before play again

@@ -90,6 +90,7 @@ class Game {
 
   destroy() {
     if (this.destroyed) return;
+    const wasPlaying = this.playing();
     if (this.stopKeys) this.stopKeys();
     for (const release of this.touchReleases || []) release();
     this.destroyed = true;
@@ -102,7 +103,17 @@ class Game {
     if (this.role === "spectator" && !this.finished && !views) {
       this.shell.realtime.request("pong.leave", { game_id: this.matchId }).catch(() => {});
     }
+    // A remote player who leaves the view is away: the game pauses (grace, then forfeit)
+    // and every page shows the "Resume" banner while it does.
+    if (wasPlaying && this.role !== "local" && !views) {
+      this.shell.realtime.request("pong.away", { game_id: this.matchId }).catch(() => {});
+    }
     this.root.remove();
+  }
+
+  /** A player's game is on (leaving the view asks to confirm). */
+  playing() {
+    return Boolean(this.side) && this.role !== "spectator" && !this.finished && !this.destroyed && Boolean(this.info) && this.info.status === "running";
   }
 
   async load() {
