@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from browserkit import live, log_in
+from browserkit import PASSWORD, live, log_in
 from playwright.sync_api import expect
 from test_pong import GAME_URL, game_of, open_lobby, set_options
 
@@ -63,7 +63,7 @@ def test_leaving_mid_game_asks_then_pauses_and_the_banner_brings_the_player_back
     # Every page shows the banner with the seconds left; its Resume goes back to the game.
     banner = ann_page.get_by_test_id("pong-banner")
     expect(banner).to_be_visible()
-    expect(banner).to_contain_text(re.compile(r"Game in progress — Resume \(\d+ s\)"))
+    expect(banner).to_contain_text(re.compile(r"Game in progress —\s*Resume \(\d+ s\)"))
     shot(ann_page, "banner")
     ann_page.get_by_role("link", name="Friends", exact=True).click()
     expect(banner).to_be_visible()
@@ -72,3 +72,56 @@ def test_leaving_mid_game_asks_then_pauses_and_the_banner_brings_the_player_back
     expect(ann_page.get_by_test_id("pong-banner")).to_have_count(0)
     expect(bob_game).to_have_attribute("data-paused", "false")
     expect(bob_game).to_have_attribute("data-phase", "playing")
+
+
+def test_the_mute_control_silences_the_sounds_and_is_remembered(new_page, account, shot):
+    ann, _ = account("ann")
+    page = new_page(label="ann")
+    log_in(page, ann)
+    live(page)
+    open_lobby(page)
+    set_options(page, score_limit=1, paddle=600)  # walls: the ball bounces, nobody scores
+    page.get_by_role("button", name="Local game (one keyboard)").click()
+    game = game_of(page)
+    expect(game).to_have_attribute("data-phase", "playing")
+    # Paddle hits make sounds through the master gain of the Web Audio graph.
+    page.wait_for_function(
+        "() => Number(document.getElementById('pong-game').dataset.sounds || 0) > 0"
+    )
+    volume = "document.getElementById('pong-game').pongSounds.graph.master.gain.value"
+    assert page.evaluate(volume) > 0
+    mute = page.get_by_test_id("pong-mute")
+    expect(mute).to_have_text("Sound: on")
+    mute.click()
+    expect(mute).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate(volume) == 0
+    # Remembered for this user: the next game view starts muted.
+    page.reload()
+    expect(page.get_by_test_id("pong-mute")).to_have_text("Sound: off")
+    assert page.evaluate(volume) == 0
+
+
+def test_a_landscape_phone_has_the_field_and_the_touch_controls_in_view(new_page, account, shot):
+    ann, _ = account("ann")
+    page = new_page(label="phone", width=844, height=390, has_touch=True, is_mobile=True)
+    page.goto("/login?next=/play")
+    page.get_by_label("Username or email").fill(ann)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    expect(page.get_by_role("heading", name="Play Pong")).to_be_visible()
+    set_options(page, score_limit=21, paddle=300)
+    page.get_by_role("button", name="Local game (one keyboard)").click()
+    game = game_of(page)
+    expect(game).to_have_attribute("data-role", "local")
+    game.locator(".pong-stage").scroll_into_view_if_needed()
+    field = game.locator(".pong-canvas").bounding_box()
+    assert field is not None
+    assert field["y"] >= 0 and field["y"] + field["height"] <= 390, field
+    for name in ("Left paddle up", "Left paddle down", "Right paddle up", "Right paddle down"):
+        box = page.get_by_role("button", name=name).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 390, name
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 844, name
+        # Beside the field, never over it.
+        beside = box["x"] + box["width"] <= field["x"] or box["x"] >= field["x"] + field["width"]
+        assert beside, (name, box, field)
+    shot(page, "phone-landscape")

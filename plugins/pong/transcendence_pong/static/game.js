@@ -9,6 +9,7 @@
 // The element exposes what a player sees as data attributes (phase, scores, ball direction,
 // returns per side), which the browser tests read.
 
+import { Sounds } from "./sound.js";
 import { holdButton, listenKeys } from "./input.js";
 import { SnapshotBuffer } from "./net/interpolation.js";
 import { PaddlePredictor } from "./net/prediction.js";
@@ -95,6 +96,7 @@ class Game {
     for (const release of this.touchReleases || []) release();
     this.destroyed = true;
     cancelAnimationFrame(this.frame);
+    if (this.sounds) this.sounds.close();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     const views = (mounted.get(this.matchId) || 1) - 1;
     if (views) mounted.set(this.matchId, views);
@@ -282,6 +284,7 @@ class Game {
       predictor.reconcile({ y: paddle.y, height: paddle.height, ack, frozen }, now);
     }
     this.countHits(previous, state);
+    if ((state.events || []).some((e) => e.kind === "point") && state.phase !== "finished") this.sound("point");
     this.expose(state);
     this.renderScores(state);
     this.renderPhase(state);
@@ -302,7 +305,27 @@ class Game {
     if (!same || !previous.ball.vx || !state.ball.vx) return;
     if (Math.sign(previous.ball.vx) !== Math.sign(state.ball.vx)) {
       this.hits[state.ball.vx > 0 ? "left" : "right"] += 1;
+      this.sound("paddle");
+    } else if (previous.ball.vy && state.ball.vy && Math.sign(previous.ball.vy) !== Math.sign(state.ball.vy)) {
+      this.sound("wall");
     }
+  }
+
+  sound(name) {
+    if (this.sounds && !this.destroyed) this.sounds.play(name);
+    this.root.dataset.sounds = String(this.sounds ? this.sounds.played : 0);
+  }
+
+  toggleMute() {
+    this.sounds.setMuted(!this.sounds.muted);
+    this.renderMute();
+  }
+
+  renderMute() {
+    const muted = this.sounds.muted;
+    this.muteButton.setAttribute("aria-pressed", String(muted));
+    this.muteButton.textContent = this.t(muted ? "pong.sound_off" : "pong.sound_on");
+    this.root.dataset.muted = String(muted);
   }
 
   expose(state) {
@@ -365,6 +388,10 @@ class Game {
     this.renderer = new Renderer(this.canvas);
     this.status = h("p", { class: "pong-status", role: "status", "data-testid": "pong-status" });
     this.help = h("p", { class: "pong-help small text-body-secondary" });
+    // Sound effects (Web Audio), with a mute control remembered per user.
+    const user = this.shell.session && this.shell.session.user;
+    this.sounds = new Sounds(user ? user.id : null);
+    this.muteButton = h("button", { type: "button", class: "btn btn-outline-light btn-sm", "data-testid": "pong-mute", onclick: () => this.toggleMute() });
     this.touch = h("div", { class: "pong-touch", hidden: true });
     this.leaveConfirm = h(
       "div",
@@ -405,9 +432,11 @@ class Game {
       this.status,
       this.stage,
       this.touch,
-      h("div", { class: "pong-actions d-flex flex-wrap align-items-center gap-2" }, this.help, this.leaveButton),
+      h("div", { class: "pong-actions d-flex flex-wrap align-items-center gap-2" }, this.help, this.muteButton, this.leaveButton),
       this.leaveConfirm,
     );
+    this.root.pongSounds = this.sounds; // the audio graph, for tests
+    this.renderMute();
   }
 
   nameOf(side) {
@@ -506,7 +535,7 @@ class Game {
     }
     if (state.countdown !== null && state.countdown !== undefined) {
       const seconds = Math.max(1, Math.ceil(state.countdown));
-      this.setStatus("pong.resuming", { seconds });
+      this.setStatus(state.tick === 0 ? "pong.starting" : "pong.resuming", { seconds });
       this.overlay.textContent = String(seconds);
       this.overlay.dataset.kind = "countdown";
       return;
@@ -562,6 +591,13 @@ class Game {
     this.leaveConfirm.hidden = true;
     const h = this.h;
     const mine = this.role !== "spectator" && this.role !== "local" && this.side;
+    if (mine && winner && !this.resultSounded) {
+      this.resultSounded = true;
+      this.sound(winner === this.side ? "win" : "lose");
+    } else if (winner && !this.resultSounded && this.last) {
+      this.resultSounded = true;
+      this.sound("point");
+    }
     const headline = cancelled
       ? this.t("pong.cancelled")
       : interrupted
