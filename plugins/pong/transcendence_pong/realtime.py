@@ -44,6 +44,11 @@ class GameRef(BaseModel):
     game_id: str = Field(min_length=1, max_length=64)
 
 
+class PauseIn(BaseModel):
+    game_id: str = Field(min_length=1, max_length=64)
+    paused: bool
+
+
 class KeyIn(BaseModel):
     """A key event (`POST /api/pong/games/<id>/input`: the game is in the path)."""
 
@@ -153,6 +158,14 @@ def register(hub: Any) -> None:
         await facade(conn.app).games.send(
             data.game_id, {"op": "left", "user_id": conn.user_id, "conn": conn.id}
         )
+        return Ok()
+
+    @hub.handler("pong.pause", PauseIn, reply=Ok)
+    async def pause(conn, data: PauseIn):
+        """Pause (or go on with) a local or AI game: P or Escape in the browser. Remote
+        games cannot be paused by a player (their pauses are the reconnection's)."""
+        op = "pause" if data.paused else "resume"
+        await facade(conn.app).games.send(data.game_id, {"op": op, "user_id": conn.user_id})
         return Ok()
 
     @hub.handler("pong.input", InputIn)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -197,6 +198,21 @@ class Room:
             self.waiting.add(side)
             self._wake.set()
 
+    def hold_still(self, on: bool) -> None:
+        """A local or AI game paused by its player (P or Escape): no deadline, nobody
+        forfeits; going on again counts down first."""
+        if self.engine.finished:
+            return
+        if on and self.pause is None:
+            for side in self.seats:
+                self.engine.release_all(side)
+            self.pause = Pause(Side.LEFT, math.inf)
+            self.resume_at = None
+        elif not on and self.pause is not None and math.isinf(self.pause.deadline):
+            self.pause = None
+            self.resume_at = self.clock.now() + RESUME_COUNTDOWN
+        self._wake.set()
+
     def forfeit(self, side: Side) -> None:
         if self.engine.finished:
             return
@@ -356,7 +372,13 @@ class Room:
         state["server_time"] = time.time()  # when this state was taken (Unix seconds)
         state["acks"] = {side.value: seat.last_seq for side, seat in self.seats.items()}
         state["paused"] = (
-            {"side": self.pause.side.value, "seconds_left": round(self.pause.deadline - now, 1)}
+            {
+                "side": self.pause.side.value,
+                # None: paused by its player (a local or AI game), no deadline
+                "seconds_left": None
+                if math.isinf(self.pause.deadline)
+                else round(self.pause.deadline - now, 1),
+            }
             if self.pause
             else None
         )

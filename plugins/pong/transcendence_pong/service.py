@@ -358,6 +358,8 @@ class Games:
                 room.disconnected(seat.side)
         elif op == "forfeit":
             room.forfeit(seat.side)
+        elif op in ("pause", "resume") and not any(s.remote for s in room.seats.values()):
+            room.hold_still(op == "pause")  # a local or AI game: its player pauses it
 
     @staticmethod
     def _sockets(room: Room, side: Side) -> set[str]:

@@ -185,3 +185,22 @@ async def test_a_player_who_leaves_the_view_is_away_until_they_come_back(server)
     await a.request("pong.join", {"game_id": game_id})  # Resume
     back = await states_until(b, lambda s: s["paused"] is None and s["countdown"] is None)
     assert any(s["countdown"] is not None for s in back)  # a countdown before play again
+
+
+async def test_a_local_game_pauses_without_a_deadline_and_counts_down_again(server):
+    alice = await server.user("alice")
+    tab = await server.connect(alice)
+    created = await tab.request("pong.create", {"mode": "local", "options": {"paddle_height": 600}})
+    game_id = created["data"]["game_id"]
+    await states_until(tab, lambda s: s["phase"] == "playing")
+    await tab.request("pong.pause", {"game_id": game_id, "paused": True})
+    paused = await states_until(tab, lambda s: s["paused"] is not None)
+    frozen = paused[-1]
+    assert frozen["paused"]["seconds_left"] is None  # no forfeit deadline
+    # Many game seconds later it is still paused, nothing moved.
+    later = (await states_until(tab, lambda s: s["server_time"] > frozen["server_time"] + 1))[-1]
+    assert later["paused"] is not None and later["tick"] == frozen["tick"]
+    # The player goes on: a countdown first.
+    await tab.request("pong.pause", {"game_id": game_id, "paused": False})
+    again = await states_until(tab, lambda s: s["paused"] is None and s["tick"] > frozen["tick"])
+    assert any(s["countdown"] is not None for s in again)

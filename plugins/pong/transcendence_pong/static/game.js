@@ -238,6 +238,28 @@ class Game {
     this.stopKeys = this.listen();
     this.renderTouch(sides);
     this.leaveButton.hidden = false;
+    // P or Escape pauses a local or AI game (a remote one has no pause but the reconnection's).
+    if (this.role === "local" || this.mode === "ai") {
+      const onKey = (event) => {
+        if (event.repeat || event.target.closest("input, textarea, select")) return;
+        if (event.key !== "p" && event.key !== "P" && event.key !== "Escape") return;
+        event.preventDefault();
+        this.togglePause();
+      };
+      window.addEventListener("keydown", onKey);
+      this.cleanups.push(() => window.removeEventListener("keydown", onKey));
+    }
+  }
+
+  togglePause() {
+    if (this.finished) return;
+    const paused = !(this.last && this.last.paused);
+    this.shell.realtime.request("pong.pause", { game_id: this.matchId, paused }).catch(() => {});
+  }
+
+  fullscreen() {
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    else if (this.root.requestFullscreen) this.root.requestFullscreen().catch(() => {});
   }
 
   key(side, key, pressed) {
@@ -432,7 +454,14 @@ class Game {
       this.status,
       this.stage,
       this.touch,
-      h("div", { class: "pong-actions d-flex flex-wrap align-items-center gap-2" }, this.help, this.muteButton, this.leaveButton),
+      h(
+        "div",
+        { class: "pong-actions d-flex flex-wrap align-items-center gap-2" },
+        this.help,
+        this.muteButton,
+        h("button", { type: "button", class: "btn btn-outline-light btn-sm", "data-testid": "pong-fullscreen", text: this.t("pong.fullscreen"), onclick: () => this.fullscreen() }),
+        this.leaveButton,
+      ),
       this.leaveConfirm,
     );
     this.root.pongSounds = this.sounds; // the audio graph, for tests
@@ -511,6 +540,13 @@ class Game {
     if (state.phase === "finished") {
       this.overlay.textContent = "";
       this.setStatus(null, "");
+      return;
+    }
+    if (state.paused && state.paused.seconds_left === null) {
+      // Paused by its player (a local or AI game): no deadline.
+      this.setStatus("pong.paused_by_you");
+      this.overlay.textContent = this.t("pong.paused_short");
+      this.overlay.dataset.kind = "paused";
       return;
     }
     if (state.paused) {
