@@ -139,9 +139,18 @@ def register(hub: Any) -> None:
 
     async def follow(conn, game_id: str, *, player: bool = True) -> None:
         await conn.subscribe(game_topic(game_id))
-        if not player:
-            return
         games = facade(conn.app).games
+        if not player:  # counted in the snapshots' `spectators` until the socket goes
+            await games.send(game_id, {"op": "watch", "user_id": conn.user_id, "conn": conn.id})
+
+            async def unwatch() -> None:
+                await conn.wait_closed()
+                await games.send(
+                    game_id, {"op": "unwatch", "user_id": conn.user_id, "conn": conn.id}
+                )
+
+            asyncio.get_running_loop().create_task(unwatch())
+            return
         await games.send(game_id, {"op": "joined", "user_id": conn.user_id, "conn": conn.id})
 
         async def watch() -> None:
@@ -181,7 +190,9 @@ def register(hub: Any) -> None:
     @hub.handler("pong.leave", GameRef, reply=Ok)
     async def leave(conn, data: GameRef):
         """Give up a game: the opponent wins by forfeit."""
-        await facade(conn.app).games.send(data.game_id, {"op": "forfeit", "user_id": conn.user_id})
+        games = facade(conn.app).games
+        await games.send(data.game_id, {"op": "forfeit", "user_id": conn.user_id})
+        await games.send(data.game_id, {"op": "unwatch", "user_id": conn.user_id, "conn": conn.id})
         await conn.unsubscribe(game_topic(data.game_id))
         return Ok()
 

@@ -85,6 +85,7 @@ class Room:
         self.waiting: set[Side] = set()
         self.no_show_at: float | None = None
         self.cancelled: dict[str, Any] | None = None
+        self.spectators: set[str] = set()  # sockets watching without a seat
         self.started_at: float | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -384,6 +385,7 @@ class Room:
         )
         state["countdown"] = round(self.resume_at - now, 1) if self.resume_at is not None else None
         state["waiting"] = sorted(side.value for side in self.waiting)
+        state["spectators"] = len(self.spectators)
         if self.no_show_at is not None and self.waiting:
             state["waiting_seconds_left"] = round(max(0.0, self.no_show_at - now), 1)
         if self.cancelled is not None:  # nobody won: the game counts for no one

@@ -331,6 +331,9 @@ class Games:
         op = event.get("op")
         user_id = int(event.get("user_id", 0))
         seat = room.seat_of(user_id)
+        if op in ("watch", "unwatch"):  # a spectator's socket (any node)
+            (room.spectators.add if op == "watch" else room.spectators.discard)(event["conn"])
+            return
         if op == "input":
             side = self.side_for(room, user_id, event.get("side"))
             if side is not None:

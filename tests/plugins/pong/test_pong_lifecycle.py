@@ -204,3 +204,17 @@ async def test_a_local_game_pauses_without_a_deadline_and_counts_down_again(serv
     await tab.request("pong.pause", {"game_id": game_id, "paused": False})
     again = await states_until(tab, lambda s: s["paused"] is None and s["tick"] > frozen["tick"])
     assert any(s["countdown"] is not None for s in again)
+
+
+async def test_players_and_spectators_see_how_many_watch(server):
+    _alice, _bob, a, b, game_id = await invited_game(server, {"paddle_height": 600})
+    for client in (a, b):
+        await client.request("pong.join", {"game_id": game_id})
+    carol = await server.connect(await server.user("carol"))
+    dave = await server.connect(await server.user("dave"))
+    for watcher in (carol, dave):
+        assert (await watcher.request("pong.join", {"game_id": game_id}))["data"]["side"] is None
+    await states_until(a, lambda s: s["spectators"] == 2)
+    await states_until(carol, lambda s: s["spectators"] == 2)
+    await dave.request("pong.leave", {"game_id": game_id})  # a spectator stops watching
+    await states_until(b, lambda s: s["spectators"] == 1)

@@ -409,6 +409,7 @@ class Game {
     this.stage = h("div", { class: "pong-stage" }, this.canvas, this.overlay);
     this.renderer = new Renderer(this.canvas);
     this.status = h("p", { class: "pong-status", role: "status", "data-testid": "pong-status" });
+    this.watching = h("p", { class: "pong-watching small text-body-secondary", "data-testid": "pong-spectators", hidden: true });
     this.help = h("p", { class: "pong-help small text-body-secondary" });
     // Sound effects (Web Audio), with a mute control remembered per user.
     const user = this.shell.session && this.shell.session.user;
@@ -451,6 +452,7 @@ class Game {
       "div",
       { class: "pong-game", id: "pong-game", dataset: { phase: "loading", matchId: this.matchId, hitsLeft: "0", hitsRight: "0", ballDirection: "none" } },
       board,
+      this.watching,
       this.status,
       this.stage,
       this.touch,
@@ -534,6 +536,11 @@ class Game {
     });
     if (this.scoreText.textContent !== text) this.scoreText.textContent = text;
     this.canvas.setAttribute("aria-label", `${this.t("pong.canvas_label")} ${text}`);
+    // How many watch without a seat (players and spectators both see it).
+    const count = state.spectators || 0;
+    this.watching.hidden = !count;
+    const watching = count ? this.t("pong.spectators", { count }) : "";
+    if (this.watching.textContent !== watching) this.watching.textContent = watching;
   }
 
   renderPhase(state) {
