@@ -496,6 +496,37 @@ class Game {
     else if (this.role === "spectator") key = "pong.spectating";
     else if (this.role) key = powerups ? "pong.help_remote_power" : "pong.help_remote";
     this.help.textContent = key ? this.t(key) : "";
+    if (key && this.role !== "spectator") this.firstGameControls(key);
+  }
+
+  /** Before a player's first game (per user, remembered in localStorage): the controls,
+   * over the field, until "Got it". */
+  firstGameControls(key) {
+    const user = this.shell.session && this.shell.session.user;
+    const seen = `transcendence.pong.controls_seen.${user ? user.id : "anonymous"}`;
+    if (localStorage.getItem(seen) || this.controlsCard) return;
+    const h = this.h;
+    this.controlsCard = h(
+      "section",
+      { class: "pong-controls-card card", "data-testid": "pong-controls", role: "dialog", "aria-label": this.t("pong.controls_title") },
+      h(
+        "div",
+        { class: "card-body text-center" },
+        h("h2", { class: "h5", text: this.t("pong.controls_title") }),
+        h("p", { class: "mb-1", text: this.t(key) }),
+        h("p", { class: "small text-body-secondary", text: this.t("pong.controls_more") }),
+        h("button", {
+          type: "button",
+          class: "btn btn-primary btn-sm",
+          text: this.t("pong.controls_ok"),
+          onclick: () => {
+            localStorage.setItem(seen, "1");
+            this.controlsCard.remove();
+          },
+        }),
+      ),
+    );
+    this.stage.append(this.controlsCard);
   }
 
   renderTouch(sides) {
