@@ -391,6 +391,7 @@ class Room:
         if self.cancelled is not None:  # nobody won: the game counts for no one
             state["cancelled"] = self.cancelled
             state["winner"] = None
+            state["phase"] = "finished"  # over, for clients that only know the phases
         if events:
             state["events"] = [
                 {"kind": e.kind, "side": e.side.value if e.side else None} for e in events

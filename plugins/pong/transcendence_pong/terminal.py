@@ -690,15 +690,21 @@ def render_message(lines: list[str], cols: int, rows: int) -> list[str]:
 
 
 def _notice(state: dict[str, Any], game: Game) -> str:
+    if state.get("cancelled"):
+        return "Game cancelled: it counts for no one"
     if state.get("phase") == "finished":
         winner = state.get("winner")
         return f"{game.names.get(winner, winner)} wins!" if winner else "Game over"
     paused = state.get("paused")
+    if paused and paused.get("seconds_left") is None:
+        return "Paused"
     if paused:
         who = "You are" if paused.get("side") == game.side else f"{game.opponent} is"
         return f"{who} disconnected: forfeit in {paused.get('seconds_left', 0):.0f} s"
+    if state.get("waiting"):
+        return f"Waiting for {game.opponent} to join..."
     if state.get("countdown") is not None:
-        return f"Resuming in {state['countdown']:.1f} s"
+        return f"Starting in {state['countdown']:.1f} s"
     if state.get("phase") == "serving":
         return "Get ready..."
     return ""
