@@ -957,6 +957,7 @@ class Outcome:
     winner: str | None
     forfeit: str | None = None  # the side that gave up
     interrupted: bool = False
+    cancelled: bool = False  # counts for no one (a no-show, or abandoned before any point)
 
     def summary(self) -> list[str]:
         names = self.game.names
@@ -964,6 +965,8 @@ class Outcome:
             f"Final score: {names['left']} {self.scores.get('left', 0)} - "
             f"{self.scores.get('right', 0)} {names['right']}"
         )
+        if self.cancelled:
+            return [line, "Game cancelled: it counts for no one"]
         if self.winner is None:
             return [line, "Winner: none"]
         who = names.get(self.winner, self.winner)
@@ -976,6 +979,8 @@ class Outcome:
 
 
 def _outcome(game: Game, state: dict[str, Any], forfeit: str | None) -> Outcome:
+    if state.get("cancelled"):
+        return Outcome(game, dict(state.get("scores") or {}), None, cancelled=True)
     return Outcome(game, dict(state.get("scores") or {}), state.get("winner"), forfeit)
 
 
@@ -985,12 +990,18 @@ async def _recorded_outcome(client: PongClient, game: Game, forfeit: str | None)
     while True:
         body = await client.game(game.game_id)
         live = body.get("live") or {}
+        if body.get("status") == "cancelled":
+            return Outcome(game, dict(body.get("score") or {}), None, cancelled=True)
         if body.get("status") == "finished":
             quitter = forfeit
             if body.get("forfeit") and quitter is None and body.get("winner"):
                 quitter = "left" if body["winner"] == "right" else "right"
             return Outcome(game, dict(body.get("score") or {}), body.get("winner"), quitter)
-        if live.get("phase") == "finished":
+        # A game given up at 0-0 may still become "cancelled" as it is recorded: only a
+        # score (or the cancellation itself) makes the live frame final.
+        if live.get("phase") == "finished" and (
+            live.get("cancelled") or any((live.get("scores") or {}).values())
+        ):
             return _outcome(game, live, forfeit)
         if time.monotonic() > deadline:
             raise PlayError("the game did not finish on the server")
