@@ -71,6 +71,11 @@ def test_local_game_to_a_winner(new_page, account, shot):
     expect(game.get_by_role("link", name=ann)).to_have_attribute(
         "href", re.compile(r"^/users/\d+$")
     )
+    # Before a player's first game, the controls over the field, until "Got it".
+    controls = page.get_by_test_id("pong-controls")
+    expect(controls).to_contain_text("Left paddle: W and S. Right paddle: ↑ and ↓.")
+    controls.get_by_role("button", name="Got it").click()
+    expect(controls).to_have_count(0)
     expect(page.get_by_text("Left paddle: W and S. Right paddle: ↑ and ↓.")).to_be_visible()
 
     # One keyboard, two paddles: W moves the left one up, ↓ the right one down.
@@ -345,7 +350,7 @@ def test_a_spectator_watches_a_live_game(new_page, account, shot):
     expect(lobby.locator(f'#pong-live [data-game-id="{game_id}"]')).to_have_count(0)
     lobby.close()
     # Finished games leave the live list.
-    cat_page.get_by_role("link", name="New game").click()
+    cat_page.get_by_role("link", name="Back to the lobby").click()
     expect(cat_page.locator(f'#pong-live [data-game-id="{game_id}"]')).to_have_count(0)
 
 
