@@ -71,6 +71,11 @@ def test_local_game_to_a_winner(new_page, account, shot):
     expect(game.get_by_role("link", name=ann)).to_have_attribute(
         "href", re.compile(r"^/users/\d+$")
     )
+    # Before a player's first game, the controls over the field, until "Got it".
+    controls = page.get_by_test_id("pong-controls")
+    expect(controls).to_contain_text("Left paddle: W and S. Right paddle: ↑ and ↓.")
+    controls.get_by_role("button", name="Got it").click()
+    expect(controls).to_have_count(0)
     expect(page.get_by_text("Left paddle: W and S. Right paddle: ↑ and ↓.")).to_be_visible()
 
     # One keyboard, two paddles: W moves the left one up, ↓ the right one down.
@@ -91,7 +96,15 @@ def test_local_game_to_a_winner(new_page, account, shot):
     expect(page.get_by_test_id("pong-continue")).to_have_count(0)
     winner = result.get_attribute("data-winner")
     assert winner in ("left", "right")
+    expect(page.get_by_test_id("pong-rematch")).to_be_visible()  # on the field's overlay
     shot(page, "local-result")
+
+    # Reloaded, the finished game shows its final score on the scoreboard and its result.
+    page.reload()
+    expect(page.get_by_test_id("pong-result")).to_have_attribute("data-winner", winner)
+    scores = {"left": "1" if winner == "left" else "0", "right": "1" if winner == "right" else "0"}
+    expect(page.get_by_test_id("pong-score-left")).to_have_text(scores["left"])
+    expect(page.get_by_test_id("pong-score-right")).to_have_text(scores["right"])
 
     # The URL contract of other modules: ?next= adds a "Continue" that goes there.
     page.goto(page.url + "?next=/friends")
@@ -202,15 +215,30 @@ def test_a_challenge_from_a_profile_accepted_and_declined_in_a_toast(new_page, a
     expect(toast).to_have_count(0)
     expect(ann_page.locator("#toasts")).to_contain_text(f"{bob} declined your challenge.")
 
-    # ... and accepts the second: both land in the same game.
+    # ... and accepts the second: both tabs are taken to the same game (Ann's without a
+    # click: she stays on Bob's profile otherwise), held until both are in.
     challenge.click()
     toast = bob_page.locator("#toasts .toast", has_text=f"{ann} challenges you to a game.")
     toast.get_by_role("button", name="Accept").click()
     expect(bob_page).to_have_url(GAME_URL)
     expect(game_of(bob_page)).to_have_attribute("data-role", "player-right")
-    ann_page.locator("#toasts").get_by_role("link", name=f"Against {bob}: open the game.").click()
     expect(ann_page).to_have_url(bob_page.url)
-    expect(game_of(ann_page)).to_have_attribute("data-role", "player-left")
+    ann_game = game_of(ann_page)
+    expect(ann_game).to_have_attribute("data-role", "player-left")
+    # Nobody scored before both were there: the first serve comes after the countdown.
+    expect(ann_game).to_have_attribute("data-phase", "playing")
+    expect(ann_game).to_have_attribute("data-score-left", "0")
+    expect(ann_game).to_have_attribute("data-score-right", "0")
+    # Ann gives up: the result reaches both (a cancelled game if no point was scored yet,
+    # Bob's win by forfeit otherwise: a classic game may have had its first point).
+    ann_page.get_by_role("button", name="Leave game").click()
+    ann_page.get_by_role("button", name="Leave and forfeit").click()
+    expect(ann_page.get_by_test_id("pong-result")).to_contain_text(
+        re.compile(r"Game cancelled|You lose")
+    )
+    expect(bob_page.get_by_test_id("pong-result")).to_contain_text(
+        re.compile(r"Game cancelled|You win!")
+    )
 
 
 def test_a_player_who_closes_the_tab_comes_back(new_page, account, browser_errors, shot):
@@ -253,12 +281,16 @@ def test_a_player_who_closes_the_tab_comes_back(new_page, account, browser_error
     back.keyboard.down("ArrowDown")
     back.keyboard.up("ArrowDown")
 
-    # Ann gives up: Bob wins by forfeit.
+    # Ann gives up before any point: a loss for no one, the game is cancelled.
     ann_page.get_by_role("button", name="Leave game").click()
     ann_page.get_by_role("button", name="Leave and forfeit").click()
-    expect(back.get_by_test_id("pong-result")).to_contain_text("You win!")
-    expect(back.get_by_test_id("pong-result")).to_contain_text(f"{ann} left the game (forfeit).")
-    shot(back, "bob-wins-by-forfeit")
+    expect(back.get_by_test_id("pong-result")).to_contain_text("Game cancelled")
+    expect(back.get_by_test_id("pong-cancelled")).to_contain_text("Abandoned before any point")
+    shot(back, "bob-sees-the-cancelled-game")
+    # Opened again, the finished game shows its final score and result.
+    back.reload()
+    expect(back.get_by_test_id("pong-result")).to_contain_text("Game cancelled")
+    expect(game_of(back)).to_have_attribute("data-score-left", "0")
 
 
 def test_a_spectator_watches_a_live_game(new_page, account, shot):
@@ -318,7 +350,7 @@ def test_a_spectator_watches_a_live_game(new_page, account, shot):
     expect(lobby.locator(f'#pong-live [data-game-id="{game_id}"]')).to_have_count(0)
     lobby.close()
     # Finished games leave the live list.
-    cat_page.get_by_role("link", name="New game").click()
+    cat_page.get_by_role("link", name="Back to the lobby").click()
     expect(cat_page.locator(f'#pong-live [data-game-id="{game_id}"]')).to_have_count(0)
 
 

@@ -56,7 +56,7 @@ def test_a_game_lost_with_its_killed_server_shows_as_interrupted(
     expect(page.get_by_test_id("pong-interrupted")).to_have_text(
         "The server running it stopped and no other could carry it on. It does not count."
     )
-    expect(page.get_by_role("link", name="New game")).to_be_visible()
+    expect(page.get_by_role("link", name="Back to the lobby")).to_be_visible()
     # Nothing on the field pretends the game goes on.
     expect(page.locator("#pong-game .pong-overlay")).to_have_text("")
     expect(page.get_by_text("Reconnecting…")).to_have_count(0)

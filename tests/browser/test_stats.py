@@ -27,7 +27,7 @@ PLAN = [
     ("remote", "bob", 5, 3),
     ("remote", "bob", 2, 5),
     ("remote", "bob", 5, 1),
-    ("local", "Player 2", 5, 4),
+    ("tournament", "Player 2", 5, 4),  # an online tournament's AI seat: it counts
     ("ai", "AI (hard)", 3, 5),
 ]
 # The first match's rallies: hits and top speed per rally (the winners alternate, 5-3).
@@ -76,6 +76,7 @@ async def _seed(plan: dict) -> dict:
                 (mine, theirs),
                 mode=mode,
                 rallies=rallies,
+                record={"keyboard": False},
                 options={
                     "ball_speed": 360.0,
                     "score_limit": 5,
@@ -213,10 +214,10 @@ def test_dashboards_show_the_seeded_games(new_page, account, server, shot):
         str(a) for a, _ in ratings
     ]
     assert table_rows(page, "#chart-modes-table") == [
-        ["Local", "1", "1", "0", "100%"],
+        ["Local", "0", "0", "0", "—"],
         ["Remote", "3", "2", "1", "66.7%"],
         ["AI", "1", "0", "1", "0%"],
-        ["Tournament", "0", "0", "0", "—"],
+        ["Tournament", "1", "1", "0", "100%"],
     ]
     assert sorted(table_rows(page, "#chart-opponents-table")) == sorted(
         [
@@ -301,15 +302,20 @@ def test_leaderboard_and_profile_section(new_page, account, server, shot):
 
     page.get_by_role("link", name="Leaderboard", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Leaderboard")
+    # The default board ranks by rating (remote games); the others sit beside it.
+    expect(page.get_by_text("Ranked by rating from remote games.")).to_be_visible()
+    expect(page.get_by_label("Mode")).to_have_value("remote")
+    page.get_by_label("Mode").select_option("all")
+    expect(page).to_have_url(re.compile(r"/leaderboard\?mode=all$"))
     expect(page.locator("#leaderboard tbody")).to_contain_text(alice)
-    # Ranked by wins in every mode: this test's two players keep their order.
+    # Ranked by wins in every counted game: this test's two players keep their order.
     names = leaderboard_names(page)
     assert names.index(alice) < names.index(bob)
     expect(page.locator(f'#leaderboard tr[data-user] >> text="{alice}"')).to_be_visible()
     shot(page, "leaderboard-all")
 
     page.get_by_label("Mode").select_option("remote")
-    expect(page).to_have_url(re.compile(r"/leaderboard\?mode=remote$"))
+    expect(page).to_have_url(re.compile(r"/leaderboard$"))
     expect(page.get_by_text("Ranked by rating from remote games.")).to_be_visible()
     expect(page.locator("#leaderboard tbody")).to_contain_text(bob)
     ranked = dict(zip(leaderboard_names(page), table_rows(page, "#leaderboard"), strict=True))
@@ -317,7 +323,7 @@ def test_leaderboard_and_profile_section(new_page, account, server, shot):
     assert ranked[alice][3:6] == ["3", "2", "1"]
     assert ranked[bob][2] == str(seeded["ratings"][bob])
     page.get_by_label("Period").select_option("week")
-    expect(page).to_have_url(re.compile(r"/leaderboard\?period=week&mode=remote$"))
+    expect(page).to_have_url(re.compile(r"/leaderboard\?period=week$"))
     expect(page.locator(f'#leaderboard tr >> text="{bob}"')).to_be_visible()
     page.reload()
     expect(page.get_by_label("Period")).to_have_value("week")

@@ -411,19 +411,26 @@ async def test_inviting_by_username_then_leaving_with_q(node, env):
         last = await bob.expect(
             lambda f: f["type"] == "pong.state" and f["data"]["phase"] == "finished"
         )
-        assert last["data"]["winner"] == "right"  # bob, by forfeit
+        # Left before any point: a loss for no one, the game is cancelled.
+        assert last["data"]["winner"] is None
+        assert last["data"]["cancelled"] == {"reason": "abandoned", "sides": ["left"]}
 
         assert await term.exit_code() == 0, term.text
         assert summary(term) == [
             "Final score: alice 0 - 0 bob",
-            "Winner: bob, alice left the game",
+            "Game cancelled: it counts for no one",
         ]
         await bob.close()
     finally:
         term.close()
 
-    match = await recorded(node, game_id, "alice", "bob")
-    assert match["forfeit"] and match["winner"] == "right"
+    access = (await login(node, "bob"))[0]
+    async with httpx.AsyncClient(base_url=node.url, timeout=10) as http:
+        game = await http.get(
+            f"/api/pong/games/{game_id}", headers={"Authorization": f"Bearer {access}"}
+        )
+    assert game.json()["status"] == "cancelled" and game.json()["winner"] is None
+    assert await finished_matches(node, access) == {}  # in no one's history
 
 
 async def test_a_game_against_the_ai(node, env):
@@ -547,16 +554,17 @@ async def test_the_protocol_client_on_its_own(node):
         keys.put_nowait("quit")
         async with asyncio.timeout(10):
             outcome = await playing
+        # Left before any point (and before Bob even opened it): cancelled, for no one.
         assert outcome.summary() == [
             "Final score: bob 0 - 0 alice",
-            "Winner: bob, alice left the game",
+            "Game cancelled: it counts for no one",
         ]
-        assert not outcome.interrupted
+        assert outcome.cancelled and not outcome.interrupted
         await bob.close()
     finally:
         await client.close()
-    match = await recorded(node, game.game_id, "alice", "bob")
-    assert match["forfeit"] and match["winner"] == "left"
+    access = (await login(node, "bob"))[0]
+    assert await finished_matches(node, access) == {}  # in no one's history
 
 
 def test_keys_are_parsed_and_releases_simulated():

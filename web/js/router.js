@@ -42,6 +42,7 @@ export class Router {
     this.notFound = null;
     this.current = null;
     this.generation = 0;
+    this.leaveGuard = null; // see mayLeave()
   }
 
   /** add("/users/:id", ProfileView, {auth: true, owner: "core"}) */
@@ -78,6 +79,10 @@ export class Router {
     window.addEventListener("popstate", () => {
       // A jump to an anchor of the same page (the skip link) is not a new view.
       if (location.pathname + location.search === this.shown) return;
+      if (!this.mayLeave()) {
+        history.pushState(null, "", this.shown); // Back refused: stay on the page
+        return;
+      }
       this.resolve();
     });
     document.addEventListener("click", (event) => this.intercept(event));
@@ -103,12 +108,22 @@ export class Router {
   navigate(to, { replace = false } = {}) {
     const url = new URL(to, location.href);
     const target = url.pathname + url.search + url.hash;
+    if (url.pathname + url.search !== this.shown && !this.mayLeave()) return Promise.resolve();
     if (target === location.pathname + location.search + location.hash && !replace) {
       return this.resolve();
     }
     if (replace) history.replaceState(null, "", target);
     else history.pushState(null, "", target);
     return this.resolve();
+  }
+
+  /** A view that must not be left silently (a game being played) sets `leaveGuard`: a
+   * function that returns true to let the navigation happen (it may ask to confirm). */
+  mayLeave() {
+    if (typeof this.leaveGuard !== "function") return true;
+    const allowed = Boolean(this.leaveGuard());
+    if (allowed) this.leaveGuard = null;
+    return allowed;
   }
 
   /** Render the view of the current URL again (after a language change, a login...). */

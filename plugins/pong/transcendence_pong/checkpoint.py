@@ -34,7 +34,8 @@ def capture(room: Room) -> dict[str, Any]:
         "game_id": room.id,
         "mode": getattr(room, "mode", "remote"),
         "keyboard": bool(getattr(room, "keyboard", False)),
-        "held": bool(getattr(room, "held", False)),
+        "held": bool(room.waiting),
+        "no_show": getattr(room, "no_show", None),
         "ai_level": getattr(room, "ai_level", None),
         "options": engine.options.as_dict(),
         "seats": [

@@ -73,6 +73,7 @@ class Pong:
         self.games.make_ai = self._ai
         self.games.on_joined = self._joined
         self.games.live = hub.deliver.to_topic  # the lobbies' live list (live.py)
+        self.games.to_user = hub.deliver.to_user
         self.games.on_interrupted = self._interrupted
         metrics = core_of(app).metrics  # on /metrics; listed in docs/operations.md
         running = metrics.gauge("transcendence_pong_games_running", "Games running on this node")
@@ -191,11 +192,16 @@ class Pong:
         self, left_id: int, right_id: int, options: dict[str, Any], mode: str = "remote"
     ) -> Match:
         left, right = await User.get(id=left_id), await User.get(id=right_id)
+        # Held until both players have opened the game (every tab of both is sent there by
+        # `pong.matched`), then a countdown; a player missing after the grace period
+        # cancels it, for no one (docs/pong.md, "Lifecycle").
         match = await self.games.create(
             mode,
             (left.id, left.display_name),
             (right.id, right.display_name),
             parse_options(options),
+            hold=True,
+            no_show=self.games.grace,
         )
         from transcendence.hub import get_hub
 
@@ -262,23 +268,53 @@ class Pong:
                     log.info("queue: re-pairing works again")
                 self._pairing_failed = False
 
-    async def invite(self, sender_id: int, recipient_id: int, options: dict[str, Any]):
+    async def invite(
+        self,
+        sender_id: int,
+        recipient_id: int,
+        options: dict[str, Any],
+        *,
+        rematch_of: str | None = None,
+    ):
         from transcendence.hub import notify
 
         parse_options(options)
         sender = await User.get(id=sender_id)
         invite = await matchmaking.create_invite(sender, recipient_id, options)
-        await notify(
-            recipient_id,
-            "pong.invite",
-            {
-                "invite_id": invite.id,
-                "from": {"id": sender.id, "display_name": sender.display_name},
-                "options": options,
-            },
-            app=self.app,
-        )
+        data = {
+            "invite_id": invite.id,
+            "from": {"id": sender.id, "display_name": sender.display_name},
+            "options": options,
+        }
+        if rematch_of is not None:
+            data["rematch_of"] = rematch_of
+        await notify(recipient_id, "pong.invite", data, app=self.app)
         return invite
+
+    async def rematch(self, user_id: int, game_id: str) -> dict[str, Any]:
+        """Play a finished game again with the same options: a local or AI game starts at
+        once (`started`); a remote one is offered to the opponent as an invitation that
+        says it is a rematch (`offered`), which they accept or decline."""
+        match = await self.match(game_id)
+        if match is None or match.status != "finished":
+            raise GameError("not_found", "no such finished game")
+        side = self.side_of(match, user_id)
+        if side is None:
+            raise GameError("forbidden", "you did not play this game")
+        if match.mode in ("local", "ai"):
+            record = match.record if isinstance(match.record, dict) else {}
+            level = str(record.get("ai_level") or "normal")
+            again = await self.create_game(
+                user_id, match.mode, match.options, level=level, opponent_name=match.right_name
+            )
+            return {"status": "started", "game_id": str(again.id), "invite_id": None}
+        if match.mode != "remote":
+            raise GameError("invalid_mode", "a tournament's match has no rematch")
+        other = match.right_user_id if side == "left" else match.left_user_id  # type: ignore[attr-defined]
+        if other is None:
+            raise GameError("not_found", "your opponent's account is gone")
+        invite = await self.invite(user_id, other, match.options, rematch_of=game_id)
+        return {"status": "offered", "game_id": None, "invite_id": invite.id}
 
     async def answer_invite(self, user_id: int, invite_id: int, accept: bool) -> str | None:
         from transcendence.hub import notify

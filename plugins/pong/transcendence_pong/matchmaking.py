@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from transcendence.accounts.blocking import is_blocked
 from transcendence.accounts.models import User
+from transcendence_pong import records
 from transcendence_pong.engine import Options
 from transcendence_pong.models import Invite, Match, QueueEntry, Rating
 from transcendence_pong.service import GameError, parse_options
@@ -197,8 +198,9 @@ async def apply_ratings(match: Match, connection: Any) -> dict[str, int] | None:
     """Move both players' ratings for a remote match, on `connection` (the caller's
     transaction: the record of the match and its ratings commit together, or neither).
     The ratings after it, by side; None for a match that is not rated."""
-    if match.mode != "remote" or not (match.left_user_id and match.right_user_id):  # type: ignore[attr-defined]
-        return None
+    seats = records.counts(match)
+    if len(seats) != 2 or not all(found.rating for found in seats.values()):
+        return None  # the record rule (records.py): only remote games between two accounts
     rows: dict[int, Rating] = {}
     # Locked (in id order, so two matches ending at once cannot deadlock): two matches of
     # the same player ending together do not lose an update.

@@ -45,6 +45,11 @@ class GameRef(BaseModel):
     game_id: str = Field(min_length=1, max_length=64)
 
 
+class PauseIn(BaseModel):
+    game_id: str = Field(min_length=1, max_length=64)
+    paused: bool
+
+
 class KeyIn(BaseModel):
     """A key event (`POST /api/pong/games/<id>/input`: the game is in the path)."""
 
@@ -81,6 +86,12 @@ class InviteOut(BaseModel):
 class InviteAnswer(BaseModel):
     invite_id: DbId
     accept: bool
+
+
+class RematchOut(BaseModel):
+    status: Literal["started", "offered"]
+    game_id: str | None = Field(None, description="the new game (local and AI: `started`)")
+    invite_id: int | None = Field(None, description="the offer to the opponent (remote)")
 
 
 class Ok(BaseModel):
@@ -129,10 +140,19 @@ def register(hub: Any) -> None:
 
     async def follow(conn, game_id: str, *, player: bool = True) -> None:
         await conn.subscribe(game_topic(game_id))
-        if not player:
+        games = facade(conn.app).games
+        if not player:  # counted in the snapshots' `spectators` until the socket goes
+            await games.send(game_id, {"op": "watch", "user_id": conn.user_id, "conn": conn.id})
+
+            async def unwatch() -> None:
+                await conn.wait_closed()
+                await games.send(
+                    game_id, {"op": "unwatch", "user_id": conn.user_id, "conn": conn.id}
+                )
+
+            asyncio.get_running_loop().create_task(unwatch())
             return
         plays(conn, game_id)
-        games = facade(conn.app).games
         await games.send(game_id, {"op": "joined", "user_id": conn.user_id, "conn": conn.id})
 
         async def watch() -> None:
@@ -157,6 +177,24 @@ def register(hub: Any) -> None:
             asyncio.get_running_loop().create_task(forget())
         games.add(game_id)
 
+    @hub.handler("pong.away", GameRef, reply=Ok)
+    async def away(conn, data: GameRef):
+        """This tab left the game's view: its player counts as away from this socket (the
+        pause, grace and forfeit of a dropped connection); `pong.join` is the way back. The
+        socket keeps receiving the snapshots (the "Resume" banner counts down)."""
+        await facade(conn.app).games.send(
+            data.game_id, {"op": "left", "user_id": conn.user_id, "conn": conn.id}
+        )
+        return Ok()
+
+    @hub.handler("pong.pause", PauseIn, reply=Ok)
+    async def pause(conn, data: PauseIn):
+        """Pause (or go on with) a local or AI game: P or Escape in the browser. Remote
+        games cannot be paused by a player (their pauses are the reconnection's)."""
+        op = "pause" if data.paused else "resume"
+        await facade(conn.app).games.send(data.game_id, {"op": op, "user_id": conn.user_id})
+        return Ok()
+
     @hub.handler("pong.input", InputIn)
     async def key(conn, data: InputIn):
         """A key pressed or released (never a position: the server moves the paddles).
@@ -174,7 +212,9 @@ def register(hub: Any) -> None:
     @hub.handler("pong.leave", GameRef, reply=Ok)
     async def leave(conn, data: GameRef):
         """Give up a game: the opponent wins by forfeit."""
-        await facade(conn.app).games.send(data.game_id, {"op": "forfeit", "user_id": conn.user_id})
+        games = facade(conn.app).games
+        await games.send(data.game_id, {"op": "forfeit", "user_id": conn.user_id})
+        await games.send(data.game_id, {"op": "unwatch", "user_id": conn.user_id, "conn": conn.id})
         await conn.unsubscribe(game_topic(data.game_id))
         return Ok()
 
@@ -228,6 +268,18 @@ def register(hub: Any) -> None:
             raise fail(exc) from None
         return QueueOut(status="matched" if game_id else "waiting", game_id=game_id)
 
+    @hub.handler("pong.rematch", GameRef, reply=RematchOut)
+    async def rematch(conn, data: GameRef):
+        """Play a finished game again with the same options: a local or AI game starts at
+        once; a remote one is offered to the opponent (a `pong.invite` with `rematch_of`)."""
+        try:
+            found = await facade(conn.app).rematch(conn.user_id, data.game_id)
+        except GameError as exc:
+            raise fail(exc) from None
+        if found["game_id"] is not None:
+            await follow(conn, found["game_id"])
+        return RematchOut(**found)
+
     @hub.handler("pong.live.watch", None, reply=Ok)
     async def watch_live(conn, data):
         """Follow the live games: a `pong.live` frame when a game starts or ends. Read
@@ -248,3 +300,9 @@ def register(hub: Any) -> None:
     )
     hub.event("pong.state", None)
     hub.event("pong.matched", None)
+    hub.event(
+        "pong.cancelled",
+        None,
+        "A game counted for no one: `{game_id, reason: no_show | abandoned, sides}` (to both "
+        "players' tabs).",
+    )

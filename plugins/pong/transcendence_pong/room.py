@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,8 @@ from transcendence_pong.engine import DT, TICK_RATE, Engine, Key, Side
 
 log = logging.getLogger("transcendence.pong.room")
 
+# Seconds counted down (3-2-1, the snapshot's `countdown`) before the first serve, once
+# every player is in, and before the game goes on after a pause.
 RESUME_COUNTDOWN = 3.0
 MAX_INPUTS_PER_SECOND = 40  # a human presses far fewer keys; a flood is capped, not queued
 MAX_CATCH_UP_TICKS = 10  # after a stall, catch up at most this many ticks at once
@@ -76,6 +79,13 @@ class Room:
         self.on_tick = on_tick
         self.pause: Pause | None = None
         self.resume_at: float | None = None
+        # Sides whose player has not arrived yet (`hold`): no tick runs, the snapshots name
+        # them (`waiting`); the last arrival starts the countdown. Past `no_show_at`, the
+        # game is cancelled (`cancelled`): it counts for no one.
+        self.waiting: set[Side] = set()
+        self.no_show_at: float | None = None
+        self.cancelled: dict[str, Any] | None = None
+        self.spectators: set[str] = set()  # sockets watching without a seat
         self.started_at: float | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -164,6 +174,46 @@ class Room:
             self.resume_at = None
         self._wake.set()
 
+    def hold(self, sides: list[Side], no_show_after: float | None = None) -> None:
+        """Wait for these players before the first serve; after `no_show_after` seconds
+        with one of them still missing, cancel the game (None: wait until told otherwise,
+        e.g. a tournament's own no-show deadline ends it with a forfeit)."""
+        self.waiting = set(sides)
+        self.resume_at = None
+        self.no_show_at = None if no_show_after is None else self.clock.now() + no_show_after
+        self._wake.set()
+
+    def arrive(self, side: Side) -> None:
+        """A held game's player is here; the last one starts the countdown."""
+        if side not in self.waiting:
+            return
+        self.waiting.discard(side)
+        if not self.waiting and not self.engine.finished:
+            self.no_show_at = None
+            self.resume_at = self.clock.now() + RESUME_COUNTDOWN
+        self._wake.set()
+
+    def unarrive(self, side: Side) -> None:
+        """A player who had arrived at a game still waiting for the other one left again."""
+        if self.waiting and side not in self.waiting and not self.engine.finished:
+            self.waiting.add(side)
+            self._wake.set()
+
+    def hold_still(self, on: bool) -> None:
+        """A local or AI game paused by its player (P or Escape): no deadline, nobody
+        forfeits; going on again counts down first."""
+        if self.engine.finished:
+            return
+        if on and self.pause is None:
+            for side in self.seats:
+                self.engine.release_all(side)
+            self.pause = Pause(Side.LEFT, math.inf)
+            self.resume_at = None
+        elif not on and self.pause is not None and math.isinf(self.pause.deadline):
+            self.pause = None
+            self.resume_at = self.clock.now() + RESUME_COUNTDOWN
+        self._wake.set()
+
     def forfeit(self, side: Side) -> None:
         if self.engine.finished:
             return
@@ -192,11 +242,22 @@ class Room:
         """Tick at 60 Hz on the clock until the match ends, then report it once."""
         self.started_at = self.clock.now()
         next_tick = self.started_at
+        if not self.waiting and self.pause is None and self.engine.tick == 0:
+            self.resume_at = self.started_at + RESUME_COUNTDOWN  # before the first serve
         sender = asyncio.create_task(self._sender(), name=f"pong-room-{self.id}-sender")
         try:
             self._send_snapshot()
             while not self.engine.finished:
                 now = self.clock.now()
+                if self.waiting:
+                    if self.no_show_at is not None and now >= self.no_show_at:
+                        missing = sorted(side.value for side in self.waiting)
+                        log.info("room %s: %s did not arrive; cancelled", self.id, missing)
+                        self.cancelled = {"reason": "no_show", "sides": missing}
+                        break
+                    await self._idle(now, self.no_show_at)
+                    next_tick = self.clock.now()
+                    continue
                 if self.pause is not None:
                     await self._paused(now)
                     next_tick = self.clock.now()
@@ -220,7 +281,7 @@ class Room:
                 await self.clock.sleep_until(next_tick)
         finally:
             try:
-                if self.engine.finished:
+                if self.engine.finished or self.cancelled is not None:
                     await self._finish()
             finally:
                 if self._outbox.full():
@@ -287,10 +348,15 @@ class Room:
             self.pause = None
             self.forfeit(pause.side)
             return
+        await self._idle(now, pause.deadline)
+
+    async def _idle(self, now: float, deadline: float | None) -> None:
+        """Nothing moves (paused, or waiting for a player): one snapshot, then sleep until
+        someone arrives or comes back, the deadline, or a second later (the countdown)."""
         self._send_snapshot()
         self._wake.clear()
-        # Wake on reconnection, or each second to update the countdown.
-        sleeper = asyncio.ensure_future(self.clock.sleep_until(min(pause.deadline, now + 1.0)))
+        until = now + 1.0 if deadline is None else min(deadline, now + 1.0)
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(until))
         waker = asyncio.ensure_future(self._wake.wait())
         try:
             await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
@@ -307,11 +373,25 @@ class Room:
         state["server_time"] = time.time()  # when this state was taken (Unix seconds)
         state["acks"] = {side.value: seat.last_seq for side, seat in self.seats.items()}
         state["paused"] = (
-            {"side": self.pause.side.value, "seconds_left": round(self.pause.deadline - now, 1)}
+            {
+                "side": self.pause.side.value,
+                # None: paused by its player (a local or AI game), no deadline
+                "seconds_left": None
+                if math.isinf(self.pause.deadline)
+                else round(self.pause.deadline - now, 1),
+            }
             if self.pause
             else None
         )
         state["countdown"] = round(self.resume_at - now, 1) if self.resume_at is not None else None
+        state["waiting"] = sorted(side.value for side in self.waiting)
+        state["spectators"] = len(self.spectators)
+        if self.no_show_at is not None and self.waiting:
+            state["waiting_seconds_left"] = round(max(0.0, self.no_show_at - now), 1)
+        if self.cancelled is not None:  # nobody won: the game counts for no one
+            state["cancelled"] = self.cancelled
+            state["winner"] = None
+            state["phase"] = "finished"  # over, for clients that only know the phases
         if events:
             state["events"] = [
                 {"kind": e.kind, "side": e.side.value if e.side else None} for e in events

@@ -33,7 +33,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from transcendence.bus import Bus, BusUnavailable, SubscriptionOverflow
-from transcendence_pong import checkpoint, live
+from transcendence_pong import checkpoint, live, records
 from transcendence_pong.clock import Clock, LoopClock
 from transcendence_pong.engine import Engine, Key, Options, Side
 from transcendence_pong.lease import HELD, LOST, MISSING, LeaseErrors, Leases, LocalLeases
@@ -108,6 +108,8 @@ class Games:
         self.on_interrupted: Callable[[str], Awaitable[None]] | None = None
         # Where the lobbies hear of games starting and ending (live.py); None: nowhere.
         self.live: Deliver | None = None
+        # A push to every tab of a user: `await to_user(user_id, type, data)` (cancellations).
+        self.to_user: Callable[[int, str, dict[str, Any]], Awaitable[None]] | None = None
         self.bus = bus
         self.deliver = deliver
         self.on_finished = on_finished
@@ -161,14 +163,17 @@ class Games:
         keyboard: bool | None = None,
         hold: bool = False,
         ai_level: str | None = None,
+        no_show: float | None = None,
     ) -> Match:
         """Start a game now. `left`/`right` are (user id or None, name); `ai` plays right.
 
         `keyboard`: both paddles are driven from the left player's keyboard (local games,
         and local tournaments); by default only in "local" mode.
-        `hold`: the clock does not run until every seat with a user has joined (`pong.join`);
-        a `forfeit` event ends a held game at once (a tournament's no-show). Each first
-        arrival is reported to `on_joined`.
+        `hold`: the clock does not run until every seat with a user has joined (`pong.join`),
+        then counts down before the first serve; a `forfeit` event ends a held game at once
+        (a tournament's no-show). Each first arrival is reported to `on_joined`.
+        `no_show`: with `hold`, a player still missing after that many seconds cancels the
+        game (recorded "cancelled", for no one: remote games); None waits for a forfeit.
         `ai_level`: the AI's level, to make it again if another node takes the game over
         (read from `ai.level` when not given).
         """
@@ -195,6 +200,9 @@ class Games:
             Seat(Side.RIGHT, right[0], remote=remote and right[0] is not None),
         ]
         room = self._make_room(game_id, engine, seats, mode=mode, keyboard=keyboard, ai=ai)
+        room.no_show = no_show if hold else None  # type: ignore[attr-defined]
+        if hold:  # no serve before every player has opened the game (any tab)
+            room.hold([seat.side for seat in seats if seat.user_id is not None], no_show)
         if ai is not None:
             level = ai_level or getattr(getattr(ai, "level", None), "name", None)
             room.ai_level = level or "normal"  # type: ignore[attr-defined]
@@ -203,9 +211,8 @@ class Games:
         except LeaseErrors as exc:  # the renewal takes it when the store is back
             log.warning("game %s: could not take its lease yet (%s)", game_id, exc)
         else:
-            room.held = hold  # type: ignore[attr-defined]
             await self._checkpoint(room)
-        await self._adopt(room, hold=hold)
+        await self._adopt(room)
         await live.announce(self.live, "started", match)  # the lobbies' live list
         return match
 
@@ -240,7 +247,7 @@ class Games:
         room.on_point = self._point_scored
         return room
 
-    async def _adopt(self, room: Room, *, hold: bool, away_for: float | None = None) -> None:
+    async def _adopt(self, room: Room, *, away_for: float | None = None) -> None:
         """Run a room on this node (the lease is ours): follow its inputs, then start it.
 
         `away_for`: a game taken over from another node, paused until its players' sockets
@@ -255,31 +262,14 @@ class Games:
         self._followers[room.id] = follower
         async with asyncio.timeout(10):
             await following.wait()
-        room.held = hold  # type: ignore[attr-defined]
-        if away_for is not None and not hold:
+        if away_for is not None and not room.waiting:
             room.away_until_back(away_for)
-        if not hold:
-            room.start()
-            await self._mark_players(room, True)
-
-    def _release(self, room: Room) -> None:
-        """Start a held room (everyone is here, or the game was decided by a forfeit)."""
-        if not getattr(room, "held", False):
-            return
-        room.held = False  # type: ignore[attr-defined]
         room.start()
-        if not room.engine.finished:
-            asyncio.get_running_loop().create_task(self._mark_players(room, True))
+        await self._mark_players(room, True)
 
     async def _arrived(self, room: Room, user_id: int) -> None:
-        waiting = [
-            seat.side.value
-            for seat in room.seats.values()
-            if seat.user_id is not None and not self._sockets(room, seat.side)
-        ]
         try:
-            state = {**room.state(), "waiting": waiting}
-            await self.deliver(game_topic(room.id), "pong.state", state)
+            await self.deliver(game_topic(room.id), "pong.state", room.state())
             if self.on_joined is not None:
                 await self.on_joined(room.id, user_id)
         except Exception:
@@ -343,6 +333,9 @@ class Games:
         op = event.get("op")
         user_id = int(event.get("user_id", 0))
         seat = room.seat_of(user_id)
+        if op in ("watch", "unwatch"):  # a spectator's socket (any node)
+            (room.spectators.add if op == "watch" else room.spectators.discard)(event["conn"])
+            return
         if op == "input":
             side = self.side_for(room, user_id, event.get("side"))
             if side is not None:
@@ -353,23 +346,25 @@ class Games:
             sockets = self._sockets(room, seat.side)
             first = not sockets
             sockets.add(event["conn"])
-            if not getattr(room, "held", False):
+            if seat.side in room.waiting:
+                room.arrive(seat.side)
+                if first:
+                    asyncio.get_running_loop().create_task(self._arrived(room, user_id))
+            else:
                 room.reconnected(seat.side)
-                return
-            if first:
-                asyncio.get_running_loop().create_task(self._arrived(room, user_id))
-            if all(
-                self._sockets(room, s.side) for s in room.seats.values() if s.user_id is not None
-            ):
-                self._release(room)
         elif op == "left":
             sockets = self._sockets(room, seat.side)
             sockets.discard(event["conn"])
-            if not sockets and not getattr(room, "held", False):
+            if sockets:
+                return
+            if room.waiting:  # the other player is not here yet: wait for both again
+                room.unarrive(seat.side)
+            else:
                 room.disconnected(seat.side)
         elif op == "forfeit":
             room.forfeit(seat.side)
-            self._release(room)
+        elif op in ("pause", "resume") and not any(s.remote for s in room.seats.values()):
+            room.hold_still(op == "pause")  # a local or AI game: its player pauses it
 
     @staticmethod
     def _sockets(room: Room, side: Side) -> set[str]:
@@ -623,7 +618,13 @@ class Games:
             self.rooms[game_id] = room
             await self._finished(room)
             return True
-        await self._adopt(room, hold=bool(data.get("held")), away_for=self.grace)
+        if data.get("held"):  # still waiting for its players: their sockets re-announce
+            room.no_show = data.get("no_show")  # type: ignore[attr-defined]
+            room.hold(
+                [seat.side for seat in room.seats.values() if seat.user_id is not None],
+                data.get("no_show"),
+            )
+        await self._adopt(room, away_for=self.grace)
         await self._checkpoint(room)
         await self.bus.publish_json(self.cluster_topic, {"op": "rollcall", "game_id": game_id})
         return True
@@ -717,7 +718,19 @@ class Games:
         """Record the finished match (retrying until the database answers), then tell the
         lobbies and run `on_finished` (ratings already moved, then the `match_finished`
         hook): only once the record is written. True when it is recorded (here or, found
-        already finished, by another node)."""
+        already finished, by another node). A game cancelled (a no-show, or a remote game
+        abandoned before any point: records.py) is recorded "cancelled" instead."""
+        engine = room.engine
+        if room.cancelled is None and records.cancels(
+            getattr(room, "mode", ""),
+            engine.scores[Side.LEFT],
+            engine.scores[Side.RIGHT],
+            engine.forfeited is not None,
+        ):
+            assert engine.forfeited is not None
+            room.cancelled = {"reason": "abandoned", "sides": [engine.forfeited.value]}
+        if room.cancelled is not None:
+            return await self._cancel(room)
         self.rooms.pop(room.id, None)
         follower = self._followers.pop(room.id, None)
         if follower is not None:
@@ -751,6 +764,35 @@ class Games:
             await self.on_finished(match)
         except Exception:  # recorded and rated: a listener's failure is its own
             log.exception("game %s: recorded, but a match_finished listener failed", room.id)
+        return True
+
+    async def _cancel(self, room: Room) -> bool:
+        """Record a cancelled game (for no one: no winner, no rating, no `match_finished`)
+        and tell both players, on every tab (`pong.cancelled`)."""
+        self.rooms.pop(room.id, None)
+        follower = self._followers.pop(room.id, None)
+        if follower is not None:
+            follower.cancel()
+        recorded = False
+        try:
+            recorded = await record_cancelled(room)
+        except Exception:  # the start-up check records it interrupted if this never lands
+            log.exception("game %s: could not record its cancellation", room.id)
+        finally:
+            await self._mark_players(room, False)
+            with contextlib.suppress(*LeaseErrors):
+                await self.leases.release(room.id, forget=True)
+        if not recorded:
+            return False
+        await live.announce(self.live, "ended", room.id)
+        if self.to_user is not None:
+            data = {"game_id": room.id, **(room.cancelled or {})}
+            for seat in room.seats.values():
+                if seat.user_id is not None:
+                    try:
+                        await self.to_user(seat.user_id, "pong.cancelled", data)
+                    except Exception:  # the game view's last snapshot says it as well
+                        log.warning("game %s: could not tell user %s", room.id, seat.user_id)
         return True
 
     async def _keep_finishing(self, room: Room) -> None:
@@ -825,7 +867,12 @@ def finished_result(room: Room) -> dict[str, Any]:
         "right_score": engine.scores[Side.RIGHT],
         "winner": engine.winner.value if engine.winner else None,
         "forfeit": engine.forfeited is not None,
-        "record": engine.record(),
+        # `keyboard` stays in the record: what the game counts for depends on it (records.py).
+        "record": {
+            **engine.record(),
+            "keyboard": bool(getattr(room, "keyboard", False)),
+            "ai_level": getattr(room, "ai_level", None),  # a rematch plays the same AI
+        },
         "ended_at": datetime.now(UTC),
     }
 
@@ -923,6 +970,27 @@ async def record_interrupted(room: Room) -> bool:
         status="interrupted",
         left_score=engine.scores[Side.LEFT],
         right_score=engine.scores[Side.RIGHT],
+        record=data,
+        ended_at=datetime.now(UTC),
+    )
+    return bool(updated)
+
+
+async def record_cancelled(room: Room) -> bool:
+    """Store a game that counts for no one (status "cancelled", why in `record.cancelled`):
+    no winner, no rating change. False when it was no longer running."""
+    engine = room.engine
+    data = {
+        **engine.record(),
+        "keyboard": bool(getattr(room, "keyboard", False)),
+        "cancelled": room.cancelled,
+    }
+    updated = await Match.filter(id=room.id, status="running").update(
+        status="cancelled",
+        left_score=engine.scores[Side.LEFT],
+        right_score=engine.scores[Side.RIGHT],
+        winner=None,
+        forfeit=False,
         record=data,
         ended_at=datetime.now(UTC),
     )

@@ -690,15 +690,21 @@ def render_message(lines: list[str], cols: int, rows: int) -> list[str]:
 
 
 def _notice(state: dict[str, Any], game: Game) -> str:
+    if state.get("cancelled"):
+        return "Game cancelled: it counts for no one"
     if state.get("phase") == "finished":
         winner = state.get("winner")
         return f"{game.names.get(winner, winner)} wins!" if winner else "Game over"
     paused = state.get("paused")
+    if paused and paused.get("seconds_left") is None:
+        return "Paused"
     if paused:
         who = "You are" if paused.get("side") == game.side else f"{game.opponent} is"
         return f"{who} disconnected: forfeit in {paused.get('seconds_left', 0):.0f} s"
+    if state.get("waiting"):
+        return f"Waiting for {game.opponent} to join..."
     if state.get("countdown") is not None:
-        return f"Resuming in {state['countdown']:.1f} s"
+        return f"Starting in {state['countdown']:.1f} s"
     if state.get("phase") == "serving":
         return "Get ready..."
     return ""
@@ -951,6 +957,7 @@ class Outcome:
     winner: str | None
     forfeit: str | None = None  # the side that gave up
     interrupted: bool = False
+    cancelled: bool = False  # counts for no one (a no-show, or abandoned before any point)
 
     def summary(self) -> list[str]:
         names = self.game.names
@@ -958,6 +965,8 @@ class Outcome:
             f"Final score: {names['left']} {self.scores.get('left', 0)} - "
             f"{self.scores.get('right', 0)} {names['right']}"
         )
+        if self.cancelled:
+            return [line, "Game cancelled: it counts for no one"]
         if self.winner is None:
             return [line, "Winner: none"]
         who = names.get(self.winner, self.winner)
@@ -970,6 +979,8 @@ class Outcome:
 
 
 def _outcome(game: Game, state: dict[str, Any], forfeit: str | None) -> Outcome:
+    if state.get("cancelled"):
+        return Outcome(game, dict(state.get("scores") or {}), None, cancelled=True)
     return Outcome(game, dict(state.get("scores") or {}), state.get("winner"), forfeit)
 
 
@@ -979,12 +990,18 @@ async def _recorded_outcome(client: PongClient, game: Game, forfeit: str | None)
     while True:
         body = await client.game(game.game_id)
         live = body.get("live") or {}
+        if body.get("status") == "cancelled":
+            return Outcome(game, dict(body.get("score") or {}), None, cancelled=True)
         if body.get("status") == "finished":
             quitter = forfeit
             if body.get("forfeit") and quitter is None and body.get("winner"):
                 quitter = "left" if body["winner"] == "right" else "right"
             return Outcome(game, dict(body.get("score") or {}), body.get("winner"), quitter)
-        if live.get("phase") == "finished":
+        # A game given up at 0-0 may still become "cancelled" as it is recorded: only a
+        # score (or the cancellation itself) makes the live frame final.
+        if live.get("phase") == "finished" and (
+            live.get("cancelled") or any((live.get("scores") or {}).values())
+        ):
             return _outcome(game, live, forfeit)
         if time.monotonic() > deadline:
             raise PlayError("the game did not finish on the server")

@@ -65,6 +65,9 @@ class UserMatch(Model):
     points_against = fields.IntField()
     won = fields.BooleanField()
     forfeit = fields.BooleanField(default=False)
+    # False: in the player's history only (a one-keyboard game, or one abandoned before any
+    # point): no win nor loss, on no leaderboard (pong's records.py).
+    counted = fields.BooleanField(default=True)
     ended_at = fields.DatetimeField(db_index=True)
 
     class Meta:

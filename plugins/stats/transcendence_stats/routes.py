@@ -188,7 +188,7 @@ class MatchDashboard(BaseModel):
 
 class LeaderboardQuery(BaseModel):
     period: Literal["all", "month", "week"] = "all"
-    mode: Literal["remote", "all"] = "all"
+    mode: Literal["remote", "ai", "tournament", "all"] = "remote"
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = Field(None, pattern=r"^\d{1,6}$", description="next_cursor of a page")
 
@@ -251,7 +251,9 @@ async def match_dashboard(match_id: str):
 @validate_querystring(LeaderboardQuery)
 @validate_response(Leaderboard, 200)
 async def leaderboard(query_args: LeaderboardQuery):
-    """Ranked players: by rating (mode=remote) or by wins in the period (mode=all)."""
+    """Ranked players: by rating (mode=remote, the default: remote games), or by wins in
+    the period in AI games (mode=ai), tournament games (mode=tournament) or every counted
+    game (mode=all). One-keyboard games count on no board."""
     await current_user()
     offset = int(query_args.cursor or 0)
     return await service.leaderboard(query_args.period, query_args.mode, query_args.limit, offset)

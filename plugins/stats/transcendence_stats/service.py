@@ -22,6 +22,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from transcendence.accounts.models import User
+from transcendence_pong import records
 from transcendence_pong.engine import TICK_RATE
 from transcendence_pong.models import Match, Rating
 from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserMatch
@@ -63,6 +64,8 @@ class Outcome:
     ticks: int
     rallies: tuple[Rally, ...] = field(default_factory=tuple)
     rating_after: int | None = None  # stored with the match by pong (remote games)
+    # What the match counts for (pong's one rule, records.py): `stats` False is history only.
+    counts: records.Counts = records.HISTORY_ONLY
 
     @property
     def opponent_key(self) -> str:
@@ -72,21 +75,9 @@ class Outcome:
 
 
 def counted_seats(match: Match) -> list[str]:
-    """The seats whose account a match counts for (see docs/stats.md, "What counts").
-
-    A finished match with a winner counts for each seat held by an account, except
-    keyboard tournaments: there one account drives both paddles under aliases, so the
-    result belongs to no account. A match an account played against itself counts for nobody.
-    """
-    left = match.left_user_id  # type: ignore[attr-defined]
-    right = match.right_user_id  # type: ignore[attr-defined]
-    if match.status != "finished" or match.winner not in ("left", "right"):
-        return []
-    if left is not None and left == right:
-        return []
-    if match.mode == "tournament" and (left is None or right is None):
-        return []
-    return [side for side, user in (("left", left), ("right", right)) if user is not None]
+    """The seats whose account keeps this match (in its history at least): pong's record
+    rule (`transcendence_pong.records`, docs/stats.md "What counts")."""
+    return list(records.counts(match))
 
 
 def _rallies(record: Any) -> tuple[Rally, ...]:
@@ -104,7 +95,7 @@ def _rallies(record: Any) -> tuple[Rally, ...]:
 
 
 def outcomes_of(match: Match) -> list[Outcome]:
-    seats = counted_seats(match)
+    seats = records.counts(match)
     if not seats:
         return []
     record = match.record if isinstance(match.record, dict) else {}
@@ -135,6 +126,7 @@ def outcomes_of(match: Match) -> list[Outcome]:
                 ticks=ticks,
                 rallies=rallies,
                 rating_after=ratings[side] if isinstance(ratings.get(side), int) else None,
+                counts=seats[side],
             )
         )
     return out
@@ -270,6 +262,7 @@ async def _apply(
                 points_against=o.points_against,
                 won=o.won,
                 forfeit=o.forfeit,
+                counted=o.counts.stats,
                 ended_at=o.ended_at,
             )
             for o in fresh
@@ -278,8 +271,8 @@ async def _apply(
     )
 
     current: dict[int, int] = {}
-    if ratings is None and any(o.mode == "remote" and o.rating_after is None for o in fresh):
-        remote_users = sorted({o.user_id for o in fresh if o.mode == "remote"})
+    if ratings is None and any(o.counts.rating and o.rating_after is None for o in fresh):
+        remote_users = sorted({o.user_id for o in fresh if o.counts.rating})
         current = dict(
             await Rating.filter(user_id__in=remote_users).values_list("user_id", "rating")
         )
@@ -287,8 +280,10 @@ async def _apply(
     for outcome in fresh:
         row = stats[outcome.user_id]
         latest = row.last_played_at is None or outcome.ended_at >= row.last_played_at
+        if not outcome.counts.stats:
+            continue  # history only: its UserMatch row, nothing else
         apply_outcome(row, outcome)
-        if outcome.mode != "remote":
+        if not outcome.counts.rating:
             continue
         if outcome.rating_after is not None:
             rating: int | None = outcome.rating_after
@@ -316,7 +311,7 @@ async def _apply(
         await stats[uid].save(update_fields=STATS_FIELDS)
     if points:
         await RatingPoint.bulk_create(points, batch_size=1000)
-    await _update_opponents(fresh)
+    await _update_opponents([o for o in fresh if o.counts.stats])
     return len(fresh)
 
 
@@ -325,6 +320,8 @@ def _uuid(value: Any) -> uuid.UUID:
 
 
 async def _update_opponents(outcomes: list[Outcome]) -> None:
+    if not outcomes:
+        return
     keys = {(o.user_id, o.opponent_key) for o in outcomes}
     existing = await Opponent.filter(
         user_id__in=list({u for u, _ in keys}), key__in=list({k for _, k in keys})
@@ -422,6 +419,7 @@ async def profile_history(user_id: int, limit: int = 10) -> list[dict[str, Any]]
         .limit(limit)
         .values(
             "won",
+            "counted",
             "points_for",
             "points_against",
             "opponent_name",
@@ -432,7 +430,8 @@ async def profile_history(user_id: int, limit: int = 10) -> list[dict[str, Any]]
     )
     return [
         {
-            "result": "won" if row["won"] else "lost",
+            # A game that counts for no win nor loss (one keyboard, abandoned at 0-0).
+            "result": ("won" if row["won"] else "lost") if row["counted"] else "played",
             "score": f"{row['points_for']}-{row['points_against']}",
             "opponent": row["account"] or row["opponent_name"],
             "mode": row["mode"],
@@ -462,7 +461,7 @@ async def user_dashboard(user: User, rating_points: int = 100) -> dict[str, Any]
         .order_by("-games", "-last_played_at", "id")
         .limit(TOP_OPPONENTS)
         .values("opponent_user_id", "name", "games", "wins", account="opponent_user__display_name"),
-        UserMatch.filter(user_id=user.id)
+        UserMatch.filter(user_id=user.id, counted=True)
         .order_by("-ended_at", "-id")
         .limit(RECENT_MATCHES)
         .values(
@@ -643,15 +642,20 @@ def period_start(period: str, now: datetime | None = None) -> datetime | None:
     return None if span is None else (now or datetime.now(UTC)) - span
 
 
+# The boards: the main one ranks remote games by rating; the AI and tournament boards
+# (beside it) rank wins in those modes; "all" ranks wins in every counted game.
+BOARDS = ("remote", "ai", "tournament", "all")
+
+
 async def leaderboard(
-    period: str = "all", mode: str = "all", limit: int = 20, offset: int = 0
+    period: str = "all", mode: str = "remote", limit: int = 20, offset: int = 0
 ) -> dict[str, Any]:
     """Ranked players; see docs/stats.md, "Leaderboard", for the exact rules."""
     since = period_start(period)
     if mode == "remote":
         items, more = await _by_rating(since, limit, offset)
     else:
-        items, more = await _by_wins(since, limit, offset)
+        items, more = await _by_wins(since, limit, offset, None if mode == "all" else mode)
     names = await display_names(item["user_id"] for item in items)
     ranked = [
         {
@@ -680,7 +684,11 @@ async def _by_rating(
 ) -> tuple[list[dict[str, Any]], bool]:
     query = PlayerStats.filter(rating__not_isnull=True, user__anonymised=False)
     if since is not None:
-        active = UserMatch.filter(mode="remote", ended_at__gte=since).distinct().values("user_id")
+        active = (
+            UserMatch.filter(mode="remote", counted=True, ended_at__gte=since)
+            .distinct()
+            .values("user_id")
+        )
         query = query.filter(user_id__in=Subquery(active))
     rows = await query.order_by("-rating", "-wins", "user_id").offset(offset).limit(limit + 1)
     more = len(rows) > limit
@@ -697,6 +705,7 @@ async def _by_rating(
         grouped = (
             await UserMatch.filter(
                 mode="remote",
+                counted=True,
                 ended_at__gte=since,
                 user_id__in=[r.user_id for r in rows],  # type: ignore[attr-defined]
             )
@@ -718,9 +727,9 @@ async def _by_rating(
 
 
 async def _by_wins(
-    since: datetime | None, limit: int, offset: int
+    since: datetime | None, limit: int, offset: int, mode: str | None = None
 ) -> tuple[list[dict[str, Any]], bool]:
-    if since is None:
+    if since is None and mode is None:
         rows = (
             await PlayerStats.filter(games__gt=0, user__anonymised=False)
             .order_by("-wins", "games", "user_id")
@@ -733,7 +742,12 @@ async def _by_wins(
         ]
     else:
         grouped = (
-            await UserMatch.filter(ended_at__gte=since, user__anonymised=False)
+            await UserMatch.filter(
+                counted=True,
+                user__anonymised=False,
+                **({} if since is None else {"ended_at__gte": since}),
+                **({} if mode is None else {"mode": mode}),
+            )
             .annotate(games=Count("id"), wins=Count("id", _filter=Q(won=True)))
             .group_by("user_id")
             .order_by("-wins", "games", "user_id")

@@ -13,6 +13,7 @@ import pytest
 
 from realtime_kit import realtime_server
 from transcendence_pong.clock import ScaledClock
+from transcendence_pong.engine import Side
 from transcendence_pong.models import Match, Rating
 
 pytestmark = pytest.mark.modules("pong", "ai")
@@ -65,6 +66,22 @@ async def take(client, type_):
 async def finished_match(game_id: str) -> Match:
     async with asyncio.timeout(10):
         while (match := await Match.get(id=game_id)).status != "finished":
+            await asyncio.sleep(0.01)  # the record is written right after the last frame
+    return match
+
+
+async def hang_up(client) -> None:
+    """Close a tab's socket while reading what is still on its way: an unread backlog of
+    snapshots would hold the closing handshake back (for the client's close timeout)."""
+    reader = asyncio.create_task(client.closed())
+    await client.close()
+    await reader
+
+
+async def ended_match(game_id: str) -> Match:
+    """The match once it is no longer running (finished, or cancelled for no one)."""
+    async with asyncio.timeout(10):
+        while (match := await Match.get(id=game_id)).status == "running":
             await asyncio.sleep(0.01)  # the record is written right after the last frame
     return match
 
@@ -147,7 +164,7 @@ async def remote_game(server, options):
 async def test_remote_game_pauses_on_disconnect_and_resumes_on_reconnect(server):
     alice, _bob, a, b, game_id = await remote_game(server, ENDLESS)
     await until_state(b, lambda s: s["phase"] == "playing")
-    await a.close()  # alice's tab drops
+    await hang_up(a)  # alice's tab drops
     paused = await until_state(b, lambda s: s["paused"] is not None)
     assert paused["paused"]["side"] == "left" and paused["paused"]["seconds_left"] <= 4.0
     frozen = paused["tick"]
@@ -161,15 +178,22 @@ async def test_remote_game_pauses_on_disconnect_and_resumes_on_reconnect(server)
     )
     assert resumed["scores"] == {"left": 0, "right": 0}  # nobody lost a point while away
 
-    await b.request("pong.leave", {"game_id": game_id})  # bob gives up
-    match = await finished_match(game_id)
-    assert match.winner == "left" and match.forfeit
+    await b.request("pong.leave", {"game_id": game_id})  # bob gives up before any point
+    last = await until_state(again, lambda s: s.get("cancelled") is not None)
+    assert last["cancelled"] == {"reason": "abandoned", "sides": ["right"]}
+    assert last["winner"] is None  # a loss for no one
+    match = await ended_match(game_id)
+    assert match.status == "cancelled" and match.winner is None and not match.forfeit
+    assert await Rating.all().count() == 0  # no rating moved
 
 
 async def test_a_player_who_does_not_come_back_loses_by_forfeit(server):
     alice, bob, a, b, game_id = await remote_game(server, ENDLESS)
     await until_state(a, lambda s: s["phase"] == "playing")
-    await b.close()
+    # A point was scored (full-height paddles never let one through): leaving now is a
+    # loss; before any point, the game would be cancelled instead.
+    server.app.extensions["pong"].games.rooms[game_id].engine.scores[Side.LEFT] = 1
+    await hang_up(b)
     last = await until_state(a, lambda s: s["phase"] == "finished", timeout=15)
     assert last["winner"] == "left"
     match = await finished_match(game_id)
@@ -264,7 +288,7 @@ async def test_players_show_in_game_while_they_play(server):
     states = await presence_of([alice.id, bob.id])
     assert states[alice.id]["status"] == states[bob.id]["status"] == "in_game"
     await b.request("pong.leave", {"game_id": game_id})
-    await finished_match(game_id)
+    await ended_match(game_id)
     async with asyncio.timeout(5):
         while (await presence_of([alice.id]))[alice.id]["status"] == "in_game":
             await asyncio.sleep(0.01)  # presence is updated right after the record

@@ -67,6 +67,7 @@ class Matches:
         ended: datetime | None = None,
         options: dict | None = None,
         report: bool = True,
+        record: dict | None = None,
     ) -> Match:
         """`left` / `right`: a Player (an account) or a name. `forfeit`: the side that left."""
         if ended is None:
@@ -102,6 +103,7 @@ class Matches:
                 "ticks": ticks,
                 "hits": hits,
                 "rallies": rallies,
+                **(record or {}),
             },
             started_at=ended - timedelta(seconds=ticks / 60 + 5),
             ended_at=ended,

@@ -44,7 +44,10 @@ async def test_the_user_dashboard_adds_up(client, make_player, matches):
         await matches.play(alice, bob, (5, 4)),  # W
         await matches.play(carol, alice, (5, 2)),  # L (alice on the right)
         await matches.play(alice, "AI (normal)", (5, 0), mode="ai", rallies=longest),  # W
-        await matches.play(alice, "Player 2", (5, 1), mode="local"),  # W
+        # An online tournament's match against an AI seat counts for its human player.
+        await matches.play(
+            alice, "Player 2", (5, 1), mode="tournament", record={"keyboard": False}
+        ),  # W
         # Bob leaves at 1-0: the rally in play ends without a winner.
         await matches.play(
             alice,
@@ -104,21 +107,21 @@ async def test_the_user_dashboard_adds_up(client, make_player, matches):
     }
     assert by_mode["local"] == {
         "mode": "local",
-        "games": 1,
-        "wins": 1,
-        "losses": 0,
-        "win_rate": 1.0,
-        "points_for": 5,
-        "points_against": 1,
-    }
-    assert by_mode["tournament"] == {
-        "mode": "tournament",
         "games": 0,
         "wins": 0,
         "losses": 0,
         "win_rate": None,
         "points_for": 0,
         "points_against": 0,
+    }
+    assert by_mode["tournament"] == {
+        "mode": "tournament",
+        "games": 1,
+        "wins": 1,
+        "losses": 0,
+        "win_rate": 1.0,
+        "points_for": 5,
+        "points_against": 1,
     }
 
     # The rating after each remote game, recomputed here (everyone starts at 1000).
@@ -494,7 +497,7 @@ async def test_rows_go_with_a_deleted_account(make_player, matches):
 
 async def test_concurrent_reports_neither_lose_nor_double_count(client, make_player, matches):
     alice, bob = await make_player("alice"), await make_player("bob")
-    played = [await matches.play(alice, bob, (5, i), mode="local", report=False) for i in range(4)]
+    played = [await matches.play(alice, bob, (5, i), report=False) for i in range(4)]
     # Four different matches of the same players at once, each reported three times.
     await asyncio.gather(*(service.record_match(m) for m in played for _ in range(3)))
     body = await dashboard(client, alice, alice.id)

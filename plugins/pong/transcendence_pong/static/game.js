@@ -9,6 +9,7 @@
 // The element exposes what a player sees as data attributes (phase, scores, ball direction,
 // returns per side), which the browser tests read.
 
+import { Sounds } from "./sound.js";
 import { holdButton, listenKeys } from "./input.js";
 import { SnapshotBuffer } from "./net/interpolation.js";
 import { PaddlePredictor } from "./net/prediction.js";
@@ -90,10 +91,12 @@ class Game {
 
   destroy() {
     if (this.destroyed) return;
+    const wasPlaying = this.playing();
     if (this.stopKeys) this.stopKeys();
     for (const release of this.touchReleases || []) release();
     this.destroyed = true;
     cancelAnimationFrame(this.frame);
+    if (this.sounds) this.sounds.close();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     const views = (mounted.get(this.matchId) || 1) - 1;
     if (views) mounted.set(this.matchId, views);
@@ -102,7 +105,17 @@ class Game {
     if (this.role === "spectator" && !this.finished && !views) {
       this.shell.realtime.request("pong.leave", { game_id: this.matchId }).catch(() => {});
     }
+    // A remote player who leaves the view is away: the game pauses (grace, then forfeit)
+    // and every page shows the "Resume" banner while it does.
+    if (wasPlaying && this.role !== "local" && !views) {
+      this.shell.realtime.request("pong.away", { game_id: this.matchId }).catch(() => {});
+    }
     this.root.remove();
+  }
+
+  /** A player's game is on (leaving the view asks to confirm). */
+  playing() {
+    return Boolean(this.side) && this.role !== "spectator" && !this.finished && !this.destroyed && Boolean(this.info) && this.info.status === "running";
   }
 
   async load() {
@@ -125,6 +138,16 @@ class Game {
   /** A game that is over (finished or interrupted): show its record. True when it was. */
   showRecorded() {
     if (this.info.status === "running") return false;
+    // The final score on the scoreboard too, not the 0–0 of a game never followed here.
+    if (this.info.score) {
+      for (const side of SIDES) this.scores[side].textContent = String(this.info.score[side]);
+      this.root.dataset.scoreLeft = String(this.info.score.left);
+      this.root.dataset.scoreRight = String(this.info.score.right);
+    }
+    if (this.info.status === "cancelled") {
+      this.showResult({ winner: null, scores: this.info.score, forfeit: null, cancelled: true });
+      return true;
+    }
     this.showResult({
       winner: this.info.winner,
       scores: this.info.score,
@@ -215,6 +238,28 @@ class Game {
     this.stopKeys = this.listen();
     this.renderTouch(sides);
     this.leaveButton.hidden = false;
+    // P or Escape pauses a local or AI game (a remote one has no pause but the reconnection's).
+    if (this.role === "local" || this.mode === "ai") {
+      const onKey = (event) => {
+        if (event.repeat || event.target.closest("input, textarea, select")) return;
+        if (event.key !== "p" && event.key !== "P" && event.key !== "Escape") return;
+        event.preventDefault();
+        this.togglePause();
+      };
+      window.addEventListener("keydown", onKey);
+      this.cleanups.push(() => window.removeEventListener("keydown", onKey));
+    }
+  }
+
+  togglePause() {
+    if (this.finished) return;
+    const paused = !(this.last && this.last.paused);
+    this.shell.realtime.request("pong.pause", { game_id: this.matchId, paused }).catch(() => {});
+  }
+
+  fullscreen() {
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    else if (this.root.requestFullscreen) this.root.requestFullscreen().catch(() => {});
   }
 
   key(side, key, pressed) {
@@ -261,10 +306,13 @@ class Game {
       predictor.reconcile({ y: paddle.y, height: paddle.height, ack, frozen }, now);
     }
     this.countHits(previous, state);
+    if ((state.events || []).some((e) => e.kind === "point") && state.phase !== "finished") this.sound("point");
     this.expose(state);
     this.renderScores(state);
     this.renderPhase(state);
-    if (state.phase === "finished") {
+    if (state.cancelled) {
+      this.showResult({ winner: null, scores: state.scores, forfeit: null, cancelled: state.cancelled });
+    } else if (state.phase === "finished") {
       const forfeit = (state.events || []).find((e) => e.kind === "forfeit");
       this.showResult({ winner: state.winner, scores: state.scores, forfeit: forfeit ? forfeit.side : null });
     } else if (state.interrupted) {
@@ -279,7 +327,27 @@ class Game {
     if (!same || !previous.ball.vx || !state.ball.vx) return;
     if (Math.sign(previous.ball.vx) !== Math.sign(state.ball.vx)) {
       this.hits[state.ball.vx > 0 ? "left" : "right"] += 1;
+      this.sound("paddle");
+    } else if (previous.ball.vy && state.ball.vy && Math.sign(previous.ball.vy) !== Math.sign(state.ball.vy)) {
+      this.sound("wall");
     }
+  }
+
+  sound(name) {
+    if (this.sounds && !this.destroyed) this.sounds.play(name);
+    this.root.dataset.sounds = String(this.sounds ? this.sounds.played : 0);
+  }
+
+  toggleMute() {
+    this.sounds.setMuted(!this.sounds.muted);
+    this.renderMute();
+  }
+
+  renderMute() {
+    const muted = this.sounds.muted;
+    this.muteButton.setAttribute("aria-pressed", String(muted));
+    this.muteButton.textContent = this.t(muted ? "pong.sound_off" : "pong.sound_on");
+    this.root.dataset.muted = String(muted);
   }
 
   expose(state) {
@@ -341,7 +409,12 @@ class Game {
     this.stage = h("div", { class: "pong-stage" }, this.canvas, this.overlay);
     this.renderer = new Renderer(this.canvas);
     this.status = h("p", { class: "pong-status", role: "status", "data-testid": "pong-status" });
+    this.watching = h("p", { class: "pong-watching small text-body-secondary", "data-testid": "pong-spectators", hidden: true });
     this.help = h("p", { class: "pong-help small text-body-secondary" });
+    // Sound effects (Web Audio), with a mute control remembered per user.
+    const user = this.shell.session && this.shell.session.user;
+    this.sounds = new Sounds(user ? user.id : null);
+    this.muteButton = h("button", { type: "button", class: "btn btn-outline-light btn-sm", "data-testid": "pong-mute", onclick: () => this.toggleMute() });
     this.touch = h("div", { class: "pong-touch", hidden: true });
     this.leaveConfirm = h(
       "div",
@@ -372,18 +445,29 @@ class Game {
         this.leaveConfirm.querySelector("button").focus();
       },
     });
+    // The result sits over the field (the scoreboard stays in view), not below it.
     this.result = h("section", { class: "pong-result card", hidden: true, "data-testid": "pong-result", "aria-live": "polite" });
+    this.stage.append(this.result);
     this.root = h(
       "div",
       { class: "pong-game", id: "pong-game", dataset: { phase: "loading", matchId: this.matchId, hitsLeft: "0", hitsRight: "0", ballDirection: "none" } },
       board,
+      this.watching,
       this.status,
       this.stage,
       this.touch,
-      this.result,
-      h("div", { class: "pong-actions d-flex flex-wrap align-items-center gap-2" }, this.help, this.leaveButton),
+      h(
+        "div",
+        { class: "pong-actions d-flex flex-wrap align-items-center gap-2" },
+        this.help,
+        this.muteButton,
+        h("button", { type: "button", class: "btn btn-outline-light btn-sm", "data-testid": "pong-fullscreen", text: this.t("pong.fullscreen"), onclick: () => this.fullscreen() }),
+        this.leaveButton,
+      ),
       this.leaveConfirm,
     );
+    this.root.pongSounds = this.sounds; // the audio graph, for tests
+    this.renderMute();
   }
 
   nameOf(side) {
@@ -412,6 +496,37 @@ class Game {
     else if (this.role === "spectator") key = "pong.spectating";
     else if (this.role) key = powerups ? "pong.help_remote_power" : "pong.help_remote";
     this.help.textContent = key ? this.t(key) : "";
+    if (key && this.role !== "spectator") this.firstGameControls(key);
+  }
+
+  /** Before a player's first game (per user, remembered in localStorage): the controls,
+   * over the field, until "Got it". */
+  firstGameControls(key) {
+    const user = this.shell.session && this.shell.session.user;
+    const seen = `transcendence.pong.controls_seen.${user ? user.id : "anonymous"}`;
+    if (localStorage.getItem(seen) || this.controlsCard) return;
+    const h = this.h;
+    this.controlsCard = h(
+      "section",
+      { class: "pong-controls-card card", "data-testid": "pong-controls", role: "dialog", "aria-label": this.t("pong.controls_title") },
+      h(
+        "div",
+        { class: "card-body text-center" },
+        h("h2", { class: "h5", text: this.t("pong.controls_title") }),
+        h("p", { class: "mb-1", text: this.t(key) }),
+        h("p", { class: "small text-body-secondary", text: this.t("pong.controls_more") }),
+        h("button", {
+          type: "button",
+          class: "btn btn-primary btn-sm",
+          text: this.t("pong.controls_ok"),
+          onclick: () => {
+            localStorage.setItem(seen, "1");
+            this.controlsCard.remove();
+          },
+        }),
+      ),
+    );
+    this.stage.append(this.controlsCard);
   }
 
   renderTouch(sides) {
@@ -452,12 +567,24 @@ class Game {
     });
     if (this.scoreText.textContent !== text) this.scoreText.textContent = text;
     this.canvas.setAttribute("aria-label", `${this.t("pong.canvas_label")} ${text}`);
+    // How many watch without a seat (players and spectators both see it).
+    const count = state.spectators || 0;
+    this.watching.hidden = !count;
+    const watching = count ? this.t("pong.spectators", { count }) : "";
+    if (this.watching.textContent !== watching) this.watching.textContent = watching;
   }
 
   renderPhase(state) {
     if (state.phase === "finished") {
       this.overlay.textContent = "";
       this.setStatus(null, "");
+      return;
+    }
+    if (state.paused && state.paused.seconds_left === null) {
+      // Paused by its player (a local or AI game): no deadline.
+      this.setStatus("pong.paused_by_you");
+      this.overlay.textContent = this.t("pong.paused_short");
+      this.overlay.dataset.kind = "paused";
       return;
     }
     if (state.paused) {
@@ -469,15 +596,20 @@ class Game {
       return;
     }
     const waiting = (state.waiting || []).filter((side) => side !== this.side);
+    this.root.dataset.waiting = waiting.join(" ");
     if (waiting.length) {
-      // A held game (a tournament's): the clock starts when every player has arrived.
-      this.setStatus("pong.waiting_for", { name: waiting.map((side) => this.nameOf(side)).join(", ") });
-      this.overlay.textContent = "";
+      // Held until every player has opened the game: no serve, no point until then.
+      const name = waiting.map((side) => this.nameOf(side)).join(", ");
+      const left = state.waiting_seconds_left;
+      if (typeof left === "number") this.setStatus("pong.waiting_for_seconds", { name, seconds: Math.ceil(left) });
+      else this.setStatus("pong.waiting_for", { name });
+      this.overlay.textContent = this.t("pong.waiting_short");
+      this.overlay.dataset.kind = "waiting";
       return;
     }
     if (state.countdown !== null && state.countdown !== undefined) {
       const seconds = Math.max(1, Math.ceil(state.countdown));
-      this.setStatus("pong.resuming", { seconds });
+      this.setStatus(state.tick === 0 ? "pong.starting" : "pong.resuming", { seconds });
       this.overlay.textContent = String(seconds);
       this.overlay.dataset.kind = "countdown";
       return;
@@ -498,7 +630,23 @@ class Game {
     if (this.status.textContent !== text) this.status.textContent = text;
   }
 
-  showResult({ winner, scores, forfeit, interrupted = false }) {
+  async rematch(button) {
+    button.disabled = true;
+    try {
+      const reply = await this.shell.realtime.request("pong.rematch", { game_id: this.matchId });
+      if (reply.status === "started" && reply.game_id) {
+        this.shell.navigate(`/play/games/${encodeURIComponent(reply.game_id)}`);
+        return;
+      }
+      // Offered: the opponent's answer brings both to the new game (`pong.matched`).
+      button.textContent = this.t("pong.rematch_offered", { name: this.nameOf(otherSide(this.side)) });
+    } catch (error) {
+      button.disabled = false;
+      this.shell.toast({ title: this.t("errors.title"), body: this.shell.errorMessage(error), kind: "danger" });
+    }
+  }
+
+  showResult({ winner, scores, forfeit, interrupted = false, cancelled = null }) {
     if (this.finished && this.result.childElementCount) return;
     this.finished = true;
     this.endedAt = this.last && this.last.server_time ? this.last.server_time * 1000 : 0;
@@ -517,7 +665,16 @@ class Game {
     this.leaveConfirm.hidden = true;
     const h = this.h;
     const mine = this.role !== "spectator" && this.role !== "local" && this.side;
-    const headline = interrupted
+    if (mine && winner && !this.resultSounded) {
+      this.resultSounded = true;
+      this.sound(winner === this.side ? "win" : "lose");
+    } else if (winner && !this.resultSounded && this.last) {
+      this.resultSounded = true;
+      this.sound("point");
+    }
+    const headline = cancelled
+      ? this.t("pong.cancelled")
+      : interrupted
       ? this.t("pong.interrupted")
       : !winner
       ? this.t("pong.no_winner")
@@ -537,7 +694,15 @@ class Game {
         }),
       );
     }
-    actions.push(h("a", { class: this.next ? "btn btn-outline-light" : "btn btn-primary", href: "/play", text: this.t("pong.play_again") }));
+    // Rematch: the same options again (local and AI: at once; remote: offered to the
+    // opponent, who accepts or declines). A tournament's match has none.
+    const player = this.role !== "spectator" && this.role !== null && this.role !== undefined;
+    if (player && !cancelled && !interrupted && ["local", "ai", "remote"].includes(this.mode)) {
+      actions.push(
+        h("button", { type: "button", class: "btn btn-success", "data-testid": "pong-rematch", text: this.t("pong.rematch"), onclick: (event) => this.rematch(event.currentTarget) }),
+      );
+    }
+    actions.push(h("a", { class: this.next ? "btn btn-outline-light" : "btn btn-primary", href: "/play", "data-testid": "pong-lobby", text: this.t("pong.back_to_lobby") }));
     this.result.replaceChildren(
       h(
         "div",
@@ -547,6 +712,16 @@ class Game {
         h("p", { class: "mb-2 text-body-secondary", text: score }),
         forfeit ? h("p", { class: "small text-body-secondary", text: this.t("pong.forfeit", { name: this.nameOf(forfeit) }) }) : null,
         interrupted ? h("p", { class: "small text-body-secondary", "data-testid": "pong-interrupted", text: this.t("pong.interrupted_why") }) : null,
+        cancelled
+          ? h("p", {
+              class: "small text-body-secondary",
+              "data-testid": "pong-cancelled",
+              text:
+                cancelled.reason === "no_show"
+                  ? this.t("pong.cancelled_no_show", { name: (cancelled.sides || []).map((side) => this.nameOf(side)).join(", ") })
+                  : this.t("pong.cancelled_abandoned"),
+            })
+          : null,
         h("div", { class: "d-flex justify-content-center gap-2" }, actions),
       ),
     );

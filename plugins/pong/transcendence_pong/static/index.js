@@ -11,6 +11,7 @@ export { mountGame };
 let stopMatched = null;
 
 export function unregister() {
+  dropBanner();
   if (stopMatched) stopMatched();
   stopMatched = null;
 }
@@ -30,15 +31,31 @@ export function register(shell) {
       const holder = h("div", { class: "pong-holder" });
       const section = h("section", { class: "pong-page" }, h("h1", { class: "h4 mb-3", text: this.t("pong.game_title") }), holder);
       const game = mountGame(shell, holder, { matchId: this.params.id, next: this.query.get("next") });
-      this.cleanups.push(() => game.destroy());
+      // Leaving while playing is never silent: in-app navigation asks, closing the tab gets
+      // the browser's own prompt.
+      const guard = () => !game.playing() || window.confirm(shell.t("pong.leave_view_confirm"));
+      shell.router.leaveGuard = guard;
+      const beforeUnload = (event) => {
+        if (game.playing()) event.preventDefault();
+      };
+      window.addEventListener("beforeunload", beforeUnload);
+      this.cleanups.push(() => {
+        if (shell.router.leaveGuard === guard) shell.router.leaveGuard = null;
+        window.removeEventListener("beforeunload", beforeUnload);
+        if (game.playing()) awayFrom(shell, this.params.id, game.side);
+        game.destroy();
+      });
       return section;
     }
   }
 
-  // Paired by the queue or an accepted invitation while on another page: say where the
-  // game is (the lobby and the chat take the player there themselves).
+  // Paired by the queue, an accepted invitation or rematch: every tab of both players goes
+  // to the game, which the server holds until both are in (the lobby enters it itself).
   stopMatched = shell.realtime.on("pong.matched", (data) => {
-    if (!data || !data.game_id || location.pathname.startsWith("/play")) return;
+    if (!data || !data.game_id) return;
+    const path = `/play/games/${encodeURIComponent(data.game_id)}`;
+    if (location.pathname === path || location.pathname === "/play") return;
+    shell.navigate(path);
     shell.toast({
       title: shell.t("pong.matched_title"),
       body: shell.t("pong.matched_body", { name: (data.opponent && data.opponent.display_name) || "?" }),
@@ -46,11 +63,28 @@ export function register(shell) {
     });
   });
 
+  // A game that counted for no one (a no-show, or abandoned before any point): every tab.
+  const stopCancelled = shell.realtime.on("pong.cancelled", (data) => {
+    if (!data || !data.game_id || location.pathname === `/play/games/${encodeURIComponent(data.game_id)}`) return;
+    shell.toast({
+      title: shell.t("pong.cancelled_title"),
+      body: shell.t(data.reason === "no_show" ? "pong.cancelled_nobody" : "pong.cancelled_abandoned"),
+      kind: "warning",
+    });
+  });
+  const stopMatchedOnly = stopMatched;
+  stopMatched = () => {
+    stopMatchedOnly();
+    stopCancelled();
+  };
+
   // A direct challenge (from a profile, the chat or `transcendence play --invite`): its
   // notification pops up with Accept and Decline.
   shell.addNotificationToast("pong.invite", ({ data = {} }) => ({
-    title: shell.t("pong.invite_title"),
-    body: shell.t("pong.invite_body", { name: (data.from && data.from.display_name) || "?" }),
+    title: shell.t(data.rematch_of ? "pong.rematch_title" : "pong.invite_title"),
+    body: shell.t(data.rematch_of ? "pong.rematch_body" : "pong.invite_body", {
+      name: (data.from && data.from.display_name) || "?",
+    }),
     delay: 60_000,
     actions: [
       { label: shell.t("pong.accept"), style: "success", run: () => answer(shell, data.invite_id, true) },
@@ -62,6 +96,43 @@ export function register(shell) {
   shell.addRoute("/play", lobbyView(shell));
   shell.addRoute("/play/games/:id", GameView);
   shell.addNav({ href: "/play", label: "pong.nav", order: 10 });
+}
+
+// The game a player left while it runs: every page shows "Game in progress — Resume (N s)"
+// while the server holds it paused for them (the socket still follows its snapshots).
+let away = null;
+
+function awayFrom(shell, gameId, side) {
+  dropBanner();
+  const link = shell.h("a", { class: "btn btn-warning btn-sm", href: `/play/games/${encodeURIComponent(gameId)}`, "data-testid": "pong-resume" });
+  const banner = shell.h(
+    "div",
+    { class: "pong-banner alert alert-warning d-flex align-items-center gap-2", role: "status", "data-testid": "pong-banner", hidden: true },
+    shell.h("span", { text: shell.t("pong.banner") }),
+    link,
+  );
+  document.body.append(banner);
+  const stop = shell.realtime.on("pong.state", (state) => {
+    if (!state || String(state.game_id) !== String(gameId)) return;
+    if (state.phase === "finished" || state.cancelled || state.interrupted) return dropBanner();
+    const paused = state.paused && state.paused.side === side;
+    banner.hidden = !paused || location.pathname === link.getAttribute("href");
+    if (paused) link.textContent = shell.t("pong.resume_seconds", { seconds: Math.max(0, Math.ceil(state.paused.seconds_left)) });
+  });
+  const onNavigated = () => {
+    if (location.pathname === link.getAttribute("href")) dropBanner();
+  };
+  shell.addEventListener("navigated", onNavigated);
+  away = () => {
+    stop();
+    shell.removeEventListener("navigated", onNavigated);
+    banner.remove();
+  };
+}
+
+function dropBanner() {
+  if (away) away();
+  away = null;
 }
 
 /** Accept (then go to the game) or decline a challenge; a refusal says why. */

@@ -8,7 +8,8 @@ import { STRINGS } from "./strings.js";
 
 const MODES = ["local", "remote", "ai", "tournament"];
 const PERIODS = ["all", "month", "week"];
-const LEADERBOARD_MODES = ["all", "remote"];
+// The main board ranks remote games by rating; the AI and tournament boards sit beside it.
+const LEADERBOARD_MODES = ["remote", "ai", "tournament", "all"];
 
 export function register(shell) {
   for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
@@ -457,7 +458,7 @@ export function register(shell) {
     async render() {
       const t = (k, p) => this.t(k, p);
       this.period = PERIODS.includes(this.query.get("period")) ? this.query.get("period") : "all";
-      this.mode = LEADERBOARD_MODES.includes(this.query.get("mode")) ? this.query.get("mode") : "all";
+      this.mode = LEADERBOARD_MODES.includes(this.query.get("mode")) ? this.query.get("mode") : "remote";
       const page = await this.fetchPage(null);
       const select = (name, label, values, current, text) => {
         const id = `leaderboard-${name}`;
@@ -556,7 +557,7 @@ export function register(shell) {
       const mode = this.form.elements.mode.value;
       const query = new URLSearchParams();
       if (period !== "all") query.set("period", period);
-      if (mode !== "all") query.set("mode", mode);
+      if (mode !== "remote") query.set("mode", mode);
       const qs = query.toString();
       shell.navigate(`/leaderboard${qs ? `?${qs}` : ""}`, { replace: true });
     }

@@ -12,7 +12,15 @@ import { makeListView } from "./list.js";
 import { makeLocalView } from "./local.js";
 import { makeTournamentView, matchUrl } from "./view.js";
 
+let stopCalled = null;
+
+export function unregister() {
+  if (stopCalled) stopCalled();
+  stopCalled = null;
+}
+
 export function register(shell) {
+  unregister();
   for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
   shell.addStylesheet("tournament.css");
   shell.addRoute("/tournaments", makeListView(shell));
@@ -29,4 +37,10 @@ export function register(shell) {
     kind: "success",
     delay: 30_000,
   }));
+  // A called match takes every tab of the player to its game (held until both are in).
+  stopCalled = shell.realtime.on("tournament.match_ready", (data) => {
+    if (!data || !data.match_id) return;
+    const url = matchUrl(data.tournament_id, data.match_id);
+    if (location.pathname !== url.split("?")[0]) shell.navigate(url);
+  });
 }
