@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,6 +141,20 @@ def start_node(env: dict[str, str], log_dir: Path, *, name: str, timeout: float 
 
 
 # --- private backing services, for fault tests (never stop the machine's shared ones) -----
+
+
+@contextlib.contextmanager
+def running_nodes(env: dict[str, str], log_dir: Path, names=("a", "b")) -> Iterator[list[Node]]:
+    """Nodes started one after the other on the same environment, all stopped on the way
+    out (those that started, when a later one fails to)."""
+    started: list[Node] = []
+    try:
+        for name in names:
+            started.append(start_node(env, log_dir, name=name))
+        yield started
+    finally:
+        for node in started:
+            node.stop()
 
 
 def wait_for(check, *, timeout: float, what: str, interval: float = 0.1):

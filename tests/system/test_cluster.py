@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from servers import cli, start_node
+from servers import cli, running_nodes
 
 pytestmark = pytest.mark.system
 TOGGLE_DEADLINE = 2.0  # seconds, the promise made in DESIGN.md
@@ -39,14 +39,8 @@ def greetings(node) -> list[str]:
 @pytest.fixture
 def nodes(cluster_env, tmp_path):
     cluster_env["TRANSCENDENCE_MODULES"] = ""  # the sample modules only: this test counts them
-    started = []
-    try:
-        started.append(start_node(cluster_env, tmp_path, name="a"))
-        started.append(start_node(cluster_env, tmp_path, name="b"))
+    with running_nodes(cluster_env, tmp_path) as started:
         yield started
-    finally:
-        for node in started:
-            node.stop()
 
 
 def test_serve_prints_the_url(nodes):

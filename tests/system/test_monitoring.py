@@ -22,7 +22,7 @@ import pytest
 import yaml
 from websockets.asyncio.client import connect
 
-from servers import ROOT, cli, free_port, start_node, wait_for
+from servers import ROOT, cli, free_port, running_nodes, wait_for
 
 pytestmark = pytest.mark.system
 MONITORING = ROOT / "deploy" / "monitoring"
@@ -169,14 +169,8 @@ def scrape_config(targets: list[str], rules: Path) -> dict:
 def nodes(cluster_env, tmp_path):
     cluster_env["TRANSCENDENCE_MODULES"] = "pong,chat"
     cluster_env["TRANSCENDENCE_WS_IDLE_TIMEOUT"] = "300"  # the test's sockets do not answer pings
-    started = []
-    try:
-        started.append(start_node(cluster_env, tmp_path, name="a"))
-        started.append(start_node(cluster_env, tmp_path, name="b"))
+    with running_nodes(cluster_env, tmp_path) as started:
         yield started
-    finally:
-        for node in started:
-            node.stop()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from realtime_kit import RT_MODULES, Client
-from servers import ROOT, start_node
+from servers import ROOT, running_nodes
 from transcendence.accounts import tokens
 
 pytestmark = [
@@ -66,14 +66,8 @@ def env(cluster_env):
 
 @pytest.fixture
 def nodes(env, tmp_path):
-    started = []
-    try:
-        started.append(start_node(env, tmp_path, name="a"))
-        started.append(start_node(env, tmp_path, name="b"))
+    with running_nodes(env, tmp_path) as started:
         yield started
-    finally:
-        for node in started:
-            node.stop()
 
 
 def make_users(env) -> dict[str, int]:

@@ -15,7 +15,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from realtime_kit import Client
-from servers import start_node
+from servers import running_nodes
 
 pytestmark = [
     pytest.mark.system,
@@ -31,14 +31,8 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def nodes(cluster_env, tmp_path):
-    started = []
-    try:
-        started.append(start_node(cluster_env, tmp_path, name="a"))
-        started.append(start_node(cluster_env, tmp_path, name="b"))
+    with running_nodes(cluster_env, tmp_path) as started:
         yield started
-    finally:
-        for node in started:
-            node.stop()
 
 
 async def socket(node, token: str) -> Client:

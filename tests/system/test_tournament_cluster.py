@@ -17,7 +17,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from realtime_kit import Client
-from servers import ROOT, start_node
+from servers import ROOT, running_nodes
 from transcendence.accounts import tokens
 
 pytestmark = [
@@ -55,14 +55,8 @@ asyncio.run(main())
 
 @pytest.fixture
 def nodes(cluster_env, tmp_path):
-    started = []
-    try:
-        started.append(start_node(cluster_env, tmp_path, name="a"))
-        started.append(start_node(cluster_env, tmp_path, name="b"))
+    with running_nodes(cluster_env, tmp_path) as started:
         yield started
-    finally:
-        for node in started:
-            node.stop()
 
 
 def make_users(env) -> dict[str, int]:
