@@ -97,6 +97,11 @@ def test_local_tournament_of_four_at_one_keyboard(new_page, account, shot):
         expect(game).to_have_attribute("data-mode", "tournament")
         # One keyboard, both paddles: W/S on the left, the arrows on the right.
         expect(game).to_have_attribute("data-role", "local")
+        if match == 1:  # Ann's first game: the controls over the field, until "Got it"
+            controls = page.get_by_test_id("pong-controls")
+            expect(controls).to_contain_text("Left paddle: W and S. Right paddle: ↑ and ↓.")
+            controls.get_by_role("button", name="Got it").click()
+            expect(controls).to_have_count(0)
         expect(page.get_by_text("Left paddle: W and S. Right paddle: ↑ and ↓.")).to_be_visible()
         expect(game.locator(".pong-left")).to_contain_text(left)
         expect(game.locator(".pong-right")).to_contain_text(right)
