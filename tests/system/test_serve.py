@@ -5,6 +5,7 @@ listens. Every run has a bounded timeout: a hang guard, since several of these u
 
 from __future__ import annotations
 
+import secrets
 import socket
 import subprocess
 import sys
@@ -167,7 +168,13 @@ def test_an_unmigrated_database_without_auto_migrate_says_what_to_run(
     runs = [env]
     if pg_url:  # production: PostgreSQL, a secret, TLS in front; migrations never automatic
         runs.append(
-            {**env, "TRANSCENDENCE_ENV": "production", "TRANSCENDENCE_BEHIND_TLS_PROXY": "true"}
+            {
+                **env,
+                "TRANSCENDENCE_ENV": "production",
+                "TRANSCENDENCE_BEHIND_TLS_PROXY": "true",
+                # production refuses the tests' low-entropy secret before anything else
+                "TRANSCENDENCE_SECRET_KEY": secrets.token_urlsafe(48),
+            }
         )
         del runs[-1]["TRANSCENDENCE_AUTO_MIGRATE"]
     for run_env in runs:
