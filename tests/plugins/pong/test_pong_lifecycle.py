@@ -12,23 +12,11 @@ import asyncio
 import httpx
 import pytest
 
-from realtime_kit import realtime_server
-from transcendence_pong.clock import ScaledClock
 from transcendence_pong.models import Match, Rating
 
 pytestmark = pytest.mark.modules("pong", "ai")
 # Idle paddles this small lose a point within a couple of game seconds of the serve.
 QUICK = {"score_limit": 1, "paddle_height": 20, "theme": "neon", "ball_speed": 420}
-
-
-@pytest.fixture
-async def server(settings):
-    async with realtime_server(settings) as server:
-        games = server.app.extensions["pong"].games
-        games.clock = ScaledClock(20)
-        games.snapshot_rate = 10
-        games.grace = 4.0
-        yield server
 
 
 async def take(client, type_, timeout=5.0):

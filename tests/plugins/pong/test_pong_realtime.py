@@ -11,7 +11,6 @@ import asyncio
 import httpx
 import pytest
 
-from realtime_kit import realtime_server
 from transcendence_pong.clock import ScaledClock
 from transcendence_pong.engine import Side
 from transcendence_pong.models import Match, Rating
@@ -19,16 +18,6 @@ from transcendence_pong.models import Match, Rating
 pytestmark = pytest.mark.modules("pong", "ai")
 QUICK = {"score_limit": 1, "paddle_height": 20}  # idle paddles lose the first point
 ENDLESS = {"score_limit": 3, "paddle_height": 600}  # full-height paddles: no point for 30 s
-
-
-@pytest.fixture
-async def server(settings):
-    async with realtime_server(settings) as server:
-        games = server.app.extensions["pong"].games
-        games.clock = ScaledClock(20)
-        games.snapshot_rate = 10
-        games.grace = 4.0
-        yield server
 
 
 class GatedClock(ScaledClock):
