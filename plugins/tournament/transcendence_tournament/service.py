@@ -78,11 +78,17 @@ async def create_local(
     return tournament
 
 
-async def bracket_of(tournament: Tournament) -> tuple[Any, dict[int, Entry]]:
+async def bracket_of(
+    tournament: Tournament, games: list[Game] | None = None
+) -> tuple[Any, dict[int, Entry]]:
+    """The bracket with its recorded games (`games`: rows already read, else read here)."""
     entries = {e.seed: e for e in await Entry.filter(tournament=tournament).order_by("seed")}
     bracket = FORMATS[tournament.format](list(entries))
-    for game in await Game.filter(tournament=tournament, status="done").order_by("id"):
-        bracket.record(game.key, game.winner_seed, tuple(game.score) if game.score else None)
+    if games is None:
+        games = await Game.filter(tournament=tournament, status="done").order_by("id")
+    for game in games:
+        if game.status == "done":
+            bracket.record(game.key, game.winner_seed, tuple(game.score) if game.score else None)
     return bracket, entries
 
 
@@ -117,10 +123,12 @@ async def view(tournament: Tournament, user_id: int | None = None) -> dict[str, 
         from transcendence_tournament import online
 
         return await online.view(tournament, user_id)
-    bracket, entries = await bracket_of(tournament)
-    playing = {
-        g.key: g.match_id for g in await Game.filter(tournament=tournament, status="playing")
-    }
+    # One read of the games, then the tournament row: `record_result` commits a game and its
+    # tournament together, so a view showing the last game recorded never says "running".
+    rows = await Game.filter(tournament=tournament).order_by("id")
+    await tournament.refresh_from_db(fields=["status", "winner_alias", "finished_at"])
+    bracket, entries = await bracket_of(tournament, rows)
+    playing = {g.key: g.match_id for g in rows if g.status == "playing"}
 
     def alias(seed: Any) -> str | None:
         return entries[seed].alias if seed in entries else None
