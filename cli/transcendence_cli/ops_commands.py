@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 from pathlib import Path
@@ -64,6 +65,9 @@ def _hypercorn_config(
     # left is in-flight HTTP requests: they get this long to finish.
     config.graceful_timeout = 10
     config.accesslog = None
+    # Hypercorn's own lines ("Running on …", lifespan failures) go through our root handler
+    # only: by default it adds a stderr handler of its own and propagates too (each line twice).
+    config.errorlog = logging.getLogger("hypercorn.error")
     # Frames above the hub's 64 KiB get an error frame; above this, Hypercorn closes (1009)
     # without assembling them (its default would buffer up to 16 MiB per socket).
     config.websocket_max_message_size = TRANSPORT_MAX_MESSAGE
