@@ -201,7 +201,9 @@ class Pong:
             (right.id, right.display_name),
             parse_options(options),
             hold=True,
-            no_show=self.games.grace,
+            no_show=self.games.grace
+            if self.games.no_show_wait is None
+            else self.games.no_show_wait,
         )
         from transcendence.hub import get_hub
 

@@ -116,6 +116,10 @@ class Games:
         self.clock = clock or LoopClock()
         self.snapshot_rate = snapshot_rate
         self.grace = grace
+        # Seconds a held remote game waits for its players before it is cancelled; None:
+        # the grace period. Apart from it so that tests on a sped-up clock can keep this
+        # wait long in real time while a dropped player's grace runs out quickly.
+        self.no_show_wait: float | None = None
         self.rooms: dict[str, Room] = {}
         self._followers: dict[str, asyncio.Task[None]] = {}
         # Ownership across nodes (lease.py): who runs which game, and where it stands.

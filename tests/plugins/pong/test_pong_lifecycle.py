@@ -63,7 +63,7 @@ async def ended(game_id: str) -> Match:
 
 
 async def test_the_clock_waits_for_both_players_then_counts_down(server):
-    server.app.extensions["pong"].games.grace = 30.0  # long enough to see the wait
+    wait = server.app.extensions["pong"].games.no_show_wait
     tabs: list = []
     _alice, _bob, a, b, game_id = await invited_game(server, QUICK, tabs)
     # Every tab of both players is sent to the game (`pong.matched`, which the browser
@@ -75,7 +75,7 @@ async def test_the_clock_waits_for_both_players_then_counts_down(server):
     assert (await a.request("pong.join", {"game_id": game_id}))["data"]["side"] == "left"
     # Bob has not opened the game: it is held. Four game seconds pass, far more than an
     # idle paddle of 20 needs to lose a point, and nothing moves.
-    held = await states_until(a, lambda s: s.get("waiting_seconds_left", 30) <= 26)
+    held = await states_until(a, lambda s: s.get("waiting_seconds_left", wait) <= wait - 4)
     assert all(s["waiting"] == ["right"] for s in held)
     assert all(s["tick"] == 0 and s["scores"] == {"left": 0, "right": 0} for s in held)
     assert all(s["countdown"] is None for s in held)
@@ -92,9 +92,10 @@ async def test_the_clock_waits_for_both_players_then_counts_down(server):
 
 
 async def test_a_no_show_cancels_the_game_for_no_one(server):
+    server.app.extensions["pong"].games.no_show_wait = 40.0  # game seconds: 2 real ones
     alice, bob, a, b, game_id = await invited_game(server, QUICK)
     await a.request("pong.join", {"game_id": game_id})
-    # Bob never opens it: after the grace period (4 game seconds here) it is cancelled.
+    # Bob never opens it: after the wait it is cancelled.
     last = (await states_until(a, lambda s: s.get("cancelled") is not None))[-1]
     assert last["cancelled"] == {"reason": "no_show", "sides": ["right"]}
     assert last["winner"] is None and last["tick"] == 0
