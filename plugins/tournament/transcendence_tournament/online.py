@@ -327,8 +327,6 @@ async def call_match(
         _spawn(app, _robots_play(app, tournament, row, left, right))
         return
     assert deadline is not None
-    # Armed first: if the game cannot be created, the deadline still decides the match.
-    timers_of(app).at(f"noshow:{row.id}", deadline, no_show, row.id)
     # The AI always plays pong's right paddle: an AI on the bracket's left swaps sides.
     swapped = left.ai_level is not None
     pong_left, pong_right = (right, left) if swapped else (left, right)
@@ -352,12 +350,15 @@ async def call_match(
         )
     except Exception:
         # Not called after all: the next `advance` (a result, or a node's start-up) retries.
-        timers_of(app).cancel(f"noshow:{row.id}")
         await Game.filter(id=row.id, status="ready", match_id=None).delete()
         raise
     row.match_id = str(match.id)
     row.swapped = swapped
     await row.save(update_fields=["match_id", "swapped"])
+    # Armed once the game is known: a deadline that passed while the game was being created
+    # (a slow database) fires now and ends that game too, instead of leaving it held for
+    # ever. Should this node die before this line, its start-up arms it from the row.
+    timers_of(app).at(f"noshow:{row.id}", deadline, no_show, row.id)
     for me, other in ((left, right), (right, left)):
         if me.user_id is not None:  # type: ignore[attr-defined]
             await _call(app, tournament, row, me, other, deadline)
