@@ -287,12 +287,12 @@ class Socket:
     async def open(cls, url: str, who: Player | str | None = None, **kwargs: Any) -> Socket:
         """A socket to `url`, authenticated as `who` (a player or a raw token) unless None."""
         ws = await connect(url, ping_interval=None, max_size=2**24, open_timeout=TIMEOUT, **kwargs)
-        socket = cls(ws)
+        opened = cls(ws)
         if who is not None:
             token = who if isinstance(who, str) else who.access
-            socket.welcome = await socket.request("auth", {"token": token})
-            assert socket.welcome["type"] == "auth", socket.welcome
-        return socket
+            opened.welcome = await opened.request("auth", {"token": token})
+            assert opened.welcome["type"] == "auth", opened.welcome
+        return opened
 
     async def send(self, frame: Any) -> None:
         await self.ws.send(
