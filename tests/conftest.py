@@ -8,51 +8,28 @@ and Redis, and fail (never skip) when those are unreachable.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
-import subprocess
-import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from testkit import Player, empty_tables
-from transcendence.app import create_app
 from transcendence.settings import Settings
+from transcendence.testing import (
+    Player,
+    create_postgres_database,
+    drop_postgres_database,
+    migrate_database,
+    new_player,
+    running_app,
+)
 
 SAMPLE_MODULES = ["transcendence_sample", "transcendence_sample.child"]
+# Helpers, and the sample third-party module's project, whose tests run on their own
+# (tests/core/test_testing_plugin.py), not under this conftest.
+collect_ignore = ["support"]
 TEST_SECRET = "test-secret-" + "x" * 40
-
-
-def _pg_admin_url(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
-
-
-async def _create_pg_database(url: str) -> str:
-    import asyncpg
-
-    name = f"transcendence_test_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(_pg_admin_url(url), timeout=5)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}"
-
-
-async def _drop_pg_database(url: str, test_url: str) -> None:
-    import asyncpg
-
-    name = test_url.rpartition("/")[2]
-    conn = await asyncpg.connect(_pg_admin_url(url), timeout=5)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -63,11 +40,11 @@ def pg_url() -> object:
         yield None
         return
     try:
-        url = asyncio.run(_create_pg_database(base))
+        url = asyncio.run(create_postgres_database(base))
     except Exception as exc:
         pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}")
     yield url
-    asyncio.run(_drop_pg_database(base, url))
+    asyncio.run(drop_postgres_database(base, url))
 
 
 @pytest.fixture(scope="session")
@@ -111,30 +88,6 @@ def _redis_left_as_found():
         client.close()
 
 
-# Migrates one SQLite file in a process of its own, exactly as an app's start would
-# (`db.connect`, then `db.migrate`): the test's own event loop and Tortoise state stay
-# untouched.
-_MIGRATE_TEMPLATE = """
-import asyncio, json, sys
-from transcendence import db
-from transcendence.plugins import load_modules
-from transcendence.settings import Settings
-
-settings = Settings(_env_file=None, **json.loads(sys.argv[1]))
-
-
-async def main():
-    config = await db.connect(settings, load_modules(settings.modules, settings.extra_modules))
-    try:
-        await db.migrate(config)
-    finally:
-        await db.close_db()
-
-
-asyncio.run(main())
-"""
-
-
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     """`template(modules)` → a SQLite file with every migration of those modules applied,
@@ -151,21 +104,16 @@ def sqlite_template(tmp_path_factory):
         key = None if modules is None else tuple(modules)
         if key not in made:
             path = folder / f"template-{len(made)}.sqlite3"
-            fields = {
-                "modules": modules,
-                "extra_modules": SAMPLE_MODULES,
-                "env": "test",
-                "var_dir": str(folder / "var"),
-                "database_url": f"sqlite://{path}",
-            }
-            env = dict(os.environ)
             support = str(Path(__file__).parent / "support")
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [support, env.get("PYTHONPATH")]))
-            subprocess.run(
-                [sys.executable, "-c", _MIGRATE_TEMPLATE, json.dumps(fields)],
-                env=env,
-                check=True,
-                timeout=300,  # a hang guard, not a wait
+            migrate_database(
+                {
+                    "modules": modules,
+                    "extra_modules": SAMPLE_MODULES,
+                    "env": "test",
+                    "var_dir": str(folder / "var"),
+                    "database_url": f"sqlite://{path}",
+                },
+                pythonpath=[support],
             )
             made[key] = path
         return made[key]
@@ -205,12 +153,7 @@ def settings(
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator:
-    app = create_app(settings)
-    async with app.test_app():
-        await empty_tables()
-        # With Redis the login throttle's counters outlive the tables: start from none.
-        await app.extensions["transcendence.accounts.throttle"].clear()
-        await app.extensions["transcendence"].registry.refresh()
+    async with running_app(settings) as app:
         yield app
 
 
@@ -222,26 +165,9 @@ def client(app):
 @pytest.fixture
 def make_user(app):
     """`await make_user("alice")` → a Player (needs the `app` fixture's database)."""
-    from transcendence.accounts import service
 
-    async def make(
-        username: str = "alice",
-        *,
-        password: str = "correct horse battery",
-        email: str | None = None,
-        role: str = "player",
-        display_name: str | None = None,
-    ):
-        user = await service.create_user(
-            username,
-            email or f"{username}@example.test",
-            password,
-            display_name=display_name,
-            role=role,
-        )
-        session, refresh = await service.start_session(user)
-        access = service.access_token_for(app.config["SECRET_KEY"], user, session)
-        return Player(user, session, access, refresh, password)
+    async def make(username: str = "alice", **kwargs) -> Player:
+        return await new_player(app, username, **kwargs)
 
     return make
 
@@ -252,6 +178,6 @@ def fresh_database_url(pg_url: str | None, tmp_path: Path):
     if pg_url is None:
         yield f"sqlite://{tmp_path / 'fresh.sqlite3'}"
         return
-    url = asyncio.run(_create_pg_database(pg_url))
+    url = asyncio.run(create_postgres_database(pg_url))
     yield url
-    asyncio.run(_drop_pg_database(pg_url, url))
+    asyncio.run(drop_postgres_database(pg_url, url))

@@ -14,7 +14,7 @@ import time
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import Distribution, entry_points
 from typing import Any
 
 import pluggy
@@ -178,7 +178,9 @@ async def await_result(result: Any) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
-def _describe(pm: pluggy.PluginManager, plugin: object, origin: str) -> Module:
+def _describe(
+    pm: pluggy.PluginManager, plugin: object, origin: str, dist: Distribution | None = None
+) -> Module:
     info = call_for(pm, plugin, "module_info")
     if not isinstance(info, dict) or "name" not in info:
         raise ModuleError(f"{origin} does not implement module_info() returning a name")
@@ -189,7 +191,9 @@ def _describe(pm: pluggy.PluginManager, plugin: object, origin: str) -> Module:
         name=name,
         title=str(info.get("title", name.title())),
         description=str(info.get("description", "")),
-        version=str(info.get("version", "0")),
+        # A version module_info() states wins; else the one of the distribution installing
+        # the entry point, so that a module's version is written once, in its pyproject.toml.
+        version=str(info.get("version") or (dist.version if dist is not None else "0")),
         requires=list(info.get("requires", [])),
         plugin=plugin,
         default_enabled=bool(info.get("default_enabled", True)),
@@ -243,7 +247,7 @@ def load_modules(only: Iterable[str] | None = None, extra: Iterable[str] = ()) -
     """Load installed modules: entry points (all, or only those named), then extra import paths."""
     pm = new_plugin_manager()
     wanted = set(only) if only is not None else None
-    origins: list[tuple[object, str]] = []
+    origins: list[tuple[object, str, Distribution | None]] = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if wanted is not None and ep.name not in wanted:
             continue
@@ -252,7 +256,7 @@ def load_modules(only: Iterable[str] | None = None, extra: Iterable[str] = ()) -
         except Exception as exc:
             raise ModuleError(f"module {ep.name!r} failed to import: {exc}") from exc
         pm.register(plugin, name=ep.name)
-        origins.append((plugin, f"entry point {ep.name!r}"))
+        origins.append((plugin, f"entry point {ep.name!r}", ep.dist))
     for path in extra:
         try:
             plugin = importlib.import_module(path)
@@ -261,14 +265,14 @@ def load_modules(only: Iterable[str] | None = None, extra: Iterable[str] = ()) -
         if pm.is_registered(plugin):
             continue
         pm.register(plugin, name=path)
-        origins.append((plugin, f"extra module {path!r}"))
+        origins.append((plugin, f"extra module {path!r}", None))
 
     pm.hook.add_hookspecs(pm=pm)
     pm.check_pending()
 
     modules: dict[str, Module] = {}
-    for plugin, origin in origins:
-        module = _describe(pm, plugin, origin)
+    for plugin, origin, dist in origins:
+        module = _describe(pm, plugin, origin, dist)
         if module.name in modules:
             raise ModuleError(f"two plugins claim the module name {module.name!r}")
         modules[module.name] = module

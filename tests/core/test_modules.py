@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from importlib import metadata
 
 import pytest
 
-from transcendence.plugins import ModuleError, load_modules
+import transcendence
+from transcendence.plugins import ENTRY_POINT_GROUP, ModuleError, load_modules
 from transcendence.registry import read_enabled
 
 
@@ -27,6 +29,26 @@ async def test_api_modules_lists_what_each_module_registers(client):
     assert sample["provides"]["commands"] == ["sample"]
     assert "sample_greeting" in sample["provides"]["hooks"]
     assert modules["sample_child"]["requires"] == ["sample"]
+
+
+@pytest.mark.modules("*")
+async def test_versions_come_from_the_package_metadata(client):
+    """pyproject.toml is where a version is written: the built-in modules (one distribution)
+    and the core report it; a module whose module_info() states one keeps its own."""
+    installed = metadata.version("transcendence")
+    modules = {m["name"]: m["version"] for m in await (await client.get("/api/modules")).get_json()}
+    builtins = {
+        ep.name
+        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)
+        if ep.dist is not None and ep.dist.name == "transcendence"
+    }
+    assert builtins and {name: modules[name] for name in builtins} == dict.fromkeys(
+        builtins, installed
+    )
+    assert modules["sample"] == "1.0"
+    assert transcendence.__version__ == installed
+    schema = await (await client.get("/openapi.json")).get_json()
+    assert schema["info"]["version"] == installed
 
 
 async def test_disabled_module_routes_answer_json_404(app, client):

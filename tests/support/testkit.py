@@ -5,20 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise import Tortoise
-
 from transcendence.settings import Settings
+from transcendence.testing import Player, empty_tables
 
-
-async def empty_tables() -> None:
-    """Start each test from empty tables (PostgreSQL's database is shared by the run)."""
-    for app_models in Tortoise.apps.values():
-        for model in app_models.values():
-            conn = model._meta.db
-            if conn.capabilities.dialect == "postgres":
-                await conn.execute_script(
-                    f'TRUNCATE TABLE "{model._meta.db_table}" RESTART IDENTITY CASCADE'
-                )
+# Player and empty_tables live in the testing plugin third-party modules use too.
+__all__ = ["Player", "empty_tables", "lose_game", "reset_database"]
 
 
 async def reset_database(settings: Settings) -> None:
@@ -32,25 +23,6 @@ async def reset_database(settings: Settings) -> None:
         await empty_tables()
     finally:
         await db.close_db()
-
-
-class Player:
-    """A user made for a test, with a live session and the header that authenticates it."""
-
-    def __init__(self, user, session, access: str, refresh: str, password: str):
-        self.user = user
-        self.session = session
-        self.access = access
-        self.refresh = refresh
-        self.password = password
-
-    @property
-    def id(self) -> int:
-        return self.user.id
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access}"}
 
 
 async def lose_game(games: Any, match_id: str) -> None:

@@ -15,7 +15,6 @@ def module_info():
         "title": "AI opponent",
         "description": "A Pong opponent that looks once per second and plays with simulated "
         "key presses at human paddle speed (easy, normal, hard).",
-        "version": "0.1.0",
         "requires": ["pong"],
     }
 

@@ -16,7 +16,6 @@ def module_info():
         "title": "Chat",
         "description": "Direct, group and channel conversations delivered live, history, "
         "unread counts, blocking, game invitations and tournament notices.",
-        "version": "0.1.0",
         "requires": [],
     }
 

@@ -17,7 +17,6 @@ def module_info():
         "title": "Log in with 42",
         "description": "Log in with the 42 intra (OAuth 2.0 authorization code with state and "
         "PKCE, run by the server); link and unlink a 42 account from the settings.",
-        "version": "0.1.0",
         "requires": [],
     }
 

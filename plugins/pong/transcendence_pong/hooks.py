@@ -376,7 +376,6 @@ def module_info():
         "title": "Pong",
         "description": "Server-authoritative Pong: local, remote (queue and invitations), "
         "against the AI, spectators, match records.",
-        "version": "0.1.0",
         "requires": [],
     }
 

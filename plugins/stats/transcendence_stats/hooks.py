@@ -24,7 +24,6 @@ def module_info():
         "title": "Statistics",
         "description": "User and game-session dashboards and a leaderboard, from aggregates "
         "kept up to date as matches finish.",
-        "version": "0.1.0",
         "requires": ["pong"],
     }
 

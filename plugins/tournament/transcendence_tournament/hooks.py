@@ -16,7 +16,6 @@ def module_info():
         "description": "Local tournaments at one keyboard and online ones (join with an "
         "alias, start on time or when full, live match calls, no-show forfeits); single "
         "elimination or round robin.",
-        "version": "0.1.0",
         "requires": ["pong"],
     }
 
