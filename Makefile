@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test check-test-deps lint clean
+.PHONY: run test install install-test check-test-deps lint lint-js clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +35,21 @@ test: install-test check-test-deps
 check-test-deps:
 	@.ci/check-test-deps
 
-lint: install-test
+# The JavaScript linter is a development tool from npm (the browser code has no build step):
+# `npm ci` installs the exact Biome of package-lock.json into ./node_modules, once, again only
+# when package.json or package-lock.json change.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+## make lint-js: Biome over web/ and every module's static/ (biome.json says which files)
+lint-js: node_modules/.installed
+	node_modules/.bin/biome lint
+
+lint: install-test lint-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .ruff_cache .mypy_cache
