@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test check-test-deps lint clean
+.PHONY: run test test-fast check install install-test check-test-deps lint lint-js clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,13 +32,33 @@ run: install
 test: install-test check-test-deps
 	$(BIN)/pytest $(ARGS)
 
+## make test-fast: the suite without a browser and without services, on the embedded
+## defaults whatever TEST_DATABASE_URL / TEST_REDIS_URL say (the tests that need them skip)
+test-fast: install-test
+	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(BIN)/pytest -m "not browser and not system" $(ARGS)
+
+## make check: before a commit: lint, then the fast tests
+check: lint test-fast
+
 check-test-deps:
 	@.ci/check-test-deps
 
-lint: install-test
+# The JavaScript linter is a development tool from npm (the browser code has no build step):
+# `npm ci` installs the exact Biome of package-lock.json into ./node_modules, once, again only
+# when package.json or package-lock.json change.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+## make lint-js: Biome over web/ and every module's static/ (biome.jsonc says which files)
+lint-js: node_modules/.installed
+	node_modules/.bin/biome lint
+
+## make lint: ruff (check and format), mypy, and Biome for the browser code
+lint: install-test lint-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .ruff_cache .mypy_cache

@@ -251,7 +251,3 @@ class Settings(BaseSettings):
         except FileExistsError:
             return path.read_text().strip()
         return value
-
-
-def load_settings(**overrides: object) -> Settings:
-    return Settings(**overrides)  # type: ignore[arg-type]

@@ -34,6 +34,16 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 TIMEOUT_MS = 15_000
 
 
+def pytest_collection_modifyitems(items):
+    """A test here that starts the served app (and so, through it, Chromium) is a browser
+    test whether or not its file says so: `make test-fast` deselects `browser` and must never
+    start a server. The static checks of this folder (web sources, serving) stay fast tests."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents and "server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, pg_url, redis_url):
     """A served app with the sample module (and its browser entry) enabled."""

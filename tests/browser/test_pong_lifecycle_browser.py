@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from browserkit import PASSWORD, live, log_in
 from playwright.sync_api import expect
 from test_pong import GAME_URL, game_of, open_lobby, set_options
+
+pytestmark = pytest.mark.browser
 
 
 def test_leaving_mid_game_asks_then_pauses_and_the_banner_brings_the_player_back(

@@ -177,7 +177,7 @@ export class Api extends EventTarget {
     } catch {
       /* not JSON: a proxy's page, for instance */
     }
-    const error = body && body.error;
+    const error = body?.error;
     if (error && typeof error === "object") {
       return new ApiError(response.status, error.code || "error", error.message || response.statusText, error.details);
     }

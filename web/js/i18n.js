@@ -73,7 +73,7 @@ export class I18n extends EventTarget {
 
   lookup(key) {
     for (const code of [this.lang, "en"]) {
-      const value = (this.extra[code] || {})[key] ?? (this.dicts[code] || {})[key];
+      const value = this.extra[code]?.[key] ?? this.dicts[code]?.[key];
       if (value !== undefined) return value;
     }
     return undefined;

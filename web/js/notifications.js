@@ -21,7 +21,7 @@ export function describeNotification(shell, notification, name = null) {
   const kind = String(notification.kind || "");
   const data = notification.data || {};
   const actor = actorOf(notification);
-  const who = name || (actor && actor.name) || shell.t("notify.someone");
+  const who = name || actor?.name || shell.t("notify.someone");
   const known = {
     "friend.request": ["notify.friend_request_title", "notify.friend_request"],
     "friend.accepted": ["notify.friend_accepted_title", "notify.friend_accepted"],
@@ -41,6 +41,6 @@ export function notificationHref(notification) {
   if (typeof data.href === "string" && safeNext(data.href, null)) return data.href;
   if (kind.startsWith("friend.")) return "/friends";
   const actor = actorOf(notification);
-  if (actor && actor.id) return `/users/${actor.id}`;
+  if (actor?.id) return `/users/${actor.id}`;
   return null;
 }

@@ -111,7 +111,7 @@ export class Realtime extends EventTarget {
       if (socket !== this.socket) return;
       this.attempts = 0;
       this.setState("online");
-      this.scheduleRenewal(answer && answer.expires_at);
+      this.scheduleRenewal(answer?.expires_at);
       this.dispatchEvent(new CustomEvent("connected", { detail: answer }));
     } catch (error) {
       if (socket !== this.socket) return;
@@ -131,7 +131,7 @@ export class Realtime extends EventTarget {
       try {
         const token = await this.api.refresh();
         const answer = await this.request("auth", { token });
-        this.scheduleRenewal(answer && answer.expires_at);
+        this.scheduleRenewal(answer?.expires_at);
       } catch {
         if (this.socket) this.socket.close(1000, "renewal failed");
       }

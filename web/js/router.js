@@ -137,7 +137,7 @@ export class Router {
     this.shown = location.pathname + location.search;
     const found = this.match(path);
     const route = found ? found.route : null;
-    if (route && route.auth && !this.shell.session.user) {
+    if (route?.auth && !this.shell.session.user) {
       const next = location.pathname + location.search;
       return this.navigate(`/login?next=${encodeURIComponent(next)}`, { replace: true });
     }

@@ -239,7 +239,7 @@ export class Shell extends EventTarget {
       // The server is unreachable: show the shell anyway, with what works offline.
       this.toast({ title: this.t("errors.title"), body: this.errorMessage(error), kind: "danger" });
     }
-    if (user && user.language && I18n.supports(user.language)) await this.i18n.use(user.language);
+    if (user?.language && I18n.supports(user.language)) await this.i18n.use(user.language);
     await this.loadModules();
 
     this.i18n.addEventListener("change", () => {
@@ -327,7 +327,7 @@ export class Shell extends EventTarget {
       }
       const entry = { info, loaded: false, error: null };
       this.modules.set(info.name, entry);
-      if (info.provides && info.provides.static) await this.importModule(entry);
+      if (info.provides?.static) await this.importModule(entry);
     }
     for (const [name, entry] of this.modules) {
       if (enabled.has(name)) continue;
@@ -430,7 +430,7 @@ export class Shell extends EventTarget {
 
   /** The display name of the user a notification is about (fetched once, then cached). */
   async nameOf(actor) {
-    if (!actor || !actor.id) return null;
+    if (!actor?.id) return null;
     if (actor.name) return actor.name;
     this.names = this.names || new Map();
     if (!this.names.has(actor.id)) {

@@ -21,7 +21,7 @@ export class Toasts {
           class: "stretched-link toast-link",
           href,
           text: body,
-          onclick: () => instance && instance.hide(),
+          onclick: () => instance?.hide(),
         })
       : body;
     const buttons = [];
@@ -71,7 +71,7 @@ export class Toasts {
     }
     this.container.append(el);
     let instance = null;
-    if (window.bootstrap && window.bootstrap.Toast) {
+    if (window.bootstrap?.Toast) {
       instance = window.bootstrap.Toast.getOrCreateInstance(el);
       el.addEventListener("hidden.bs.toast", () => el.remove());
       instance.show();

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from transcendence.ids import DbId
-from transcendence.realtime import TYPE_PATTERN, HandlerRegistry
+from transcendence.realtime import HandlerRegistry
 
 # The transport's own limit (Hypercorn `websocket_max_message_size` under
 # `transcendence serve`): a bigger frame is never assembled; Hypercorn closes with 1009.
@@ -246,10 +246,6 @@ def error_frame(re: str | int | None, code: str, message: str, details: Any = No
 
 PING = push_frame("ping")
 RESYNC = push_frame("resync")
-
-
-def valid_type(type_: str) -> bool:
-    return bool(TYPE_PATTERN.match(type_))
 
 
 # --- JSON Schema ------------------------------------------------------------------------

@@ -214,17 +214,6 @@ class ReadOut(BaseModel):
     unread_count: int
 
 
-class ReadReceipt(BaseModel):
-    chat_id: int
-    user_id: int
-    last_read_id: int
-
-
-class Typing(BaseModel):
-    chat_id: int
-    user_id: int
-
-
 class MembersChanged(BaseModel):
     chat_id: int
     kind: str

@@ -273,16 +273,6 @@ def _direct_key(a: int, b: int) -> str:
     return f"d:{min(a, b)}:{max(a, b)}"
 
 
-async def _my_row(conv_id: int, user_id: int) -> Member:
-    row = (
-        await Member.filter(conversation_id=conv_id, user_id=user_id)
-        .select_related("conversation")
-        .first()
-    )
-    assert row is not None
-    return row
-
-
 async def open_direct(app: Any, me: User, user_id: int) -> tuple[dict[str, Any], bool]:
     """The direct chat with someone, created on first use; (chat, created)."""
     if not 1 <= user_id <= DB_INT:

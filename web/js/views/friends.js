@@ -137,7 +137,15 @@ export class FriendsView extends View {
     this.cleanups.push(() => clearTimeout(timer));
     const form = h(
       "form",
-      { role: "search", class: "mb-3", onsubmit: (event) => (event.preventDefault(), clearTimeout(timer), this.search(input.value.trim())) },
+      {
+        role: "search",
+        class: "mb-3",
+        onsubmit: (event) => {
+          event.preventDefault();
+          clearTimeout(timer);
+          this.search(input.value.trim());
+        },
+      },
       h("label", { class: "form-label", htmlFor: id, text: this.t("friends.search_label") }),
       input,
     );

@@ -77,7 +77,7 @@ export class LoginView extends View {
       const done = busy(submit);
       try {
         const result = await this.shell.session.login(username, password);
-        if (result && result.mfa_token) {
+        if (result?.mfa_token) {
           this.codeStep(result.mfa_token);
           return;
         }

@@ -31,7 +31,7 @@ export class NotificationsView extends View {
       this.draw();
     });
     this.onRealtime("notify.read", (data) => {
-      const ids = new Set((data && data.ids) || []);
+      const ids = new Set(data?.ids || []);
       const now = new Date().toISOString();
       for (const n of this.items) if (ids.has(n.id) && !n.read_at) n.read_at = now;
       this.draw();

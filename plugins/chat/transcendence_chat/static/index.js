@@ -13,7 +13,8 @@ export function register(shell) {
   for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
   shell.addStylesheet("chat.css");
 
-  const mine = (store = new ChatStore(shell));
+  store = new ChatStore(shell);
+  const mine = store;
   const ChatView = makeChatView(shell, mine);
   shell.addRoute("/chat", ChatView);
   shell.addRoute("/chat/:id(\\d+)", ChatView);

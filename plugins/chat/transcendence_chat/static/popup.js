@@ -109,7 +109,9 @@ export class ChatDock {
     const total = this.store.unread.total || 0;
     this.toggle.querySelector(".chat-dock-label").textContent = this.t("chat.nav");
     this.toggle.setAttribute("aria-label", total ? this.t("chat.popup_open_unread", { count: total }) : this.t("chat.popup_open"));
-    this.badge.replaceWith((this.badge = countBadge(this.shell, total, "chat-dock-badge")));
+    const badge = countBadge(this.shell, total, "chat-dock-badge");
+    this.badge.replaceWith(badge);
+    this.badge = badge;
     this.badge.setAttribute("aria-hidden", "true");
   }
 

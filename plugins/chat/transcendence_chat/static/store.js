@@ -135,7 +135,7 @@ export class ChatStore extends EventTarget {
       return;
     }
     for (const [id, value] of Object.entries(answer.presence || {})) {
-      this.setPresence(id, (value && value.status) || "offline");
+      this.setPresence(id, value?.status || "offline");
     }
   }
 
@@ -146,9 +146,9 @@ export class ChatStore extends EventTarget {
   /** A sentence for an error of a chat call, in the visitor's language. */
   errorMessage(error) {
     const t = (key, params) => this.shell.t(key, params);
-    const code = error && error.code;
+    const code = error?.code;
     if (code === "rate_limited") {
-      const seconds = Math.max(1, Math.ceil(Number((error.details && error.details.retry_after) || 1)));
+      const seconds = Math.max(1, Math.ceil(Number(error.details?.retry_after || 1)));
       return t("chat.error.rate_limited", { seconds });
     }
     if (code === "validation_error" && Array.isArray(error.details)) {

@@ -180,7 +180,6 @@ export class Thread {
   }
 
   actions() {
-    const h = this.h;
     const chat = this.chat;
     const peer = this.peer;
     const rel = this.relationship || {};
@@ -572,7 +571,7 @@ export class Thread {
 
   async invite() {
     const answer = await this.shell.api.post(`/api/chat/chats/${this.chat.id}/invite`, { options: {} });
-    if (answer && answer.message) this.add(answer.message);
+    if (answer?.message) this.add(answer.message);
   }
 
   async answer(inviteId, accept) {

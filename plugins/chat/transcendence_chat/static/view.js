@@ -36,6 +36,13 @@ export function makeChatView(shell, store) {
             thread.el,
           )
         : h("div", { class: "chat-main chat-main-empty" }, h("p", { class: "text-body-secondary mb-0", text: this.t("chat.pick") }));
+      this.moreButton = h("button", {
+        class: "btn btn-sm btn-link",
+        type: "button",
+        hidden: !this.next,
+        text: this.t("chat.load_older"),
+        onclick: () => this.moreChats(),
+      });
 
       return h(
         "section",
@@ -52,13 +59,7 @@ export function makeChatView(shell, store) {
               { class: "card chat-list-card", "aria-labelledby": "chat-list-title" },
               h("div", { class: "card-header" }, h("h2", { class: "h6 mb-0", id: "chat-list-title", text: this.t("chat.conversations") })),
               this.list,
-              (this.moreButton = h("button", {
-                class: "btn btn-sm btn-link",
-                type: "button",
-                hidden: !this.next,
-                text: this.t("chat.load_older"),
-                onclick: () => this.moreChats(),
-              })),
+              this.moreButton,
             ),
             this.writeTool(),
             this.groupTool(),
@@ -92,7 +93,7 @@ export function makeChatView(shell, store) {
       this.listen(store, "message", (e) => this.messageArrived(e.detail));
       this.listen(store, "updated", (e) => {
         const chat = this.chats.find((c) => c.id === e.detail.chat_id);
-        if (chat && chat.last_message && chat.last_message.id === e.detail.id) {
+        if (chat?.last_message && chat.last_message.id === e.detail.id) {
           chat.last_message = e.detail;
           this.drawItem(chat);
         }

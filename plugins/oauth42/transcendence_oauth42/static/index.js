@@ -256,8 +256,8 @@ export function register(shell) {
   // The button shows only when this server can log in with 42.
   return shell.api.get("/api/oauth42/status", { auth: false }).then(
     (status) => {
-      state.configured = Boolean(status && status.configured);
-      if (status && status.login_url) state.loginUrl = status.login_url;
+      state.configured = Boolean(status?.configured);
+      if (status?.login_url) state.loginUrl = status.login_url;
       if (state.configured) shell.addLoginProvider({ id: "oauth42", label: "oauth42.button", href: state.loginUrl });
     },
     (error) => console.warn("oauth42: the status is unavailable", error),

@@ -127,7 +127,7 @@ class Game {
     }
     if (this.destroyed) return;
     this.mode = this.info.mode;
-    this.renderer.theme = (this.info.options && this.info.options.theme) || "classic";
+    this.renderer.theme = this.info.options?.theme || "classic";
     this.root.dataset.mode = this.mode;
     this.renderNames();
     if (this.showRecorded()) return;
@@ -228,7 +228,7 @@ class Game {
       const paddle = latest ? latest.paddles[side] : null;
       this.predictors[side] = new PaddlePredictor({
         y: paddle ? paddle.y : undefined,
-        height: paddle ? paddle.height : (this.info.options || {}).paddle_height,
+        height: paddle ? paddle.height : this.info.options?.paddle_height,
         now: performance.now(),
       });
     }
@@ -253,7 +253,7 @@ class Game {
 
   togglePause() {
     if (this.finished) return;
-    const paused = !(this.last && this.last.paused);
+    const paused = !this.last?.paused;
     this.shell.realtime.request("pong.pause", { game_id: this.matchId, paused }).catch(() => {});
   }
 
@@ -322,7 +322,7 @@ class Game {
 
   /** A return is the ball's horizontal direction flipping during a rally. */
   countHits(previous, state) {
-    if (!previous || previous.phase !== "playing" || state.phase !== "playing") return;
+    if (previous?.phase !== "playing" || state.phase !== "playing") return;
     const same = previous.scores.left === state.scores.left && previous.scores.right === state.scores.right;
     if (!same || !previous.ball.vx || !state.ball.vx) return;
     if (Math.sign(previous.ball.vx) !== Math.sign(state.ball.vx)) {
@@ -412,7 +412,7 @@ class Game {
     this.watching = h("p", { class: "pong-watching small text-body-secondary", "data-testid": "pong-spectators", hidden: true });
     this.help = h("p", { class: "pong-help small text-body-secondary" });
     // Sound effects (Web Audio), with a mute control remembered per user.
-    const user = this.shell.session && this.shell.session.user;
+    const user = this.shell.session?.user;
     this.sounds = new Sounds(user ? user.id : null);
     this.muteButton = h("button", { type: "button", class: "btn btn-outline-light btn-sm", "data-testid": "pong-mute", onclick: () => this.toggleMute() });
     this.touch = h("div", { class: "pong-touch", hidden: true });
@@ -481,7 +481,7 @@ class Game {
       const player = this.info ? this.info[side] : null;
       const name = player ? player.name : "…";
       const you = this.side === side || (this.role === "local" && side === "left");
-      const label = player && player.user_id ? h("a", { href: `/users/${player.user_id}`, text: name }) : h("span", { text: name });
+      const label = player?.user_id ? h("a", { href: `/users/${player.user_id}`, text: name }) : h("span", { text: name });
       this.names[side].replaceChildren(...[label, you ? h("span", { class: "pong-you", text: ` ${this.t("pong.you")}` }) : null].filter(Boolean));
     }
     if (this.role === "spectator") {
@@ -490,7 +490,7 @@ class Game {
   }
 
   renderHelp() {
-    const powerups = Boolean(this.info && this.info.options && this.info.options.powerups);
+    const powerups = Boolean(this.info?.options?.powerups);
     let key = null;
     if (this.role === "local") key = powerups ? "pong.help_local_power" : "pong.help_local";
     else if (this.role === "spectator") key = "pong.spectating";
@@ -502,7 +502,7 @@ class Game {
   /** Before a player's first game (per user, remembered in localStorage): the controls,
    * over the field, until "Got it". */
   firstGameControls(key) {
-    const user = this.shell.session && this.shell.session.user;
+    const user = this.shell.session?.user;
     const seen = `transcendence.pong.controls_seen.${user ? user.id : "anonymous"}`;
     if (localStorage.getItem(seen) || this.controlsCard) return;
     const h = this.h;
@@ -531,7 +531,7 @@ class Game {
 
   renderTouch(sides) {
     const h = this.h;
-    const powerups = Boolean(this.info.options && this.info.options.powerups);
+    const powerups = Boolean(this.info.options?.powerups);
     this.touchReleases = [];
     const groups = sides.map((side) => {
       const label = (key) => (this.role === "local" ? this.t(`pong.touch_${key}_${side}`) : this.t(`pong.touch_${key}`));
@@ -649,7 +649,7 @@ class Game {
   showResult({ winner, scores, forfeit, interrupted = false, cancelled = null }) {
     if (this.finished && this.result.childElementCount) return;
     this.finished = true;
-    this.endedAt = this.last && this.last.server_time ? this.last.server_time * 1000 : 0;
+    this.endedAt = this.last?.server_time ? this.last.server_time * 1000 : 0;
     this.root.dataset.phase = "finished";
     // Whatever the field last said ("Get ready…", "Reconnecting…") is over.
     this.overlay.textContent = "";

@@ -52,20 +52,20 @@ export function register(shell) {
   // Paired by the queue, an accepted invitation or rematch: every tab of both players goes
   // to the game, which the server holds until both are in (the lobby enters it itself).
   stopMatched = shell.realtime.on("pong.matched", (data) => {
-    if (!data || !data.game_id) return;
+    if (!data?.game_id) return;
     const path = `/play/games/${encodeURIComponent(data.game_id)}`;
     if (location.pathname === path || location.pathname === "/play") return;
     shell.navigate(path);
     shell.toast({
       title: shell.t("pong.matched_title"),
-      body: shell.t("pong.matched_body", { name: (data.opponent && data.opponent.display_name) || "?" }),
+      body: shell.t("pong.matched_body", { name: data.opponent?.display_name || "?" }),
       href: `/play/games/${encodeURIComponent(data.game_id)}`,
     });
   });
 
   // A game that counted for no one (a no-show, or abandoned before any point): every tab.
   const stopCancelled = shell.realtime.on("pong.cancelled", (data) => {
-    if (!data || !data.game_id || location.pathname === `/play/games/${encodeURIComponent(data.game_id)}`) return;
+    if (!data?.game_id || location.pathname === `/play/games/${encodeURIComponent(data.game_id)}`) return;
     shell.toast({
       title: shell.t("pong.cancelled_title"),
       body: shell.t(data.reason === "no_show" ? "pong.cancelled_nobody" : "pong.cancelled_abandoned"),
@@ -83,7 +83,7 @@ export function register(shell) {
   shell.addNotificationToast("pong.invite", ({ data = {} }) => ({
     title: shell.t(data.rematch_of ? "pong.rematch_title" : "pong.invite_title"),
     body: shell.t(data.rematch_of ? "pong.rematch_body" : "pong.invite_body", {
-      name: (data.from && data.from.display_name) || "?",
+      name: data.from?.display_name || "?",
     }),
     delay: 60_000,
     actions: [

@@ -24,7 +24,7 @@ export function keyMap(mode) {
 }
 
 function typing(target) {
-  return target && target.closest && target.closest("input, textarea, select, [contenteditable]");
+  return target?.closest?.("input, textarea, select, [contenteditable]");
 }
 
 /**

@@ -53,7 +53,7 @@ export function lobbyView(shell) {
         ),
       );
       this.onRealtime("pong.matched", (data) => {
-        if (data && data.game_id) this.enter(data.game_id);
+        if (data?.game_id) this.enter(data.game_id);
       });
       // Frames are handled before the first read, so none falls between the read and them.
       this.games = new Map();
@@ -300,7 +300,8 @@ export function lobbyView(shell) {
 
     /** Read the live games once; frames arriving meanwhile are applied after the read. */
     async refreshLive() {
-      const read = (this.reading = {});
+      this.reading = {};
+      const read = this.reading;
       this.pendingLive = [];
       let items;
       try {
@@ -321,7 +322,7 @@ export function lobbyView(shell) {
 
     /** A `pong.live` frame: a game started (add it) or ended (remove it). */
     applyLive(frame, draw = true) {
-      if (!frame || !frame.game || typeof frame.game.id !== "string") return;
+      if (!frame?.game || typeof frame.game.id !== "string") return;
       if (this.pendingLive) {
         this.pendingLive.push(frame);
         return;
@@ -340,7 +341,7 @@ export function lobbyView(shell) {
         this.live.replaceChildren(h("li", { class: "list-group-item text-body-secondary", text: this.t("pong.live_empty") }));
         return;
       }
-      const me = this.user && this.user.id;
+      const me = this.user?.id;
       this.live.replaceChildren(
         ...items.map((game) => {
           const players = `${game.left.name} – ${game.right.name}`;

@@ -45,8 +45,8 @@ export class Renderer {
     if (!frame) return;
     ctx.shadowBlur = colours.glow;
     for (const side of ["left", "right"]) {
-      const paddle = frame.paddles && frame.paddles[side];
-      if (!paddle || !paddle.height) continue;
+      const paddle = frame.paddles?.[side];
+      if (!paddle?.height) continue;
       const x = side === "left" ? PADDLE_INSET : WIDTH - PADDLE_INSET - PADDLE_WIDTH;
       ctx.fillStyle = colours[side];
       ctx.shadowColor = colours[side];

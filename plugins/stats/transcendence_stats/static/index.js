@@ -45,12 +45,12 @@ export function register(shell) {
   }
 
   function userLink(ref, text) {
-    if (ref && ref.user_id) return h("a", { href: `/stats/users/${ref.user_id}`, text: text || ref.name });
+    if (ref?.user_id) return h("a", { href: `/stats/users/${ref.user_id}`, text: text || ref.name });
     return h("span", { text: text || (ref ? ref.name : "—") });
   }
 
   function streakText(t, streak) {
-    if (!streak || !streak.result || !streak.length) return t("stats.streak_none");
+    if (!streak?.result || !streak.length) return t("stats.streak_none");
     return t(streak.result === "win" ? "stats.streak_win" : "stats.streak_loss", { count: streak.length });
   }
 
@@ -568,7 +568,7 @@ export function register(shell) {
   shell.addProfileSection((profile) => {
     const holder = h("div", { class: "stats-profile mt-3", id: "stats-profile" });
     const heading = h("h2", { class: "h6 text-uppercase text-body-secondary", text: shell.t("stats.profile_section") });
-    const link = h("a", { class: "btn btn-sm btn-primary", href: profile.id === (shell.user && shell.user.id) ? "/stats" : `/stats/users/${profile.id}`, id: "stats-profile-link", text: shell.t("stats.profile_open") });
+    const link = h("a", { class: "btn btn-sm btn-primary", href: profile.id === shell.user?.id ? "/stats" : `/stats/users/${profile.id}`, id: "stats-profile-link", text: shell.t("stats.profile_open") });
     holder.append(heading, link);
     if (shell.user) {
       shell.api.get(`/api/stats/users/${profile.id}`, { query: { rating_points: 1 } }).then(

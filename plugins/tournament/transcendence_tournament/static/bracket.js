@@ -67,7 +67,7 @@ export function bracketElement(shell, view, { playUrl } = {}) {
       h(
         "ol",
         { class: "tournament-games list-unstyled mb-0" },
-        games.map((game) => gameCard(shell, view, game, { number: numbers.get(game.id), match: online.get(game.id), isNext: game.id === nextId, playUrl })),
+        games.map((game) => gameCard(shell, game, { number: numbers.get(game.id), match: online.get(game.id), isNext: game.id === nextId, playUrl })),
       ),
     );
   });
@@ -87,7 +87,7 @@ function gameState(game, match, isNext) {
   return game.players.every(Boolean) ? "waiting" : "pending";
 }
 
-function gameCard(shell, view, game, { number, match, isNext, playUrl }) {
+function gameCard(shell, game, { number, match, isNext, playUrl }) {
   const { h } = shell;
   const t = (key, params) => shell.t(key, params);
   const state = gameState(game, match, isNext);
@@ -109,7 +109,7 @@ function gameCard(shell, view, game, { number, match, isNext, playUrl }) {
   if (state === "next") notes.push(t("tournament.next_label"));
   if (state === "ready") notes.push(t("tournament.called"));
   if (state === "playing") notes.push(t("tournament.playing"));
-  if (match && match.forfeit) notes.push(t("tournament.forfeit"));
+  if (match?.forfeit) notes.push(t("tournament.forfeit"));
   const link =
     game.match_id && !game.winner && playUrl
       ? h("a", {
@@ -165,12 +165,12 @@ export function standingsElement(shell, view) {
   const rows = tally(view);
   let ordered;
   let provisional = false;
-  if (view.standings && view.standings.length) {
+  if (view.standings?.length) {
     ordered = view.standings.map((s, i) => ({ ...(rows.get(s.alias) || {}), ...s, place: s.place || i + 1 }));
   } else if (view.format === "round_robin" && (view.games || []).length) {
     provisional = true;
     ordered = [...rows.values()].sort((a, b) => b.wins - a.wins || b.for - b.against - (a.for - a.against) || b.for - a.for);
-    ordered.forEach((row, i) => (row.place = i + 1));
+    for (const [i, row] of ordered.entries()) row.place = i + 1;
   } else {
     return null;
   }

@@ -39,7 +39,7 @@ export function register(shell) {
   }));
   // A called match takes every tab of the player to its game (held until both are in).
   stopCalled = shell.realtime.on("tournament.match_ready", (data) => {
-    if (!data || !data.match_id) return;
+    if (!data?.match_id) return;
     const url = matchUrl(data.tournament_id, data.match_id);
     if (location.pathname !== url.split("?")[0]) shell.navigate(url);
   });

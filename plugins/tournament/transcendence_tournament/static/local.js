@@ -115,7 +115,7 @@ export function makeLocalView(shell) {
       row.el.remove();
       this.renumber();
       this.check(false);
-      (this.rows[Math.min(index, this.rows.length - 1)] || {}).input?.focus();
+      this.rows[Math.min(index, this.rows.length - 1)]?.input?.focus();
     }
 
     renumber() {

@@ -25,7 +25,7 @@ export function makeTournamentView(shell) {
       this.id = Number(this.params.id);
       // Subscribed before reading, so no change falls between the read and the frames.
       this.onRealtime("tournament.updated", (data) => {
-        if (data && data.tournament && data.tournament.id === this.id) this.draw(data.tournament);
+        if (data?.tournament && data.tournament.id === this.id) this.draw(data.tournament);
       });
       this.onRealtime("notify", (n) => {
         if (n && KINDS.includes(n.kind) && n.data && Number(n.data.tournament_id) === this.id) this.reload();
@@ -62,7 +62,7 @@ export function makeTournamentView(shell) {
       try {
         const answer = await this.shell.realtime.request("tournament.watch", { id: this.id });
         this.watching = true;
-        if (answer && answer.tournament) this.draw(answer.tournament);
+        if (answer?.tournament) this.draw(answer.tournament);
         if (this.page) this.page.dataset.watching = "true"; // live from here (tests wait for it)
       } catch (error) {
         if (error.code !== "closed" && error.code !== "offline") console.warn("tournament.watch", error);
