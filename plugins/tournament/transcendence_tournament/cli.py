@@ -9,7 +9,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from transcendence_cli.context import CLIContext, CLIError, console, print_json
+    from transcendence.commands import CLIContext, CLIError, console, print_json
 
     @app.command()
     def seed(
