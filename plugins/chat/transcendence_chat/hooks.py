@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from transcendence import hookimpl
+from transcendence_chat import hookspecs
 
 STATIC = Path(__file__).parent / "static"
 
@@ -19,6 +20,11 @@ def module_info():
         "version": "0.1.0",
         "requires": [],
     }
+
+
+@hookimpl
+def add_hookspecs(pm):
+    pm.add_hookspecs(hookspecs)
 
 
 @hookimpl
