@@ -27,3 +27,22 @@ def test_each_module_may_import_exactly_the_modules_it_requires():
         allowed = {module.name, *module.requires}
         expected = {"transcendence_cli"} | {packages[n] for n in packages if n not in allowed}
         assert forbidden[(packages[module.name],)] == expected, module.name
+
+
+def test_every_pong_module_but_its_api_is_closed_to_the_modules_requiring_it():
+    """pong's public API is `transcendence_pong.api`; the contract lists every other pong
+    module, so a new one is closed too."""
+    import pkgutil
+
+    import transcendence_pong
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    contract = next(
+        c for c in config["contracts"] if c["name"].endswith("import only transcendence_pong.api")
+    )
+    requiring = {f"transcendence_{m.name}" for m in load_modules() if "pong" in m.requires}
+    assert set(contract["source_modules"]) == requiring
+    inside = {
+        f"transcendence_pong.{m.name}" for m in pkgutil.iter_modules(transcendence_pong.__path__)
+    }
+    assert set(contract["forbidden_modules"]) == inside - {"transcendence_pong.api"}

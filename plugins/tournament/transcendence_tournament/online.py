@@ -205,7 +205,7 @@ async def leave(tournament_id: int, user: Any) -> Tournament:
 
 
 async def _ratings(entries: list[Entry]) -> dict[int, int]:
-    from transcendence_pong.models import Rating
+    from transcendence_pong.api import Rating
 
     ids = [e.user_id for e in entries if e.user_id is not None]  # type: ignore[attr-defined]
     rows = await Rating.filter(user_id__in=ids) if ids else []
@@ -307,8 +307,7 @@ async def advance(app: Any, tournament: Tournament) -> None:
 async def call_match(
     app: Any, tournament: Tournament, game: Any, entries: dict[int, Entry]
 ) -> None:
-    from transcendence_pong.hooks import facade
-    from transcendence_pong.service import parse_options
+    from transcendence_pong.api import facade, parse_options
 
     left, right = (entries[s] for s in game.players)
     robots = left.ai_level is not None and right.ai_level is not None
@@ -339,7 +338,7 @@ async def call_match(
     ai = None
     if pong_right.ai_level is not None:
         from transcendence.app import core_of
-        from transcendence_pong.engine import Side
+        from transcendence_pong.api import Side
 
         ai = core_of(app).registry.hook("pong_ai_player")(
             side=Side.RIGHT, level=pong_right.ai_level
@@ -467,7 +466,7 @@ async def _tell_players(
 
 async def player_joined(app: Any, game_id: str, user_id: int) -> None:
     """pong: a called player opened their game. Both here (or one, against the AI): playing."""
-    from transcendence_pong.models import Match
+    from transcendence_pong.api import Match
 
     row = await Game.get_or_none(match_id=game_id, status="ready")
     if row is None:
@@ -490,8 +489,7 @@ async def no_show(app: Any, game_row_id: int) -> None:
 
     Every node may fire this timer; the conditional update lets exactly one act.
     """
-    from transcendence_pong.hooks import facade
-    from transcendence_pong.models import Match
+    from transcendence_pong.api import Match, facade
 
     claimed = await Game.filter(id=game_row_id, status="ready").update(status="noshow")
     if not claimed:
@@ -590,9 +588,8 @@ async def _robots_play(
     """AI against AI: played out on the real engine, faster than real time, by the module
     implementing `tournament_ai_game` (the ai module)."""
     from transcendence.app import core_of
-    from transcendence_pong.models import Match
-    from transcendence_pong.service import parse_options
-    from transcendence_pong.service import record as record_match
+    from transcendence_pong.api import Match, parse_options
+    from transcendence_pong.api import record as record_match
 
     hook = core_of(app).registry.hook("tournament_ai_game")
     if not hook.get_hookimpls():  # turned off since the match was called

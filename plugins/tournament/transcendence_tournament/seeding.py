@@ -97,9 +97,7 @@ async def play_out(tournament, play: Any, on_finished: Finished | None = None) -
     `on_finished` (`match_finished_hook`) runs after the bracket has moved: the tournament's
     own hookimpl then finds the game done already (`service.record_result` only takes a game
     still "playing"), so it neither records it twice nor notifies the demo organiser."""
-    from transcendence_pong.engine import Options
-    from transcendence_pong.models import Match
-    from transcendence_pong.service import record
+    from transcendence_pong.api import Match, Options, record
 
     options = Options(**tournament.options)
     seed = 0
