@@ -7,7 +7,6 @@ The refresh token travels only in an HttpOnly, SameSite=Strict cookie scoped to
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
 
 import segno
 from quart import Blueprint, Response, current_app, jsonify, request
@@ -28,61 +27,32 @@ from transcendence.accounts.schemas import (
     TotpSetupOut,
     user_out,
 )
+from transcendence.accounts.web import (
+    COOKIE,
+    check_origin,
+    clear_refresh_cookie,
+    client_ip,
+    set_refresh_cookie,
+)
 from transcendence.auth import current_claims, current_user
 from transcendence.errors import APIError
 from transcendence.openapi import error_responses, other_response
 
 auth_blueprint = Blueprint("auth", __name__, url_prefix="/api/auth")
-COOKIE = "refresh_token"
-COOKIE_PATH = "/api/auth"
 
 
 def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
-def _client_ip() -> str:
-    return request.remote_addr or "unknown"
-
-
-def _secure_cookie() -> bool:
-    settings = current_app.extensions["transcendence"].settings
-    return request.scheme == "https" or settings.production or settings.behind_tls_proxy
-
-
-def _set_refresh_cookie(response: Response, token: str) -> None:
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=int(service.SESSION_TTL.total_seconds()),
-        path=COOKIE_PATH,
-        httponly=True,
-        secure=_secure_cookie(),
-        samesite="Strict",
-    )
-
-
-def _clear_refresh_cookie(response: Response) -> None:
-    response.delete_cookie(
-        COOKIE, path=COOKIE_PATH, httponly=True, secure=_secure_cookie(), samesite="Strict"
-    )
-
-
-def _check_origin() -> None:
-    """Cookie-authenticated calls must come from our own pages (SameSite is the first guard)."""
-    origin = request.headers.get("Origin")
-    if origin and urlsplit(origin).netloc != request.host:
-        raise APIError(403, "bad_origin", "cross-site request refused")
-
-
 async def _logged_in(user: User, status: int = 200) -> Response:
     session, refresh = await service.start_session(
-        user, user_agent=request.headers.get("User-Agent", ""), ip=_client_ip()
+        user, user_agent=request.headers.get("User-Agent", ""), ip=client_ip()
     )
     body = {"access": service.access_token_for(_secret(), user, session), "user": user_out(user)}
     response = jsonify(body)
     response.status_code = status
-    _set_refresh_cookie(response, refresh)
+    set_refresh_cookie(response, refresh)
     return response
 
 
@@ -93,7 +63,7 @@ async def _logged_in(user: User, status: int = 200) -> Response:
 async def signup(data: SignupIn):
     """Create an account. 409 names the field (username, email) already taken; 429 after
     10 signups an hour from one address."""
-    await service.check_signup_rate(_client_ip())
+    await service.check_signup_rate(client_ip())
     user = await service.create_user(data.username, data.email, data.password)
     return {"user": user_out(user)}, 201
 
@@ -104,7 +74,7 @@ async def signup(data: SignupIn):
 @document_response(LoginOut, 200)
 async def login(data: LoginIn):
     """Log in with username or email. With 2FA on, answers `mfa_required` and an `mfa_token`."""
-    user = await service.authenticate(data.username, data.password, _client_ip())
+    user = await service.authenticate(data.username, data.password, client_ip())
     if user.totp_enabled:
         return {"mfa_required": True, "mfa_token": tokens.issue_mfa(_secret(), user.id)}
     return await _logged_in(user)
@@ -123,7 +93,7 @@ async def login_second_factor(data: SecondFactorIn):
     user = await User.get_or_none(id=mfa.user_id, anonymised=False)
     if user is None or not user.totp_enabled:
         raise APIError(401, "invalid_token", "the login step is not valid")
-    if not await service.check_code(user, data.code, _client_ip()):
+    if not await service.check_code(user, data.code, client_ip()):
         raise APIError(401, "invalid_code", "that code is not valid")
     # Single use: the code was right, and this token may not log in a second time.
     if not await service.spend_mfa_token(mfa):
@@ -136,13 +106,13 @@ async def login_second_factor(data: SecondFactorIn):
 @document_response(AccessOut, 200)
 async def refresh():
     """Trade the refresh cookie for a new access token (and a new cookie)."""
-    _check_origin()
+    check_origin()
     token = request.cookies.get(COOKIE)
     if not token:
         raise APIError(401, "unauthorized", "no session cookie; log in")
     user, session, new_token = await service.rotate(token)
     response = jsonify({"access": service.access_token_for(_secret(), user, session)})
-    _set_refresh_cookie(response, new_token)
+    set_refresh_cookie(response, new_token)
     return response
 
 
@@ -151,14 +121,14 @@ async def refresh():
 @other_response(204, "Done; no body")
 async def logout():
     """End this browser's session and clear its cookie. Always 204."""
-    _check_origin()
+    check_origin()
     token = request.cookies.get(COOKIE)
     if token:
         session = await service.session_for_token(token)
         if session is not None:
             await service.revoke(session, "logout")
     response = Response(status=204)
-    _clear_refresh_cookie(response)
+    clear_refresh_cookie(response)
     return response
 
 
@@ -169,7 +139,7 @@ async def logout_all():
     user = await current_user()
     await service.revoke_all(user, "logout_all")
     response = Response(status=204)
-    _clear_refresh_cookie(response)
+    clear_refresh_cookie(response)
     return response
 
 
@@ -233,7 +203,7 @@ async def totp_confirm(data: CodeIn):
     """Turn 2FA on with one code from the app; the recovery codes are shown this once.
     Wrong codes are throttled like passwords (429 `too_many_attempts`)."""
     user = await current_user()
-    return {"recovery_codes": await service.confirm_totp(user, data.code, _client_ip())}
+    return {"recovery_codes": await service.confirm_totp(user, data.code, client_ip())}
 
 
 @auth_blueprint.post("/2fa/disable")
@@ -243,5 +213,5 @@ async def totp_confirm(data: CodeIn):
 async def totp_disable(data: CodeIn):
     """Turn 2FA off with a current code or a recovery code (throttled like a password)."""
     user = await current_user()
-    await service.disable_totp(user, data.code, _client_ip())
+    await service.disable_totp(user, data.code, client_ip())
     return Response(status=204)

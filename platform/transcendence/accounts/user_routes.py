@@ -45,6 +45,7 @@ from transcendence.accounts.user_schemas import (
     UserPage,
     UserRef,
 )
+from transcendence.accounts.web import client_ip
 from transcendence.auth import admin_required, current_claims, current_user
 from transcendence.errors import APIError
 from transcendence.openapi import error_responses, other_response
@@ -65,10 +66,6 @@ async def _ids_in_range() -> None:
     for value in (request.view_args or {}).values():
         if isinstance(value, int) and value > DB_INT:
             raise APIError(404, "not_found", "no such resource")
-
-
-def _client_ip() -> str:
-    return request.remote_addr or "unknown"
 
 
 def _no_content() -> Response:
@@ -138,7 +135,7 @@ async def change_password(data: PasswordChange):
         password=data.old_password,
         code=data.code,
         session_id=current_claims().session_id,
-        ip=_client_ip(),
+        ip=client_ip(),
     )
     problem = passwords.password_problem(
         data.new_password, username=user.username, email=user.email
@@ -179,7 +176,7 @@ async def _reauthenticated(data: Reauth) -> User:
         password=data.password,
         code=data.code,
         session_id=current_claims().session_id,
-        ip=_client_ip(),
+        ip=client_ip(),
     )
     return user
 

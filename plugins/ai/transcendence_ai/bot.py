@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from transcendence_pong.engine import (
+from transcendence_pong.api import (
     BALL_RADIUS,
     HEIGHT,
     PADDLE_INSET,

@@ -1,4 +1,5 @@
-"""The ai module's hookimpls: it fills the AI seat of pong games (and tournament seats)."""
+"""The ai module's hookimpls: it fills the AI seat of pong games and plays tournament
+matches between two AI seats."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import random
 
 from transcendence import hookimpl
 from transcendence_ai.bot import LEVELS, Bot
+from transcendence_ai.tournament import play
 
 
 @hookimpl
@@ -24,3 +26,10 @@ def pong_ai_player(side, level):
     if level not in LEVELS:
         level = "normal"
     return Bot(side, level, seed=random.SystemRandom().randrange(2**32))
+
+
+@hookimpl(optionalhook=True)
+async def tournament_ai_game(left, right, seed, options):
+    """tournament: a match between two AI seats, played out faster than real time."""
+    _, room, _, _ = await play(left, right, seed, options)
+    return room

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from transcendence_ai.bot import LEVELS, Bot
-from transcendence_pong.clock import FastClock
-from transcendence_pong.engine import Engine, Key, Options, Side
-from transcendence_pong.room import Room, Seat
+from transcendence_pong.api import Engine, FastClock, Key, Options, Room, Seat, Side
 
 
 class PerfectTracker:

@@ -1,7 +1,7 @@
 """The chat module: direct, group, channel and system conversations, delivered live.
 
-Other modules post announcements with `post_notice(user_id, text, data)` (import it
-guardedly: chat is optional), see `transcendence_chat.notices`.
+Other modules do not import it: chat implements the hooks they declare for announcements
+(the tournament's `tournament_notice`) with `post_notice`, see `transcendence_chat.notices`.
 """
 
 from __future__ import annotations

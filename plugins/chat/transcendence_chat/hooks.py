@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from transcendence import hookimpl
+from transcendence_chat import hookspecs
+from transcendence_chat.notices import post_notice
 
 STATIC = Path(__file__).parent / "static"
 
@@ -18,6 +20,11 @@ def module_info():
         "unread counts, blocking, game invitations and tournament notices.",
         "requires": [],
     }
+
+
+@hookimpl
+def add_hookspecs(pm):
+    pm.add_hookspecs(hookspecs)
 
 
 @hookimpl
@@ -43,3 +50,12 @@ def register_realtime(hub):
 def web_assets():
     """The browser code: the /chat view, the chat pop-up and the profile's "Message" button."""
     return {"static_dir": STATIC, "entry": "index.js", "styles": ["chat.css"]}
+
+
+# --- hooks other modules declare (optional: chat works without them) ----------------------
+
+
+@hookimpl(optionalhook=True)
+async def tournament_notice(app, user_id, text, data):
+    """tournament: its announcements land in the user's notices conversation."""
+    await post_notice(user_id, text, data, app=app)

@@ -1,16 +1,8 @@
 """Notices: a read-only conversation per user (kind "system") where modules post news.
 
-```python
-try:
-    from transcendence_chat import post_notice   # chat is optional
-except ImportError:
-    post_notice = None
-...
-if post_notice is not None:
-    await post_notice(user_id, "Next match: Ann vs Bob", {"tournament_id": 7})
-```
-
-`post_notice` does nothing (returns None) while the chat module is disabled.
+Modules reach it through hooks they declare and chat implements (`hooks.py`:
+`tournament_notice`), never by importing this. `post_notice` does nothing (returns None)
+while the chat module is disabled.
 """
 
 from __future__ import annotations

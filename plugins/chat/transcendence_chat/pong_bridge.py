@@ -1,7 +1,8 @@
-"""The one place chat reaches the pong module, and only while pong is enabled.
+"""Game invitations from a direct chat, through the hooks chat declares (`hookspecs.py`).
 
-Chat does not require pong: the import happens inside the calls, after checking that the
-module is enabled in this app, and pong's errors become the chat's API errors.
+Chat does not require pong and imports none of it: pong implements `chat_game_invite` and
+`chat_game_answer`, and only an enabled module's implementation is called. Its refusals
+arrive as the core's `APIError`, with pong's own statuses.
 """
 
 from __future__ import annotations
@@ -9,54 +10,34 @@ from __future__ import annotations
 from typing import Any
 
 from transcendence.errors import APIError
-
-# pong's GameError codes, as HTTP statuses.
-_STATUS = {
-    "not_found": 404,
-    "blocked": 403,
-    "conflict": 409,
-    "already_in_game": 409,
-    "unavailable": 503,
-}
+from transcendence.plugins import await_result
 
 
-def enabled(app: Any) -> bool:
+def _provider(app: Any, hook_name: str) -> Any:
     from transcendence.app import core_of
 
-    return core_of(app).registry.is_enabled("pong")
-
-
-def require(app: Any) -> None:
-    if not enabled(app):
+    hook = core_of(app).registry.hook(hook_name)
+    if not hook.get_hookimpls():
         raise APIError(
             409, "pong_disabled", "game invitations need the pong module, which is disabled"
         )
+    return hook
 
 
-def _translate(exc: Any) -> APIError:
-    return APIError(_STATUS.get(exc.code, 400), exc.code, exc.message)
+def require(app: Any) -> None:
+    _provider(app, "chat_game_invite")
 
 
 async def invite(app: Any, sender_id: int, recipient_id: int, options: dict[str, Any]) -> int:
-    """pong's invitation (which also notifies the recipient); its id."""
-    require(app)
-    from transcendence_pong.hooks import facade
-    from transcendence_pong.service import GameError
-
-    try:
-        row = await facade(app).invite(sender_id, recipient_id, options)
-    except GameError as exc:
-        raise _translate(exc) from None
-    return int(row.id)
+    """The provider's invitation (which also notifies the recipient); its id."""
+    hook = _provider(app, "chat_game_invite")
+    result = hook(app=app, sender_id=sender_id, recipient_id=recipient_id, options=options)
+    return int(await await_result(result))
 
 
 async def answer(app: Any, user_id: int, invite_id: int, accept: bool) -> str | None:
     """Accept (the game id: both players get `pong.matched`) or decline (None)."""
-    require(app)
-    from transcendence_pong.hooks import facade
-    from transcendence_pong.service import GameError
-
-    try:
-        return await facade(app).answer_invite(user_id, invite_id, accept)
-    except GameError as exc:
-        raise _translate(exc) from None
+    hook = _provider(app, "chat_game_answer")
+    result = hook(app=app, user_id=user_id, invite_id=invite_id, accept=accept)
+    answered = await await_result(result)
+    return answered.get("game_id") if answered else None

@@ -18,14 +18,9 @@ from quart_schema import document_response, validate_request
 
 from transcendence.accounts import privacy, tokens
 from transcendence.accounts import service as accounts
-from transcendence.accounts.auth_routes import (
-    _check_origin,
-    _client_ip,
-    _secure_cookie,
-    _set_refresh_cookie,
-)
 from transcendence.accounts.models import User
 from transcendence.accounts.schemas import no_control_characters
+from transcendence.accounts.web import check_origin, client_ip, secure_cookie, set_refresh_cookie
 from transcendence.auth import current_claims, current_user, public
 from transcendence.errors import APIError
 from transcendence.openapi import error_responses, other_response
@@ -125,7 +120,7 @@ def _set_browser_cookie(response: Response, value: str) -> None:
         max_age=int(service.ATTEMPT_TTL.total_seconds()),
         path=COOKIE_PATH,
         httponly=True,
-        secure=_secure_cookie(),
+        secure=secure_cookie(),
         samesite="Lax",
     )
 
@@ -213,15 +208,15 @@ async def _logged_in(user: User) -> Response:
             max_age=tokens.MFA_TTL,
             path=COOKIE_PATH,
             httponly=True,
-            secure=_secure_cookie(),
+            secure=secure_cookie(),
             samesite="Strict",
         )
         return response
     _session, refresh = await accounts.start_session(
-        user, user_agent=request.headers.get("User-Agent", ""), ip=_client_ip()
+        user, user_agent=request.headers.get("User-Agent", ""), ip=client_ip()
     )
     response = _redirect(AFTER_LOGIN)
-    _set_refresh_cookie(response, refresh)
+    set_refresh_cookie(response, refresh)
     return response
 
 
@@ -231,7 +226,7 @@ async def _logged_in(user: User) -> Response:
 @document_response(MfaOut, 200)
 async def mfa():
     """After a 42 login into an account with 2FA: the `mfa_token` for `POST /api/auth/login/2fa`."""
-    _check_origin()
+    check_origin()
     token = request.cookies.get(MFA_COOKIE, "")
     try:
         tokens.decode_mfa(current_app.config["SECRET_KEY"], token)
@@ -239,7 +234,7 @@ async def mfa():
         raise APIError(401, exc.code, "the login step expired; log in with 42 again") from exc
     response = jsonify({"mfa_required": True, "mfa_token": token})
     response.delete_cookie(
-        MFA_COOKIE, path=COOKIE_PATH, httponly=True, secure=_secure_cookie(), samesite="Strict"
+        MFA_COOKIE, path=COOKIE_PATH, httponly=True, secure=secure_cookie(), samesite="Strict"
     )
     return response
 
@@ -280,7 +275,7 @@ async def link_start(data: LinkStartIn):
         password=data.password,
         code=data.code,
         session_id=current_claims().session_id,
-        ip=_client_ip(),
+        ip=client_ip(),
     )
     browser = _browser_token()
     url = await service.begin(settings, _redirect_uri(settings), browser, intent="link", user=user)

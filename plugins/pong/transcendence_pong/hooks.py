@@ -428,3 +428,25 @@ async def shutdown(app):
     found = app.extensions.pop("pong", None)
     if found is not None:
         await found.stop()
+
+
+# --- hooks other modules declare (optional: pong works without them) ----------------------
+
+
+@hookimpl(optionalhook=True)
+async def chat_game_invite(app, sender_id, recipient_id, options):
+    """chat: an invitation from a direct chat."""
+    try:
+        row = await facade(app).invite(sender_id, recipient_id, options)
+    except GameError as exc:
+        raise exc.as_api_error() from None
+    return int(row.id)
+
+
+@hookimpl(optionalhook=True)
+async def chat_game_answer(app, user_id, invite_id, accept):
+    """chat: the invited player answers from the chat."""
+    try:
+        return {"game_id": await facade(app).answer_invite(user_id, invite_id, accept)}
+    except GameError as exc:
+        raise exc.as_api_error() from None

@@ -71,20 +71,6 @@ class LiveOut(BaseModel):
     items: list[MatchOut]
 
 
-def _fail(exc: GameError) -> APIError:
-    status = {
-        "not_found": 404,
-        "blocked": 403,
-        "forbidden": 403,
-        "conflict": 409,
-        "too_many_games": 409,
-        "already_in_game": 409,
-        "unavailable": 503,
-        "ai_unavailable": 409,
-    }.get(exc.code, 400)
-    return APIError(status, exc.code, exc.message)
-
-
 def match_out(match: Match) -> dict[str, Any]:
     return {
         "id": str(match.id),
@@ -122,7 +108,7 @@ async def create_game(data: CreateIn):
             opponent_name=data.opponent_name,
         )
     except GameError as exc:
-        raise _fail(exc) from None
+        raise exc.as_api_error() from None
     return {"game_id": str(match.id), "side": "left", "mode": data.mode}, 201
 
 
@@ -137,7 +123,7 @@ async def join_queue(data: QueueIn):
     try:
         game_id = await facade(current_app).join_queue(user.id, data.options.model_dump())
     except GameError as exc:  # options no game can be played with
-        raise _fail(exc) from None
+        raise exc.as_api_error() from None
     return {"status": "matched" if game_id else "waiting", "game_id": game_id}
 
 
@@ -188,7 +174,7 @@ async def send_input(game_id: str, data: KeyIn):
         await pong.player_of(game_id, user.id)  # the same check as `pong.input`
         await pong.games.send_input(game_id, user.id, data.key, data.pressed, data.seq, data.side)
     except GameError as exc:
-        raise _fail(exc) from None
+        raise exc.as_api_error() from None
     return "", 202
 
 

@@ -33,6 +33,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from transcendence.bus import Bus, BusUnavailable, SubscriptionOverflow
+from transcendence.errors import APIError
 from transcendence_pong import checkpoint, live, records
 from transcendence_pong.clock import Clock, LoopClock
 from transcendence_pong.engine import Engine, Key, Options, Side
@@ -48,10 +49,26 @@ MODES = ("local", "remote", "ai", "tournament")
 class GameError(Exception):
     """A request about a game that cannot be honoured; `code` is for the client."""
 
+    # The HTTP status of each code (400 for the others): pong's routes and the hooks other
+    # modules call (chat's invitations) answer with the same one.
+    HTTP_STATUS = {
+        "not_found": 404,
+        "blocked": 403,
+        "forbidden": 403,
+        "conflict": 409,
+        "too_many_games": 409,
+        "already_in_game": 409,
+        "unavailable": 503,
+        "ai_unavailable": 409,
+    }
+
     def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    def as_api_error(self) -> APIError:
+        return APIError(self.HTTP_STATUS.get(self.code, 400), self.code, self.message)
 
 
 def game_topic(game_id: str) -> str:

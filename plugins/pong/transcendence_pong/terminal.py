@@ -1273,7 +1273,7 @@ def register(cli: typer.Typer) -> None:
         ] = 10.0,
     ):
         """Play Pong in this terminal against a web user (or the AI): W/S or arrows, q leaves."""
-        from transcendence_cli.context import CLIError, console
+        from transcendence.commands import CLIError, console
 
         chosen = [
             name

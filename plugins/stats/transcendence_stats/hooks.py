@@ -99,7 +99,7 @@ def register_commands(cli):
         batch: Annotated[int, typer.Option(min=1, max=5000, help="Matches per transaction.")] = 500,
     ):
         """Count every finished match the aggregates do not include yet (idempotent)."""
-        from transcendence_cli.context import CLIContext, console
+        from transcendence.commands import CLIContext, console
 
         ctx = CLIContext()
 

@@ -17,7 +17,7 @@ from transcendence.accounts.models import User
 from transcendence.auth import current_user
 from transcendence.errors import APIError
 from transcendence.openapi import error_responses
-from transcendence_pong.models import Match
+from transcendence_pong.api import Match
 from transcendence_stats import service
 
 blueprint = Blueprint("stats", __name__)

@@ -22,9 +22,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from transcendence.accounts.models import User
-from transcendence_pong import records
-from transcendence_pong.engine import TICK_RATE
-from transcendence_pong.models import Match, Rating
+from transcendence_pong.api import TICK_RATE, Match, Rating, records
 from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserMatch
 
 log = logging.getLogger("transcendence.stats")

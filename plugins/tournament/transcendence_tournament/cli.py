@@ -9,7 +9,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from transcendence_cli.context import CLIContext, CLIError, console, print_json
+    from transcendence.commands import CLIContext, CLIError, console, print_json
 
     @app.command()
     def seed(
@@ -18,7 +18,12 @@ def register(app: typer.Typer) -> None:
         play: Annotated[bool, typer.Option(help="Play every match out (simulated).")] = False,
     ):
         """Create demo players and a tournament; with --play, play it to its winner."""
-        from transcendence_tournament.seeding import match_finished_hook, seed_tournament
+        from transcendence_tournament.seeding import (
+            ai_game,
+            enabled_hooks,
+            match_finished_hook,
+            seed_tournament,
+        )
         from transcendence_tournament.service import FORMATS
 
         if bracket not in FORMATS:
@@ -33,10 +38,18 @@ def register(app: typer.Typer) -> None:
 
         async def run():
             async with ctx.database():
+                if not play:
+                    return await seed_tournament(players, bracket)
+                hooks = await enabled_hooks(ctx.modules)
+                bots = ai_game(hooks)
+                if bots is None:
+                    raise CLIError(
+                        "--play needs the ai module (bots play the matches), which is "
+                        "disabled: `transcendence modules enable ai` turns it on"
+                    )
                 # Each played match goes through pong's `match_finished` hook, as in a
                 # server: the dashboards (stats module) count it at once.
-                finished = await match_finished_hook(ctx.modules) if play else None
-                return await seed_tournament(players, bracket, play, finished)
+                return await seed_tournament(players, bracket, bots, match_finished_hook(hooks))
 
         result = asyncio.run(run())
         console.print(

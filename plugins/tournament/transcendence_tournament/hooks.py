@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from transcendence import hookimpl
-from transcendence_tournament import online, service
+from transcendence_tournament import hookspecs, online, service
 
 
 @hookimpl
@@ -18,6 +18,11 @@ def module_info():
         "elimination or round robin.",
         "requires": ["pong"],
     }
+
+
+@hookimpl
+def add_hookspecs(pm):
+    pm.add_hookspecs(hookspecs)
 
 
 @hookimpl
@@ -130,13 +135,10 @@ async def match_finished(match):
 
 
 async def _chat_notice(user_id, text, data):
-    """Also in the owner's chat notices, when the (optional) chat module is installed and
-    enabled; post_notice does nothing while chat is disabled."""
-    try:
-        from transcendence_chat import post_notice
-    except ImportError:
-        return
-    await post_notice(user_id, text, data)
+    """Also in the owner's chat notices (`tournament_notice`: chat implements it)."""
+    app = online.current_app_or_none()
+    if app is not None:
+        await online.chat_notice(app, user_id, text, data)
 
 
 @hookimpl

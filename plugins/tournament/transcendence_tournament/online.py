@@ -26,6 +26,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from transcendence.errors import APIError
+from transcendence.plugins import await_result, call_async
 from transcendence_tournament import service
 from transcendence_tournament.models import Entry, Game, Tournament
 
@@ -204,7 +205,7 @@ async def leave(tournament_id: int, user: Any) -> Tournament:
 
 
 async def _ratings(entries: list[Entry]) -> dict[int, int]:
-    from transcendence_pong.models import Rating
+    from transcendence_pong.api import Rating
 
     ids = [e.user_id for e in entries if e.user_id is not None]  # type: ignore[attr-defined]
     rows = await Rating.filter(user_id__in=ids) if ids else []
@@ -306,8 +307,7 @@ async def advance(app: Any, tournament: Tournament) -> None:
 async def call_match(
     app: Any, tournament: Tournament, game: Any, entries: dict[int, Entry]
 ) -> None:
-    from transcendence_pong.hooks import facade
-    from transcendence_pong.service import parse_options
+    from transcendence_pong.api import facade, parse_options
 
     left, right = (entries[s] for s in game.players)
     robots = left.ai_level is not None and right.ai_level is not None
@@ -323,6 +323,9 @@ async def call_match(
         )
     except IntegrityError:
         return
+    if not _ai_plays(app, left, right):
+        await _ai_absent(app, tournament, row, left, right)
+        return
     if robots:
         _spawn(app, _robots_play(app, tournament, row, left, right))
         return
@@ -333,7 +336,7 @@ async def call_match(
     ai = None
     if pong_right.ai_level is not None:
         from transcendence.app import core_of
-        from transcendence_pong.engine import Side
+        from transcendence_pong.api import Side
 
         ai = core_of(app).registry.hook("pong_ai_player")(
             side=Side.RIGHT, level=pong_right.ai_level
@@ -362,6 +365,30 @@ async def call_match(
     for me, other in ((left, right), (right, left)):
         if me.user_id is not None:  # type: ignore[attr-defined]
             await _call(app, tournament, row, me, other, deadline)
+
+
+def _ai_plays(app: Any, left: Entry, right: Entry) -> bool:
+    """Whether an enabled module plays this match's AI seats: pong's `pong_ai_player` for
+    one against a person, the tournament's `tournament_ai_game` for two (the ai module
+    implements both). True without AI seats."""
+    from transcendence.app import core_of
+
+    if left.ai_level is None and right.ai_level is None:
+        return True
+    robots = left.ai_level is not None and right.ai_level is not None
+    hook = core_of(app).registry.hook("tournament_ai_game" if robots else "pong_ai_player")
+    return bool(hook.get_hookimpls())
+
+
+async def _ai_absent(
+    app: Any, tournament: Tournament, row: Game, left: Entry, right: Entry
+) -> None:
+    """The ai module is disabled (or not installed): its seats do not show up, as a player
+    absent at the deadline; between two of them, the better seed goes on."""
+    humans = [e for e in (left, right) if e.ai_level is None]
+    winner = humans[0] if humans else min(left, right, key=lambda e: e.seed)
+    log.info("tournament %s: no AI plays %s (the ai module is off)", tournament.id, row.key)
+    await record(app, row, winner.seed, None, forfeit=True)
 
 
 def game_href(row: Game, tournament: Tournament) -> str:
@@ -407,13 +434,12 @@ async def _call(
 
 
 async def chat_notice(app: Any, user_id: int, text: str, data: dict[str, Any]) -> None:
-    """In the user's chat notices, when the (optional) chat module is installed and
-    enabled; its facade does nothing while chat is disabled."""
-    try:
-        from transcendence_chat import post_notice
-    except ImportError:
-        return
-    await post_notice(user_id, text, data, app=app)
+    """In the user's chat notices, through `tournament_notice` (hookspecs.py): the chat
+    module implements it; while it is disabled or not installed nothing answers."""
+    from transcendence.app import core_of
+
+    hook = core_of(app).registry.hook("tournament_notice")
+    await call_async(hook, app=app, user_id=user_id, text=text, data=data)
 
 
 async def _tell_players(
@@ -441,7 +467,7 @@ async def _tell_players(
 
 async def player_joined(app: Any, game_id: str, user_id: int) -> None:
     """pong: a called player opened their game. Both here (or one, against the AI): playing."""
-    from transcendence_pong.models import Match
+    from transcendence_pong.api import Match
 
     row = await Game.get_or_none(match_id=game_id, status="ready")
     if row is None:
@@ -464,8 +490,7 @@ async def no_show(app: Any, game_row_id: int) -> None:
 
     Every node may fire this timer; the conditional update lets exactly one act.
     """
-    from transcendence_pong.hooks import facade
-    from transcendence_pong.models import Match
+    from transcendence_pong.api import Match, facade
 
     claimed = await Game.filter(id=game_row_id, status="ready").update(status="noshow")
     if not claimed:
@@ -561,12 +586,16 @@ async def record(
 async def _robots_play(
     app: Any, tournament: Tournament, row: Game, left: Entry, right: Entry
 ) -> None:
-    """AI against AI: played out on the real engine, faster than real time."""
-    from transcendence_ai.tournament import play
-    from transcendence_pong.models import Match
-    from transcendence_pong.service import parse_options
-    from transcendence_pong.service import record as record_match
+    """AI against AI: played out on the real engine, faster than real time, by the module
+    implementing `tournament_ai_game` (the ai module)."""
+    from transcendence.app import core_of
+    from transcendence_pong.api import Match, parse_options
+    from transcendence_pong.api import record as record_match
 
+    hook = core_of(app).registry.hook("tournament_ai_game")
+    if not hook.get_hookimpls():  # turned off since the match was called
+        await _ai_absent(app, tournament, row, left, right)
+        return
     options = parse_options(tournament.options)
     match = await Match.create(
         id=uuid.uuid4(),
@@ -579,9 +608,8 @@ async def _robots_play(
     row.status = "playing"
     await row.save(update_fields=["match_id", "status"])
     await broadcast(app, tournament)
-    _, room, _, _ = await play(
-        left.ai_level or "normal", right.ai_level or "normal", row.id, options
-    )
+    levels = {"left": left.ai_level or "normal", "right": right.ai_level or "normal"}
+    room = await await_result(hook(**levels, seed=row.id, options=options))
     room.id = str(match.id)
     await match_finished(app, await record_match(room))
 

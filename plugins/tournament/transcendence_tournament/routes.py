@@ -13,7 +13,7 @@ from transcendence.auth import current_user
 from transcendence.errors import APIError
 from transcendence.openapi import error_responses
 from transcendence.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, page
-from transcendence_pong.realtime import OptionsIn
+from transcendence_pong.api import OptionsIn
 from transcendence_tournament import online, service
 from transcendence_tournament.models import Tournament
 
@@ -251,8 +251,7 @@ async def add_ai(tournament_id: int):
 @document_response(TournamentView, 201)
 async def play_next(tournament_id: int):
     """Start the next match as a local pong game (both paddles on this keyboard)."""
-    from transcendence_pong.hooks import facade
-    from transcendence_pong.service import parse_options
+    from transcendence_pong.api import facade, parse_options
 
     tournament = await owned(tournament_id)
     if tournament.kind != "local":

@@ -8,7 +8,9 @@ from typing import Any
 
 from transcendence.accounts import service as accounts
 from transcendence.accounts.models import User
-from transcendence.plugins import ModuleSet, call_async
+from transcendence.bus import InProcessBus
+from transcendence.plugins import ModuleSet, await_result, call_async
+from transcendence.registry import Registry
 from transcendence_tournament import service
 from transcendence_tournament.models import Entry, Game
 
@@ -18,22 +20,29 @@ LEVELS = ("easy", "normal", "hard")
 Finished = Callable[[Any], Awaitable[Any]]  # called with each recorded pong Match
 
 
-async def match_finished_hook(modules: ModuleSet) -> Finished:
-    """pong's `match_finished` hook of the enabled modules, called as a server calls it
-    (`Pong._finished`): the stats module counts a seeded match as soon as it is recorded.
-
-    The same registry as the app's, read once (a CLI run does not follow toggles)."""
-    from transcendence.bus import InProcessBus
-    from transcendence.registry import Registry
-
+async def enabled_hooks(modules: ModuleSet) -> Registry:
+    """The enabled modules' hooks, as a server's registry sees them, read once (a CLI run
+    does not follow toggles)."""
     registry = Registry(modules, InProcessBus())
     await registry.refresh()
+    return registry
+
+
+def match_finished_hook(registry: Registry) -> Finished:
+    """pong's `match_finished` hook of the enabled modules, called as a server calls it
+    (`Pong._finished`): the stats module counts a seeded match as soon as it is recorded."""
     hook = registry.hook("match_finished")
 
     async def finished(match: Any) -> None:
         await call_async(hook, match=match)
 
     return finished
+
+
+def ai_game(registry: Registry) -> Any:
+    """The `tournament_ai_game` hook when an enabled module plays it (the ai module), or None."""
+    hook = registry.hook("tournament_ai_game")
+    return hook if hook.get_hookimpls() else None
 
 
 async def demo_players(count: int) -> list[User]:
@@ -50,8 +59,13 @@ async def demo_players(count: int) -> list[User]:
 
 
 async def seed_tournament(
-    players: int, fmt: str, play: bool, on_finished: Finished | None = None
+    players: int,
+    fmt: str,
+    play: Any = None,
+    on_finished: Finished | None = None,
 ) -> dict[str, Any]:
+    """Demo players and a tournament; played out when `play` (the `tournament_ai_game` hook,
+    from `ai_game`) is given."""
     users = await demo_players(players)
     tournament = await service.create_local(
         users[0].id,
@@ -64,8 +78,8 @@ async def seed_tournament(
     for entry in await Entry.filter(tournament=tournament):
         entry.user_id = by_alias[entry.alias].id  # type: ignore[attr-defined]
         await entry.save(update_fields=["user_id"])
-    if play:
-        await play_out(tournament, on_finished)
+    if play is not None:
+        await play_out(tournament, play, on_finished)
         await tournament.refresh_from_db()
     return {
         "id": tournament.id,
@@ -76,16 +90,14 @@ async def seed_tournament(
     }
 
 
-async def play_out(tournament, on_finished: Finished | None = None) -> None:
-    """Every match, bot against bot on the real engine, recorded like any other match.
+async def play_out(tournament, play: Any, on_finished: Finished | None = None) -> None:
+    """Every match, bot against bot on the real engine (`play`, the `tournament_ai_game`
+    hook), recorded like any other match.
 
     `on_finished` (`match_finished_hook`) runs after the bracket has moved: the tournament's
     own hookimpl then finds the game done already (`service.record_result` only takes a game
     still "playing"), so it neither records it twice nor notifies the demo organiser."""
-    from transcendence_ai.tournament import play
-    from transcendence_pong.engine import Options
-    from transcendence_pong.models import Match
-    from transcendence_pong.service import record
+    from transcendence_pong.api import Match, Options, record
 
     options = Options(**tournament.options)
     seed = 0
@@ -107,7 +119,7 @@ async def play_out(tournament, on_finished: Finished | None = None) -> None:
             options=options.as_dict(),
         )
         await Game.create(tournament=tournament, key=upcoming.id, match_id=str(match.id))
-        _, room, _, _ = await play(levels[0], levels[1], seed, options)
+        room = await await_result(play(left=levels[0], right=levels[1], seed=seed, options=options))
         room.id = str(match.id)
         finished = await record(room)
         await service.record_result(finished)

@@ -222,7 +222,7 @@ async def forget_game(match_id: str) -> Tournament | None:
 async def forget_interrupted_games() -> None:
     """At start-up: forget the games whose match was interrupted while no node ran this
     module (the last node stopped, or one was killed)."""
-    from transcendence_pong.models import Match
+    from transcendence_pong.api import Match
 
     rows = await Game.filter(status__in=ACTIVE, match_id__not_isnull=True)
     ids = [uuid.UUID(r.match_id) for r in rows if r.match_id]

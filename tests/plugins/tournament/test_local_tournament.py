@@ -163,6 +163,24 @@ def test_seed_plays_a_tournament_to_its_winner(monkeypatch, settings, capsys):
     assert asyncio.run(count()) == (7, 1)
 
 
+@pytest.mark.modules("pong", "tournament")
+def test_seed_play_is_refused_without_the_ai_module(monkeypatch, settings, capsys):
+    """The bots that play a seeded tournament are the ai module's: without it, `--play` is
+    one readable line and nothing is created."""
+    from testkit import reset_database
+    from transcendence_cli.main import main
+
+    monkeypatch.setenv("DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("TRANSCENDENCE_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("TRANSCENDENCE_ENV", "test")
+    monkeypatch.setenv("TRANSCENDENCE_MODULES", "pong,tournament")
+    asyncio.run(reset_database(settings))
+    assert main(["tournaments", "seed", "--players", "4", "--play"]) == 1
+    assert "--play needs the ai module" in capsys.readouterr().err
+    assert main(["tournaments", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
 @pytest.mark.modules("pong", "ai", "tournament", "stats")
 def test_seeded_matches_are_on_the_dashboards_without_a_backfill(monkeypatch, settings, capsys):
     """`seed --play` runs pong's `match_finished` hook for each match, as a server does: the

@@ -234,3 +234,45 @@ async def test_bodies_that_are_not_objects_are_refused(client, people):
             response = await client.post(f"/api/tournament{path}", headers=ann.headers, json=body)
             assert response.status_code == 400, (path, body)
             assert (await response.get_json())["error"]["code"] == "validation_error"
+
+
+async def test_ai_seats_forfeit_without_running_the_ai_while_it_is_disabled(
+    client, app, people, monkeypatch
+):
+    """AI seats taken while the ai module was on; it is off at the start: no AI code runs
+    (neither a bot against a person nor a game between two AI seats). Each AI seat is
+    absent, as a no-show: the person wins their games, the better seed the AI's game."""
+    import transcendence_ai.hooks as ai_hooks
+    import transcendence_ai.tournament as ai_games
+
+    def no_ai(*args, **kwargs):
+        raise AssertionError("the ai module's code ran while it was disabled")
+
+    monkeypatch.setattr(ai_games, "play", no_ai)
+    monkeypatch.setattr(ai_hooks, "play", no_ai, raising=False)
+    monkeypatch.setattr(ai_hooks, "Bot", no_ai)
+    ann, *_ = people
+    _, view = await post(
+        client, ann, "/online", {"size": 4, "format": "round_robin", "options": QUICK}
+    )
+    tid = view["id"]
+    for level in ("easy", "hard"):
+        assert (await post(client, ann, f"/{tid}/ai", {"level": level}))[0] == 200
+    await app.extensions["transcendence"].registry.disable("ai")
+    status, view = await post(client, ann, f"/{tid}/start")
+    assert status == 200, view
+    status, view = await get(client, ann, f"/{tid}")
+    assert view["status"] == "finished" and view["winner"] == "Ann"
+    assert len(view["matches"]) == 3
+    assert all(m["status"] == "done" and m["forfeit"] for m in view["matches"])
+    assert all(m["match_id"] is None for m in view["matches"])  # no pong game was created
+    robots = next(
+        m for m in view["matches"] if "Ann" not in (m["left"]["alias"], m["right"]["alias"])
+    )
+    better = min(
+        robots["left"],
+        robots["right"],
+        key=lambda p: next(e["seed"] for e in view["players"] if e["alias"] == p["alias"]),
+    )
+    assert robots[robots["winner"]]["alias"] == better["alias"]
+    assert await Match.filter(mode="tournament").count() == 0
