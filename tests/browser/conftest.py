@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -29,7 +30,12 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+# Apart per configuration: CI runs the embedded and the PostgreSQL passes side by side.
+SCREENSHOTS = (
+    ROOT
+    / "test-artifacts"
+    / ("screenshots-postgres" if os.environ.get("TEST_DATABASE_URL") else "screenshots")
+)
 # Generous for a loaded CI machine; Playwright waits for conditions, never for time.
 TIMEOUT_MS = 15_000
 
