@@ -22,6 +22,8 @@ from transcendence.testing import (
     drop_postgres_database,
     migrate_database,
     new_player,
+    postgres_for_run,
+    redis_for_run,
     running_app,
 )
 
@@ -35,30 +37,13 @@ TEST_SECRET = "test-secret-" + "x" * 40
 @pytest.fixture(scope="session")
 def pg_url() -> object:
     """A fresh PostgreSQL database for this run, or None on the embedded defaults."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield None
-        return
-    try:
-        url = asyncio.run(create_postgres_database(base))
-    except Exception as exc:
-        pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}")
-    yield url
-    asyncio.run(drop_postgres_database(base, url))
+    with postgres_for_run() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str | None:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        return None
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_timeout=3).ping()
-    except Exception as exc:
-        pytest.fail(f"TEST_REDIS_URL is set but Redis is unreachable: {exc}")
-    return url
+    return redis_for_run()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,6 +28,7 @@ installed. The functions below are the plugin's parts; the platform's own suite 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -365,10 +366,10 @@ def transcendence_extra_modules() -> list[str]:
     return []
 
 
-@pytest.fixture(scope="session")
-def transcendence_postgres_url() -> Iterator[str | None]:
-    """A PostgreSQL database made for this run from `TEST_DATABASE_URL` (dropped at the
-    end), or None: tests then run on SQLite."""
+@contextlib.contextmanager
+def postgres_for_run() -> Iterator[str | None]:
+    """A PostgreSQL database made from `TEST_DATABASE_URL` for one test run (dropped when
+    the block ends), or None without it. An unreachable server fails the run, never skips."""
     admin_url = os.environ.get("TEST_DATABASE_URL")
     if not admin_url:
         yield None
@@ -377,13 +378,15 @@ def transcendence_postgres_url() -> Iterator[str | None]:
         url = asyncio.run(create_postgres_database(admin_url))
     except Exception as exc:
         pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}")
-    yield url
-    asyncio.run(drop_postgres_database(admin_url, url))
+    try:
+        yield url
+    finally:
+        asyncio.run(drop_postgres_database(admin_url, url))
 
 
-@pytest.fixture(scope="session")
-def transcendence_redis_url() -> str | None:
-    """`TEST_REDIS_URL` once Redis answers, or None: the in-process bus."""
+def redis_for_run() -> str | None:
+    """`TEST_REDIS_URL` once Redis answers, or None: the in-process bus. An unreachable
+    server fails the run, never skips."""
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
         return None
@@ -397,6 +400,20 @@ def transcendence_redis_url() -> str | None:
     finally:
         client.close()
     return url
+
+
+@pytest.fixture(scope="session")
+def transcendence_postgres_url() -> Iterator[str | None]:
+    """A PostgreSQL database made for this run from `TEST_DATABASE_URL` (dropped at the
+    end), or None: tests then run on SQLite."""
+    with postgres_for_run() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def transcendence_redis_url() -> str | None:
+    """`TEST_REDIS_URL` once Redis answers, or None: the in-process bus."""
+    return redis_for_run()
 
 
 @pytest.fixture(scope="session")

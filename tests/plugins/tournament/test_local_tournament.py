@@ -131,16 +131,23 @@ async def test_another_keyboard_cannot_drive_my_tournament(client, player, make_
     assert (await client.get(f"/api/tournament/{tid}", headers=other.headers)).status_code == 403
 
 
-def test_seed_plays_a_tournament_to_its_winner(monkeypatch, settings, capsys):
+def cli_on_an_empty_database(monkeypatch, settings, modules: str) -> None:
+    """Point the CLI (it reads the environment) at this test's emptied database, with these
+    modules enabled."""
     from testkit import reset_database
-    from transcendence_cli.main import main
 
     monkeypatch.setenv("DATABASE_URL", settings.effective_database_url)
     monkeypatch.setenv("TRANSCENDENCE_VAR_DIR", str(settings.var_dir))
     monkeypatch.setenv("TRANSCENDENCE_ENV", "test")
-    monkeypatch.setenv("TRANSCENDENCE_MODULES", "pong,ai,tournament")
-    settings.modules = ["pong", "ai", "tournament"]
+    monkeypatch.setenv("TRANSCENDENCE_MODULES", modules)
+    settings.modules = modules.split(",")
     asyncio.run(reset_database(settings))
+
+
+def test_seed_plays_a_tournament_to_its_winner(monkeypatch, settings, capsys):
+    from transcendence_cli.main import main
+
+    cli_on_an_empty_database(monkeypatch, settings, "pong,ai,tournament")
     assert main(["tournaments", "seed", "--players", "8", "--play"]) == 0
     out = capsys.readouterr().out
     assert "finished, won by Demo" in out
@@ -167,14 +174,9 @@ def test_seed_plays_a_tournament_to_its_winner(monkeypatch, settings, capsys):
 def test_seed_play_is_refused_without_the_ai_module(monkeypatch, settings, capsys):
     """The bots that play a seeded tournament are the ai module's: without it, `--play` is
     one readable line and nothing is created."""
-    from testkit import reset_database
     from transcendence_cli.main import main
 
-    monkeypatch.setenv("DATABASE_URL", settings.effective_database_url)
-    monkeypatch.setenv("TRANSCENDENCE_VAR_DIR", str(settings.var_dir))
-    monkeypatch.setenv("TRANSCENDENCE_ENV", "test")
-    monkeypatch.setenv("TRANSCENDENCE_MODULES", "pong,tournament")
-    asyncio.run(reset_database(settings))
+    cli_on_an_empty_database(monkeypatch, settings, "pong,tournament")
     assert main(["tournaments", "seed", "--players", "4", "--play"]) == 1
     assert "--play needs the ai module" in capsys.readouterr().err
     assert main(["tournaments", "list", "--json"]) == 0
@@ -186,18 +188,13 @@ def test_seeded_matches_are_on_the_dashboards_without_a_backfill(monkeypatch, se
     """`seed --play` runs pong's `match_finished` hook for each match, as a server does: the
     stats module counts the matches at once (no restart, no `stats backfill`), and the
     tournament's own hookimpl does not record them twice."""
-    from testkit import reset_database
     from transcendence.accounts.models import User
     from transcendence_cli.main import main
     from transcendence_stats import service as stats
     from transcendence_stats.models import PlayerStats, UserMatch
     from transcendence_tournament.models import Game
 
-    monkeypatch.setenv("DATABASE_URL", settings.effective_database_url)
-    monkeypatch.setenv("TRANSCENDENCE_VAR_DIR", str(settings.var_dir))
-    monkeypatch.setenv("TRANSCENDENCE_ENV", "test")
-    monkeypatch.setenv("TRANSCENDENCE_MODULES", "pong,ai,tournament,stats")
-    asyncio.run(reset_database(settings))
+    cli_on_an_empty_database(monkeypatch, settings, "pong,ai,tournament,stats")
     assert main(["tournaments", "seed", "--players", "8", "--play"]) == 0
     assert "finished, won by Demo" in capsys.readouterr().out
 
