@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from quart import Quart, current_app, g, request
 
 from transcendence.accounts.tokens import AccessClaims, TokenError, decode_access
+from transcendence.core import core_of
 from transcendence.errors import APIError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -84,7 +85,7 @@ def install(app: Quart) -> None:
     """The token guard, this node's set of ended sessions and the login throttle."""
     from transcendence.accounts import revocation, throttle
 
-    core = app.extensions["transcendence"]
+    core = core_of(app)
     namespace = namespace_of(core.settings)
     revoked = revocation.Revocations(core.bus, namespace)
     app.extensions[revocation.EXTENSION] = revoked

@@ -13,9 +13,15 @@ from quart_schema import document_response, hide
 from werkzeug.routing import BaseConverter
 
 from transcendence import db
+from transcendence.core import Core, current_core
+from transcendence.describe import describe_modules
 from transcendence.errors import APIError
 
 core_blueprint = Blueprint("core", __name__)
+# The SPA: inside the package in a built wheel (setup.py copies it there), else the
+# repository's web/ (a checkout, the editable install).
+_PACKAGED_WEB = Path(__file__).resolve().parent / "web"
+WEB_DIR = _PACKAGED_WEB if _PACKAGED_WEB.is_dir() else Path(__file__).resolve().parents[2] / "web"
 
 
 class ModuleProvides(BaseModel):
@@ -49,10 +55,8 @@ class Ready(BaseModel):
     checks: dict[str, str] = Field(description="each dependency: `ok` or why not")
 
 
-def _core():
-    from transcendence.app import core_of
-
-    return core_of(current_app)
+def _core() -> Core:
+    return current_core()
 
 
 @core_blueprint.get("/healthz")
@@ -102,8 +106,6 @@ async def metrics():
 @document_response(list[ModuleOut], 200)
 async def list_modules():
     """Every installed module: enabled or not, what it requires and what it registers."""
-    from transcendence.app import describe_modules
-
     return describe_modules(current_app)
 
 
@@ -111,8 +113,6 @@ async def list_modules():
 @document_response(ModuleOut, 200)
 async def module_detail(name: str):
     """One installed module."""
-    from transcendence.app import describe_modules
-
     for entry in describe_modules(current_app):
         if entry["name"] == name:
             return entry
@@ -150,8 +150,6 @@ def _register_converter(state: Any) -> None:
 
 
 def _web_dir() -> Path:
-    from transcendence.app import WEB_DIR
-
     # TRANSCENDENCE_WEB_DIR serves another copy of the SPA; by default the one installed.
     return _core().settings.web_dir or WEB_DIR
 

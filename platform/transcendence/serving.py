@@ -4,7 +4,7 @@ Hypercorn alone, on SIGTERM, stops listening, waits up to its graceful timeout f
 open connection to end and only then runs the app's shutdown: a WebSocket never ends by
 itself, so each one would be cut after the timeout without a close frame, and modules would
 learn about the shutdown once nobody was connected any more. These workers give Hypercorn a
-shutdown trigger that first drains the app (`transcendence.app.drain`: not ready, module
+shutdown trigger that first drains the app (`Core.drain`: not ready, module
 shutdown hooks, a 1001 close frame on every socket), and only then lets Hypercorn stop
 listening and finish the in-flight HTTP requests; the bus and the database close last, in
 the app's own shutdown. The order is documented in docs/operations.md.
@@ -32,6 +32,8 @@ from hypercorn.asyncio.run import _run, worker_serve
 from hypercorn.config import Config, Sockets
 from hypercorn.utils import check_multiprocess_shutdown_event, load_application
 
+from transcendence.core import core_of
+
 log = logging.getLogger("transcendence.serving")
 SIGNALS = ("SIGINT", "SIGTERM")
 
@@ -56,23 +58,19 @@ def _quart_app() -> Any:
 
 
 async def _drain_then_stop(wait: Callable[[], Any], ready_message: str | None) -> None:
-    from transcendence.app import drain
-
     # Hypercorn awaits its shutdown trigger only once the app started and every socket
     # listens: the moment to say where the server is, and not before.
     if ready_message:
         print(ready_message, flush=True)
     await wait()
     try:
-        await drain(_quart_app())
+        await core_of(_quart_app()).drain()
     except Exception:  # a failing drain must not keep the process from stopping
         log.exception("draining the app failed; stopping anyway")
 
 
 def _why_not_started(exc: BaseException) -> str:
     """One line for a failed start: the app's own reason when it gave one."""
-    from transcendence.app import core_of
-
     with contextlib.suppress(Exception):
         error = core_of(_quart_app()).startup_error
         if error is not None:

@@ -29,6 +29,7 @@ from transcendence.accounts.schemas import (
     user_out,
 )
 from transcendence.auth import current_claims, current_user
+from transcendence.core import current_core
 from transcendence.errors import APIError
 from transcendence.openapi import error_responses, other_response
 
@@ -46,7 +47,7 @@ def _client_ip() -> str:
 
 
 def _secure_cookie() -> bool:
-    settings = current_app.extensions["transcendence"].settings
+    settings = current_core().settings
     return request.scheme == "https" or settings.production or settings.behind_tls_proxy
 
 

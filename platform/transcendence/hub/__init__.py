@@ -29,7 +29,7 @@ from transcendence.realtime import RealtimeError
 if TYPE_CHECKING:
     from quart import Quart
 
-    from transcendence.app import Core
+    from transcendence.core import Core
 
 EXTENSION = "transcendence.hub"
 
@@ -44,6 +44,7 @@ def install(app: Quart, core: Core) -> Hub:
 
     hub = Hub(app, core)
     app.extensions[EXTENSION] = hub
+    core.hub = hub
     app.asgi_app = SocketMount(app.asgi_app, hub)  # type: ignore[method-assign,assignment]
     app.register_blueprint(realtime_blueprint)
     app.register_blueprint(notifications_blueprint)
@@ -52,7 +53,7 @@ def install(app: Quart, core: Core) -> Hub:
     async def _start_hub() -> None:
         await hub.start()
 
-    # Stopped by the core's own shutdown (`transcendence.app.drain`, then `after_serving`):
+    # Stopped by the core's own shutdown (`Core.drain`, then `after_serving`):
     # modules' shutdown hooks first, then the sockets' close frames, then presence, while
     # the bus and the database are still up.
     return hub

@@ -23,7 +23,7 @@ from transcendence.hub.protocol import PING, TRANSPORT_MAX_MESSAGE, Close, json_
 if TYPE_CHECKING:
     from quart import Quart
 
-    from transcendence.app import Core
+    from transcendence.core import Core
     from transcendence.hub.connection import ASGIReceive, ASGISend, Connection
 
 log = logging.getLogger("transcendence.hub")

@@ -21,6 +21,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from transcendence.core import core_of
 from transcendence_chat.config import MAX_TEXT
 from transcendence_chat.models import SYSTEM, Conversation, Member
 
@@ -73,7 +74,6 @@ async def post_notice(
 ) -> dict[str, Any] | None:
     """Post an announcement to a user's notices chat and push it (`chat.message`) to their
     tabs; the stored message, or None when the chat module is not enabled."""
-    from transcendence.app import core_of
     from transcendence_chat.service import store
 
     app = _app(app)

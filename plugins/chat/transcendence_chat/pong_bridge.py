@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from transcendence.core import core_of
 from transcendence.errors import APIError
 
 # pong's GameError codes, as HTTP statuses.
@@ -21,8 +22,6 @@ _STATUS = {
 
 
 def enabled(app: Any) -> bool:
-    from transcendence.app import core_of
-
     return core_of(app).registry.is_enabled("pong")
 
 

@@ -15,6 +15,7 @@ from quart import Quart
 
 from transcendence import hookimpl
 from transcendence.accounts.models import User
+from transcendence.core import core_of
 from transcendence.plugins import call_async
 from transcendence_pong import hookspecs, matchmaking
 from transcendence_pong import realtime as pong_realtime
@@ -51,7 +52,6 @@ class Pong:
     """Per-app state of the module: the games this node runs, and the ways to start one."""
 
     def __init__(self, app: Quart) -> None:
-        from transcendence.app import core_of
         from transcendence.hub import get_hub
 
         self.app = app
@@ -92,15 +92,11 @@ class Pong:
         self._starts: dict[int, tuple[asyncio.Lock, list[int]]] = {}
 
     async def _joined(self, game_id: str, user_id: int) -> None:
-        from transcendence.app import core_of
-
         await call_async(
             core_of(self.app).registry.hook("match_player_joined"), game_id=game_id, user_id=user_id
         )
 
     async def _interrupted(self, game_id: str) -> None:
-        from transcendence.app import core_of
-
         match = await Match.get_or_none(id=game_id)
         if match is not None:
             # Listeners may need the app (a start-up or a background task has no context).
@@ -117,8 +113,6 @@ class Pong:
             await self.games.shutdown()
 
     async def _finished(self, match: Match) -> None:
-        from transcendence.app import core_of
-
         self.games_finished.labels(match.mode).inc()
         # The ratings moved in the transaction that recorded the match (service.py).
         assert self.app is not None
@@ -180,8 +174,6 @@ class Pong:
         )
 
     def _ai(self, level: str) -> Any:
-        from transcendence.app import core_of
-
         assert self.app is not None
         ai = core_of(self.app).registry.hook("pong_ai_player")(side=Side.RIGHT, level=level)
         if ai is None:

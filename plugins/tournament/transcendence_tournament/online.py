@@ -25,6 +25,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from transcendence.core import core_of
 from transcendence.errors import APIError
 from transcendence_tournament import service
 from transcendence_tournament.models import Entry, Game, Tournament
@@ -334,7 +335,6 @@ async def call_match(
     pong_left, pong_right = (right, left) if swapped else (left, right)
     ai = None
     if pong_right.ai_level is not None:
-        from transcendence.app import core_of
         from transcendence_pong.engine import Side
 
         ai = core_of(app).registry.hook("pong_ai_player")(

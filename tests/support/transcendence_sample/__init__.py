@@ -17,8 +17,8 @@ from quart import Blueprint
 from quart_schema import validate_request
 
 from transcendence import hookimpl
-from transcendence.app import enabled_hook
 from transcendence.auth import current_user, public
+from transcendence.core import enabled_hook
 from transcendence.hookspecs import hookspec
 from transcendence.plugins import call_async
 
