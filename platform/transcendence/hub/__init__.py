@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from quart import current_app, has_app_context
+
 from transcendence.hub.config import HubConfig
-from transcendence.hub.hub import Hub, _serving
+from transcendence.hub.hub import Hub
 from transcendence.hub.notifications import mark_read, notify
 from transcendence.realtime import RealtimeError
 
@@ -66,18 +68,21 @@ def get_hub(app: Quart | None = None) -> Hub:
         if hub is None:
             raise RuntimeError("no realtime hub here: pass the app, or call from a request")
         return hub
-    return app.extensions[EXTENSION]
+    hub_of_app: Hub = app.extensions[EXTENSION]
+    return hub_of_app
 
 
 def current_hub() -> Hub | None:
-    """The hub of the current app, else the last one serving in this process, else None."""
-    from quart import current_app, has_app_context
+    """The hub of the current app (a request, a realtime handler, an app context), else None.
 
+    Code without an app context at hand gets the hub from the `core` its hooks receive
+    (`core.hub`): there is no process-wide "last hub serving" to fall back on, so two apps
+    in one process (tests, a CLI building one) never answer for each other.
+    """
     if has_app_context():
-        hub = current_app.extensions.get(EXTENSION)
-        if hub is not None:
-            return hub
-    return _serving[-1] if _serving else None
+        hub: Hub | None = current_app.extensions.get(EXTENSION)
+        return hub
+    return None
 
 
 __all__ = [

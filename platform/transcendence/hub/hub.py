@@ -101,7 +101,6 @@ class Hub:
             self._tick(), name="transcendence.hub.ticker"
         )
         self.accepting = True
-        _serving.append(self)
 
     async def settle(self) -> None:
         """Return once what was published so far has reached this node's sockets' queues.
@@ -141,8 +140,6 @@ class Hub:
 
     async def stop(self) -> None:
         await self.close_sockets()
-        with contextlib.suppress(ValueError):
-            _serving.remove(self)
         if self._ticker is not None:
             self._ticker.cancel()
             await asyncio.wait([self._ticker])
@@ -214,7 +211,3 @@ class Hub:
         }
         return json_schema(self.registry, self.core.registry.is_enabled, limits)
 
-
-# Hubs serving in this process, latest last: how code without an app at hand (the accounts'
-# `presence_of`, `notify` called from a hook) finds one outside a request.
-_serving: list[Hub] = []

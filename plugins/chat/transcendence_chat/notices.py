@@ -39,10 +39,7 @@ def _app(app: Any) -> Any:
 
     if has_app_context():
         return current_app._get_current_object()  # type: ignore[attr-defined]
-    from transcendence.hub import current_hub
-
-    hub = current_hub()
-    return hub.app if hub is not None else None
+    return None
 
 
 async def system_chat(user_id: int) -> Conversation:

@@ -15,8 +15,7 @@ from quart import Quart
 
 from transcendence import hookimpl
 from transcendence.accounts.models import User
-from transcendence.core import core_of
-from transcendence.plugins import call_async
+from transcendence.core import Core
 from transcendence_pong import hookspecs, matchmaking
 from transcendence_pong import realtime as pong_realtime
 from transcendence_pong.engine import Side
@@ -51,20 +50,19 @@ def facade(app: Quart) -> Pong:
 class Pong:
     """Per-app state of the module: the games this node runs, and the ways to start one."""
 
-    def __init__(self, app: Quart) -> None:
-        from transcendence.hub import get_hub
-
-        self.app = app
-        hub = get_hub(app)
+    def __init__(self, core: Core) -> None:
+        self.app = core.app
+        self.core = core
+        hub = core.hub
         # Who runs which game (docs/pong.md, "Several nodes"): Redis leases when the node
         # shares Redis with others, local ones otherwise; keys scoped like the hub's.
-        leases = make_leases(core_of(app).settings.redis_url, hub.namespace, lease_ttl())
+        leases = make_leases(core.settings.redis_url, hub.namespace, lease_ttl())
         self.games = Games(
-            core_of(app).bus,
+            core.bus,
             hub.deliver.to_topic,
             self._finished,
             in_game=hub.presence.set_in_game,
-            registry=core_of(app).metrics.registry,
+            registry=core.metrics.registry,
             leases=leases,
             namespace=hub.namespace,
             snapshot_rate=snapshot_rate(),
@@ -75,7 +73,7 @@ class Pong:
         self.games.live = hub.deliver.to_topic  # the lobbies' live list (live.py)
         self.games.to_user = hub.deliver.to_user
         self.games.on_interrupted = self._interrupted
-        metrics = core_of(app).metrics  # on /metrics; listed in docs/operations.md
+        metrics = core.metrics  # on /metrics; listed in docs/operations.md
         running = metrics.gauge("transcendence_pong_games_running", "Games running on this node")
         running.set_function(lambda: len(self.games.rooms))
         self.games_finished = metrics.counter(
@@ -92,17 +90,16 @@ class Pong:
         self._starts: dict[int, tuple[asyncio.Lock, list[int]]] = {}
 
     async def _joined(self, game_id: str, user_id: int) -> None:
-        await call_async(
-            core_of(self.app).registry.hook("match_player_joined"), game_id=game_id, user_id=user_id
-        )
+        # Listeners may need the app (a game's task may have no context of its own).
+        async with self.app.app_context():
+            await self.core.call("match_player_joined", game_id=game_id, user_id=user_id)
 
     async def _interrupted(self, game_id: str) -> None:
         match = await Match.get_or_none(id=game_id)
         if match is not None:
             # Listeners may need the app (a start-up or a background task has no context).
             async with self.app.app_context():
-                hook = core_of(self.app).registry.hook("match_interrupted")
-                await call_async(hook, match=match)
+                await self.core.call("match_interrupted", match=match)
 
     async def stop(self) -> None:
         if self._pairing is not None:
@@ -115,8 +112,8 @@ class Pong:
     async def _finished(self, match: Match) -> None:
         self.games_finished.labels(match.mode).inc()
         # The ratings moved in the transaction that recorded the match (service.py).
-        assert self.app is not None
-        await call_async(core_of(self.app).registry.hook("match_finished"), match=match)
+        async with self.app.app_context():
+            await self.core.call("match_finished", match=match)
 
     # --- starting games ---------------------------------------------------------------
 
@@ -174,8 +171,7 @@ class Pong:
         )
 
     def _ai(self, level: str) -> Any:
-        assert self.app is not None
-        ai = core_of(self.app).registry.hook("pong_ai_player")(side=Side.RIGHT, level=level)
+        ai = self.core.hook("pong_ai_player")(side=Side.RIGHT, level=level)
         if ai is None:
             raise GameError("ai_unavailable", "the ai module is disabled")
         return ai
@@ -195,10 +191,7 @@ class Pong:
             hold=True,
             no_show=self.games.grace,
         )
-        from transcendence.hub import get_hub
-
-        assert self.app is not None
-        deliver = get_hub(self.app).deliver
+        deliver = self.core.hub.deliver
         for user, side, other in ((left, "left", right), (right, "right", left)):
             await deliver.to_user(
                 user.id,
@@ -407,8 +400,8 @@ def web_assets():
 
 
 @hookimpl
-async def startup(app):
-    pong = Pong(app)
+async def startup(app, core):
+    pong = Pong(core)
     app.extensions["pong"] = pong
     await pong.games.start()
     pong.start_pairing()

@@ -55,15 +55,12 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def current_app_or_none() -> Any:
-    """The app, from a request, a handler, or a task started in one (hooks get no app)."""
+    """The app, from a request, a handler, or a task started in one; else None."""
     from quart import current_app, has_app_context
 
     if has_app_context():
         return current_app._get_current_object()  # type: ignore[attr-defined]
-    from transcendence.hub import current_hub
-
-    hub = current_hub()
-    return hub.app if hub is not None else None
+    return None
 
 
 def clean_alias(alias: str) -> str:
