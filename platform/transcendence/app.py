@@ -23,6 +23,7 @@ from transcendence import (
     security,
 )
 from transcendence.accounts.auth_routes import auth_blueprint
+from transcendence.accounts.hub_users import AccountUsers
 from transcendence.accounts.user_routes import users_blueprint
 from transcendence.bus import BusUnavailable, make_bus
 from transcendence.core import EXTENSION, Core, core_of
@@ -137,7 +138,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
 
     # After the module guard, so a disabled module answers 404 whether or not one is logged in.
     auth.install(app)
-    hub.install(app, core)
+    hub.install(app, core, AccountUsers(app))
     # Outermost, so `/ws` and every route see the client's address behind a trusted proxy.
     proxies.install(app, settings.trusted_proxies)
 

@@ -32,19 +32,21 @@ if TYPE_CHECKING:
     from quart import Quart
 
     from transcendence.core import Core
+    from transcendence.hub.users import Users
 
 EXTENSION = "transcendence.hub"
 
 
-def install(app: Quart, core: Core) -> Hub:
-    """Mount `/ws` and the hub's routes; start and stop the hub with the app."""
+def install(app: Quart, core: Core, users: Users) -> Hub:
+    """Mount `/ws` and the hub's routes; start and stop the hub with the app. `users` answers
+    the hub's questions about users (tokens, last seen, friends): the hub sits below accounts."""
     from transcendence.hub.routes import (
         SocketMount,
         notifications_blueprint,
         realtime_blueprint,
     )
 
-    hub = Hub(app, core)
+    hub = Hub(app, core, users)
     app.extensions[EXTENSION] = hub
     core.hub = hub
     app.asgi_app = SocketMount(app.asgi_app, hub)  # type: ignore[method-assign,assignment]

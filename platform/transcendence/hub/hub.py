@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from transcendence.core import Core
     from transcendence.hub.connection import ASGIReceive, ASGISend, Connection
+    from transcendence.hub.users import Users
 
 log = logging.getLogger("transcendence.hub")
 SETTLE_TIMEOUT = 2.0  # at shutdown, how long deliveries may take to reach this node's sockets
@@ -68,8 +69,11 @@ class HubMetrics(Collector):
 class Hub:
     """`get_hub(app)`: `deliver` (to users, topics), `presence`, `config`, `connections`."""
 
-    def __init__(self, app: Quart, core: Core, config: HubConfig | None = None) -> None:
+    def __init__(
+        self, app: Quart, core: Core, users: Users, config: HubConfig | None = None
+    ) -> None:
         self.app = app
+        self.users = users
         self.core = core
         self.bus = core.bus
         self.registry = core.realtime
@@ -210,4 +214,3 @@ class Hub:
             "max_topics_per_connection": config.max_topics_per_connection,
         }
         return json_schema(self.registry, self.core.registry.is_enabled, limits)
-
