@@ -15,6 +15,7 @@ from rich.console import Console
 
 from transcendence import db
 from transcendence.plugins import ModuleSet, load_modules
+from transcendence.registry import read_enabled
 from transcendence.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -78,7 +79,6 @@ class CLIContext:
 
     def require_enabled(self, name: str) -> None:
         """Refuse to run a module's command while the module is disabled (one line)."""
-        from transcendence.registry import read_enabled
 
         async def read() -> set[str]:
             async with self.database():

@@ -17,7 +17,7 @@ def _describe(ctx: CLIContext) -> list[dict[str, Any]]:
     """The same description as `GET /api/modules`, from an app that is built but not served."""
     # Building the app loads Quart, the hub and every route: only the commands that need it.
     from transcendence.app import create_app
-    from transcendence.describe import describe_modules
+    from transcendence.describe import describe_modules  # loads the module's routes, as above
 
     async def run() -> list[dict[str, Any]]:
         app = create_app(ctx.settings, ctx.modules)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from quart import Blueprint, Quart, request, send_from_directory
+from quart.typing import ResponseReturnValue
 from quart_schema import Info, QuartSchema, hide
 
 from transcendence import (
@@ -144,7 +145,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
 
     @app.route("/modules/<name>/static/<path:filename>")
     @hide  # browser code, not the API
-    async def module_static(name: str, filename: str):
+    async def module_static(name: str, filename: str) -> ResponseReturnValue:
         if name not in core.static_dirs or not registry.is_enabled(name):
             raise APIError(404, "not_found", "no such module asset")
         return await send_from_directory(core.static_dirs[name], filename)

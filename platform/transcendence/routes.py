@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from quart import Blueprint, Response, current_app, send_from_directory
+from quart.typing import ResponseReturnValue
 from quart_schema import document_response, hide
 from werkzeug.routing import BaseConverter
 
@@ -61,14 +62,14 @@ def _core() -> Core:
 
 @core_blueprint.get("/healthz")
 @document_response(Health, 200)
-async def healthz():
+async def healthz() -> ResponseReturnValue:
     """The process is up and serving."""
     return {"status": "ok"}
 
 
 @core_blueprint.get("/readyz")
 @document_response(Ready, 200)
-async def readyz():
+async def readyz() -> ResponseReturnValue:
     """Ready to serve: the database and the bus both answer, and the node is not stopping."""
     core = _core()
     if core.draining:
@@ -95,7 +96,7 @@ async def readyz():
 
 @core_blueprint.get("/metrics")
 @hide  # Prometheus text, for the scraper (docs/operations.md), not a JSON API
-async def metrics():
+async def metrics() -> ResponseReturnValue:
     """Prometheus text exposition (the database and the bus are probed first, as by /readyz)."""
     core = _core()
     await core.metrics.probe({"database": db.ping, "bus": core.bus.ping})
@@ -104,14 +105,14 @@ async def metrics():
 
 @core_blueprint.get("/api/modules")
 @document_response(list[ModuleOut], 200)
-async def list_modules():
+async def list_modules() -> ResponseReturnValue:
     """Every installed module: enabled or not, what it requires and what it registers."""
     return describe_modules(current_app)
 
 
 @core_blueprint.get("/api/modules/<name>")
 @document_response(ModuleOut, 200)
-async def module_detail(name: str):
+async def module_detail(name: str) -> ResponseReturnValue:
     """One installed module."""
     for entry in describe_modules(current_app):
         if entry["name"] == name:
@@ -222,7 +223,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 @core_blueprint.get("/")
 @core_blueprint.get("/<spa:path>")
 @hide  # the SPA's HTML, not the API
-async def index(path: str = ""):
+async def index(path: str = "") -> ResponseReturnValue:
     """The SPA shell for `/` and every client-side route (public; the views ask for tokens)."""
     assets = await web_assets()
     return Response(
@@ -234,7 +235,7 @@ async def index(path: str = ""):
 
 @core_blueprint.get("/docs")
 @hide
-async def api_docs():
+async def api_docs() -> ResponseReturnValue:
     """The browsable API (Swagger UI, vendored under web/vendor/) over `/openapi.json`."""
     assets = await web_assets()
     if not assets.docs:
@@ -248,7 +249,7 @@ async def api_docs():
 
 @core_blueprint.get("/static/<version>/<path:filename>")
 @hide
-async def web_asset(version: str, filename: str):
+async def web_asset(version: str, filename: str) -> ResponseReturnValue:
     """A file of `web/` under the current version: cached for a year, immutably."""
     assets = await web_assets()
     suffix = PurePosixPath(filename).suffix.lower()

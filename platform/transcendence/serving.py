@@ -25,9 +25,12 @@ import ssl
 import sys
 from collections.abc import Callable
 from functools import partial
+from multiprocessing import get_context
+from multiprocessing.connection import wait as wait_for_any
 from multiprocessing.synchronize import Event as EventType
 from typing import Any
 
+import hypercorn.run
 from hypercorn.asyncio.run import _run, worker_serve
 from hypercorn.config import Config, Sockets
 from hypercorn.utils import check_multiprocess_shutdown_event, load_application
@@ -52,7 +55,7 @@ async def _signalled() -> None:
 
 
 def _quart_app() -> Any:
-    from transcendence.asgi import app  # already imported by load_application
+    from transcendence.asgi import app  # importing it builds the app: load_application did
 
     return app
 
@@ -116,7 +119,7 @@ def _serve(
         wait = partial(check_multiprocess_shutdown_event, shutdown_event, asyncio.sleep)
     loop_factory = None
     if config.worker_class == "uvloop":
-        import uvloop
+        import uvloop  # not on Windows (see the dependency's marker)
 
         loop_factory = uvloop.new_event_loop
     _run(
@@ -132,8 +135,6 @@ def run(config: Config, ready_message: str | None = None) -> int:
 
     `ready_message` is printed once the server listens; `ServeError` says why it could not.
     """
-    import hypercorn.run
-
     if config.use_reloader:
         if ready_message:
             print(ready_message, flush=True)
@@ -177,9 +178,6 @@ def _bind(config: Config) -> Sockets:
 
 def _run_processes(config: Config, sockets: Sockets, ready_message: str | None) -> int:
     """Hypercorn's multi-process supervisor, minus the reloader, spawning `worker`."""
-    from multiprocessing import get_context
-    from multiprocessing.connection import wait
-
     ctx = get_context("spawn")
     errors = ctx.SimpleQueue()
     shutdown_event = ctx.Event()
@@ -211,7 +209,7 @@ def _run_processes(config: Config, sockets: Sockets, ready_message: str | None) 
     exitcode = 0
     remaining = list(processes)
     while remaining:
-        for sentinel in wait([p.sentinel for p in remaining]):
+        for sentinel in wait_for_any([p.sentinel for p in remaining]):
             for process in [p for p in remaining if p.sentinel == sentinel]:
                 process.join()
                 remaining.remove(process)

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from quart import current_app, has_app_context
-
 from transcendence.hub.config import HubConfig
 from transcendence.hub.hub import Hub
+from transcendence.hub.lookup import EXTENSION, current_hub, get_hub
 from transcendence.hub.notifications import mark_read, notify
+from transcendence.hub.routes import SocketMount, notifications_blueprint, realtime_blueprint
 from transcendence.realtime import RealtimeError
 
 if TYPE_CHECKING:
@@ -34,18 +34,10 @@ if TYPE_CHECKING:
     from transcendence.core import Core
     from transcendence.hub.users import Users
 
-EXTENSION = "transcendence.hub"
-
 
 def install(app: Quart, core: Core, users: Users) -> Hub:
     """Mount `/ws` and the hub's routes; start and stop the hub with the app. `users` answers
     the hub's questions about users (tokens, last seen, friends): the hub sits below accounts."""
-    from transcendence.hub.routes import (
-        SocketMount,
-        notifications_blueprint,
-        realtime_blueprint,
-    )
-
     hub = Hub(app, core, users)
     app.extensions[EXTENSION] = hub
     core.hub = hub
@@ -61,30 +53,6 @@ def install(app: Quart, core: Core, users: Users) -> Hub:
     # modules' shutdown hooks first, then the sockets' close frames, then presence, while
     # the bus and the database are still up.
     return hub
-
-
-def get_hub(app: Quart | None = None) -> Hub:
-    """The hub of `app` (or of the current app, in a request or a realtime handler)."""
-    if app is None:
-        hub = current_hub()
-        if hub is None:
-            raise RuntimeError("no realtime hub here: pass the app, or call from a request")
-        return hub
-    hub_of_app: Hub = app.extensions[EXTENSION]
-    return hub_of_app
-
-
-def current_hub() -> Hub | None:
-    """The hub of the current app (a request, a realtime handler, an app context), else None.
-
-    Code without an app context at hand gets the hub from the `core` its hooks receive
-    (`core.hub`): there is no process-wide "last hub serving" to fall back on, so two apps
-    in one process (tests, a CLI building one) never answer for each other.
-    """
-    if has_app_context():
-        hub: Hub | None = current_app.extensions.get(EXTENSION)
-        return hub
-    return None
 
 
 __all__ = [

@@ -36,7 +36,9 @@ class Rejected(Exception):
         self.reason = reason
 
 
-async def serve_socket(hub: Hub, scope: dict[str, Any], receive: ASGIReceive, send: ASGISend):
+async def serve_socket(
+    hub: Hub, scope: dict[str, Any], receive: ASGIReceive, send: ASGISend
+) -> None:
     event = await receive()
     if event["type"] != "websocket.connect":
         return

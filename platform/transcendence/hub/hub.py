@@ -142,6 +142,13 @@ class Hub:
             for wait in waits:
                 wait.cancel()
 
+    def close_sessions(self, session_ids: list[str]) -> None:
+        """Close this node's sockets of sessions that ended (signed out, revoked)."""
+        ended = set(session_ids)
+        for conn in list(self.connections.values()):
+            if conn.session_id in ended:
+                conn.fail("signed_out", "this session has ended", close_code=Close.UNAUTHORIZED)
+
     async def stop(self) -> None:
         await self.close_sockets()
         if self._ticker is not None:

@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from quart import Quart
-
 from transcendence import hookimpl
 from transcendence.accounts.models import User
 from transcendence.core import Core
+from transcendence.hub import notify
 from transcendence_pong import hookspecs, matchmaking
 from transcendence_pong import realtime as pong_realtime
 from transcendence_pong.engine import Side
@@ -27,6 +26,7 @@ from transcendence_pong.lease import (
     snapshot_rate,
 )
 from transcendence_pong.models import Invite, Match, QueueEntry
+from transcendence_pong.routes import blueprint
 from transcendence_pong.service import (
     GameError,
     Games,
@@ -34,17 +34,11 @@ from transcendence_pong.service import (
     max_local_games,
     parse_options,
 )
+from transcendence_pong.state import EXTENSION
+from transcendence_pong.state import facade as facade  # where chat and tournament find it
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("transcendence.pong.queue")
-
-
-def facade(app: Quart) -> Pong:
-    """The module's state in this app (created when the module starts)."""
-    found = app.extensions.get("pong")
-    if found is None:
-        raise GameError("unavailable", "the pong module is not running")
-    return found
 
 
 class Pong:
@@ -261,8 +255,6 @@ class Pong:
         *,
         rematch_of: str | None = None,
     ):
-        from transcendence.hub import notify
-
         parse_options(options)
         sender = await User.get(id=sender_id)
         invite = await matchmaking.create_invite(sender, recipient_id, options)
@@ -302,8 +294,6 @@ class Pong:
         return {"status": "offered", "game_id": None, "invite_id": invite.id}
 
     async def answer_invite(self, user_id: int, invite_id: int, accept: bool) -> str | None:
-        from transcendence.hub import notify
-
         user = await User.get(id=user_id)
         if accept:  # before the invitation is used up: refused, it can be accepted later
             pending = await Invite.filter(id=invite_id, recipient_id=user_id).first()
@@ -376,8 +366,6 @@ def register_models():
 
 @hookimpl
 def register_blueprints():
-    from transcendence_pong.routes import blueprint
-
     return [blueprint]
 
 
@@ -402,13 +390,13 @@ def web_assets():
 @hookimpl
 async def startup(app, core):
     pong = Pong(core)
-    app.extensions["pong"] = pong
+    app.extensions[EXTENSION] = pong
     await pong.games.start()
     pong.start_pairing()
 
 
 @hookimpl
 async def shutdown(app):
-    found = app.extensions.pop("pong", None)
+    found = app.extensions.pop(EXTENSION, None)
     if found is not None:
         await found.stop()
