@@ -126,6 +126,8 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
     app.register_blueprint(core_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(users_blueprint)
+    # Before the modules: their `register_realtime(hub, core)` may keep `core.hub`.
+    hub.install(app, core, AccountUsers(app))
     for module in modules:
         _mount_module(app, core, module)
 
@@ -139,7 +141,6 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
 
     # After the module guard, so a disabled module answers 404 whether or not one is logged in.
     auth.install(app)
-    hub.install(app, core, AccountUsers(app))
     # Outermost, so `/ws` and every route see the client's address behind a trusted proxy.
     proxies.install(app, settings.trusted_proxies)
 

@@ -99,7 +99,7 @@ def register_realtime(hub: ModuleHub, core: Core) -> None:
     """Register realtime message handlers with the hub (`hub.handler("<module>.<action>", Model)`).
 
     Types must start with the module's name. A disabled module's types are refused.
-    `core.hub` is the app's realtime hub, for handlers that deliver to other users.
+    `core.hub` is the app's realtime hub (installed already), to deliver to other users.
     """
 
 

@@ -225,6 +225,7 @@ async def test_hooks_that_run_with_the_app_are_handed_its_core(flaky_app):
     assert transcendence_sample.CORES["register_realtime"] is core
     assert transcendence_sample.CORES["startup"] is core
     assert core.app is flaky_app and core.hub is get_hub(flaky_app)
+    assert transcendence_sample.CORES["hub when registering"] is core.hub
     # No process-wide "last hub serving": outside the app's context there is no current hub.
     assert current_hub() is None
     async with flaky_app.app_context():

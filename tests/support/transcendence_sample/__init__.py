@@ -90,6 +90,7 @@ def register_blueprints():
 @hookimpl
 def register_realtime(hub, core):
     CORES["register_realtime"] = core
+    CORES["hub when registering"] = core.hub  # installed before the modules register
 
     @hub.handler("sample.echo")
     async def echo(conn, data):
