@@ -1,7 +1,7 @@
 """One build step pyproject.toml cannot say: the SPA (web/) ships inside the package.
 
 web/ stays at the repository root, where a checkout and the editable install serve it from
-(`transcendence.app.WEB_DIR`); a built wheel has no repository beside it, so the whole tree
+(`transcendence.routes.WEB_DIR`); a built wheel has no repository beside it, so the whole tree
 is copied to `transcendence/web` in the wheel. Everything else is in pyproject.toml.
 """
 

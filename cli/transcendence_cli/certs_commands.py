@@ -20,6 +20,7 @@ MAX_DAYS = 825
 
 def _certificate(days: int) -> tuple[bytes, bytes]:
     """PEM certificate and private key (EC P-256) for localhost, 127.0.0.1 and ::1."""
+    # cryptography's X.509 layer loads only for `certs` (CLI start-up speed).
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec

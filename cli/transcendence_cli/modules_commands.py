@@ -9,16 +9,19 @@ from rich.table import Table
 
 from transcendence import registry
 from transcendence.bus import BusUnavailable, make_bus
+from transcendence.core import core_of
 from transcendence_cli.context import CLIContext, console, print_json
 
 
 def _describe(ctx: CLIContext) -> list[dict[str, Any]]:
     """The same description as `GET /api/modules`, from an app that is built but not served."""
-    from transcendence.app import create_app, describe_modules
+    # Building the app loads Quart, the hub and every route: only the commands that need it.
+    from transcendence.app import create_app
+    from transcendence.describe import describe_modules  # loads the module's routes, as above
 
     async def run() -> list[dict[str, Any]]:
         app = create_app(ctx.settings, ctx.modules)
-        core = app.extensions["transcendence"]
+        core = core_of(app)
         async with ctx.database():
             core.registry.enabled = frozenset(await registry.read_enabled(ctx.modules))
             return describe_modules(app)

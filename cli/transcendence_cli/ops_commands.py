@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from hypercorn.config import Config
 
 from transcendence import db
 from transcendence.bus import BusUnavailable, make_bus
@@ -51,9 +52,7 @@ def _hypercorn_config(
     keyfile: Path | None,
     reload: bool,
 ):
-    from hypercorn.config import Config
-
-    from transcendence.hub.protocol import TRANSPORT_MAX_MESSAGE
+    from transcendence.hub.protocol import TRANSPORT_MAX_MESSAGE  # the hub: for `serve` only
 
     config = Config()
     config.application_path = "transcendence.asgi:app"
@@ -72,7 +71,7 @@ def _hypercorn_config(
     # without assembling them (its default would buffer up to 16 MiB per socket).
     config.websocket_max_message_size = TRANSPORT_MAX_MESSAGE
     try:
-        import uvloop  # noqa: F401
+        import uvloop  # noqa: F401  # not on Windows (see the dependency's marker)
 
         config.worker_class = "uvloop"
     except ImportError:
@@ -101,7 +100,7 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         reload: Annotated[bool, typer.Option(help="Restart on code changes.")] = False,
     ):
         """Serve the app with Hypercorn; SIGTERM or Ctrl+C shuts down gracefully."""
-        from transcendence.serving import ServeError, run
+        from transcendence.serving import ServeError, run  # the server: for `serve` only
 
         settings = ctx.settings
         if certfile:

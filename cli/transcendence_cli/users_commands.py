@@ -54,6 +54,8 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         admin: Annotated[bool, typer.Option("--admin", help="Make the account an admin.")] = False,
     ):
         """Create an account (a player, or an admin with --admin)."""
+        # The accounts (password hashing, 2FA, the ORM models) load only for the command
+        # that uses them: every `transcendence` run builds this CLI (start-up speed).
         from transcendence.accounts import service
         from transcendence.accounts.schemas import email_rule, username_rule
 
@@ -71,6 +73,7 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
     @app.command("list")
     def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
         """Every account, oldest first (anonymised ones marked)."""
+        # Loaded by the command that uses them (CLI start-up speed, as above).
         from transcendence.accounts.models import User
         from transcendence.accounts.roles import admin_entry
 
@@ -102,7 +105,7 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         ] = False,
     ):
         """Make a player an admin (or, with --demote, an admin a player)."""
-        from transcendence.accounts import roles
+        from transcendence.accounts import roles  # CLI start-up speed, as above
 
         role = "player" if demote else "admin"
 

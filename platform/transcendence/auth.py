@@ -14,7 +14,10 @@ from typing import Any, TypeVar
 
 from quart import Quart, current_app, g, request
 
+from transcendence.accounts import revocation, throttle
+from transcendence.accounts.models import User
 from transcendence.accounts.tokens import AccessClaims, TokenError, decode_access
+from transcendence.core import core_of
 from transcendence.errors import APIError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,9 +85,7 @@ def claims_from_request(secret: str) -> AccessClaims:
 
 def install(app: Quart) -> None:
     """The token guard, this node's set of ended sessions and the login throttle."""
-    from transcendence.accounts import revocation, throttle
-
-    core = app.extensions["transcendence"]
+    core = core_of(app)
     namespace = namespace_of(core.settings)
     revoked = revocation.Revocations(core.bus, namespace)
     app.extensions[revocation.EXTENSION] = revoked
@@ -111,26 +112,12 @@ def namespace_of(settings: Any) -> str:
 
 async def start(app: Quart) -> None:
     """Once the database and the bus are up: load the ended sessions and follow them."""
-    from transcendence.accounts import revocation
-    from transcendence.hub import get_hub
-    from transcendence.hub.protocol import Close
-
     revoked: revocation.Revocations = app.extensions[revocation.EXTENSION]
-    hub = get_hub(app)
-
-    def close_sockets(session_ids: list[str]) -> None:
-        ended = set(session_ids)
-        for conn in list(hub.connections.values()):
-            if conn.session_id in ended:
-                conn.fail("signed_out", "this session has ended", close_code=Close.UNAUTHORIZED)
-
-    revoked.on_revoked(close_sockets)
+    revoked.on_revoked(core_of(app).hub.close_sessions)
     await revoked.start()
 
 
 async def stop(app: Quart) -> None:
-    from transcendence.accounts import revocation, throttle
-
     await app.extensions[revocation.EXTENSION].stop()
     await app.extensions[throttle.EXTENSION].close()
 
@@ -142,13 +129,11 @@ def current_claims() -> AccessClaims:
     return claims
 
 
-async def current_user():
+async def current_user() -> User:
     """The authenticated user, loaded once per request; 401 if the token was revoked since."""
     cached = getattr(g, "user", None)
     if cached is not None:
         return cached
-    from transcendence.accounts.models import User
-
     claims = current_claims()
     user = await User.get_or_none(id=claims.user_id)
     if user is None or user.anonymised or user.token_version != claims.token_version:

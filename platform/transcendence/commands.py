@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +19,7 @@ from rich.console import Console
 
 from transcendence import db
 from transcendence.plugins import ModuleSet, load_modules
+from transcendence.registry import read_enabled
 from transcendence.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -59,7 +60,7 @@ class CLIContext:
         return load_modules(self.settings.modules, self.settings.extra_modules)
 
     @asynccontextmanager
-    async def database(self, *, migrated: bool = True):
+    async def database(self, *, migrated: bool = True) -> AsyncIterator[dict[str, Any]]:
         """An open database. It is never migrated here: only `db migrate` (and `serve` with
         auto-migrate on) migrates. With `migrated`, a schema behind the code is refused with
         one line saying to run `transcendence db migrate`."""
@@ -82,7 +83,6 @@ class CLIContext:
 
     def require_enabled(self, name: str) -> None:
         """Refuse to run a module's command while the module is disabled (one line)."""
-        from transcendence.registry import read_enabled
 
         async def read() -> set[str]:
             async with self.database():

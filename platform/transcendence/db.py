@@ -207,6 +207,7 @@ async def detect_changes(config: dict[str, Any], app_labels: list[str] | None = 
 
     Uses Tortoise's own autodetector, exactly as `tortoise makemigrations` does.
     """
+    # Only `transcendence migrations make|check` compare models with migration files.
     from tortoise.context import TortoiseContext
     from tortoise.migrations.autodetector import MigrationAutodetector
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, Field
-from quart import Quart, Request, jsonify
+from quart import Quart, Request, Response, jsonify
 from quart_schema import RequestSchemaValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from tortoise.exceptions import DBConnectionError
 from werkzeug.exceptions import HTTPException
+
+from transcendence.bus import BusUnavailable
 
 log = logging.getLogger("transcendence.errors")
 
@@ -65,7 +71,13 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
-def error_response(status: int, code: str, message: str, details: Any = None, headers=None):
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     response = jsonify(error_body(code, message, details))
     response.status_code = status
     for key, value in (headers or {}).items():
@@ -74,15 +86,9 @@ def error_response(status: int, code: str, message: str, details: Any = None, he
 
 
 def _outage_types() -> dict[str, tuple[type[BaseException], ...]]:
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-    from tortoise.exceptions import DBConnectionError
-
-    from transcendence.bus import BusUnavailable
-
     database: tuple[type[BaseException], ...] = (DBConnectionError,)
     try:
-        import asyncpg
+        import asyncpg  # PostgreSQL's driver: an optional install
 
         database += (
             asyncpg.PostgresConnectionError,  # includes "connection does not exist"
@@ -173,11 +179,11 @@ def install(app: Quart) -> None:
     app.request_class = JSONRequest
 
     @app.errorhandler(APIError)
-    async def _api_error(error: APIError):
+    async def _api_error(error: APIError) -> Response:
         return error_response(error.status, error.code, error.message, error.details, error.headers)
 
     @app.errorhandler(RequestSchemaValidationError)
-    async def _validation(error: RequestSchemaValidationError):
+    async def _validation(error: RequestSchemaValidationError) -> Response:
         return error_response(
             400,
             "validation_error",
@@ -186,7 +192,7 @@ def install(app: Quart) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    async def _http(error: HTTPException):
+    async def _http(error: HTTPException) -> Response:
         status = error.code or 500
         code = _CODES.get(status, "http_error")
         details = None
@@ -204,7 +210,7 @@ def install(app: Quart) -> None:
         return error_response(status, code, message, details, headers)
 
     @app.errorhandler(Exception)
-    async def _unexpected(error: Exception):
+    async def _unexpected(error: Exception) -> Response:
         dependency = outage_of(error)
         if dependency is not None:
             # An outage is not a bug: one line, no traceback, and a status clients retry.

@@ -11,16 +11,34 @@ through `transcendence.plugins.call_async`. The others must return plainly.
 A module may declare hookspecs of its own (pong declares `match_finished`) by
 implementing `add_hookspecs(pm)`; other modules then implement them like these.
 
+Hooks that run with the app receive `core` (a `transcendence.core.Core`: the app, settings,
+bus, hub, registry, metrics and `core.hook(name)` / `core.call(name, ...)` for the modules
+enabled on this node), so a module never digs the app out of a context variable. Taking
+`core` is optional: an implementation names only the arguments it uses.
+
+The hooks are grouped by when they run: loading, building the app, serving, requests.
 `docs/modules.md` documents every hook below; a test fails when one is missing there.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+if TYPE_CHECKING:
+    import typer
+    from quart import Blueprint, Quart
+
+    from transcendence.accounts.models import User
+    from transcendence.core import Core
+    from transcendence.realtime import ModuleHub
+
 hookspec = pluggy.HookspecMarker("transcendence")
+
+# -------------------------------------------------------------------------------------------
+# Loading: once per process, when the installed modules are loaded (server and CLI alike).
+# -------------------------------------------------------------------------------------------
 
 
 @hookspec
@@ -43,17 +61,6 @@ def module_info() -> dict[str, Any]:
 
 
 @hookspec
-def module_status(app: Any) -> dict[str, Any] | None:
-    """How the module stands on this app now: `{"configured": bool, "message": str}`.
-
-    `configured` is False when the module lacks settings it needs to work (credentials, an
-    endpoint); `message` says what to set. Shown by `GET /api/modules` and `transcendence
-    modules info|list`, so an evaluator sees why a feature is hidden. Optional: a module
-    without it is configured.
-    """
-
-
-@hookspec
 def register_models() -> list[str]:
     """Import paths of the module's Tortoise model modules (e.g. `["transcendence_chat.models"]`).
 
@@ -64,7 +71,21 @@ def register_models() -> list[str]:
 
 
 @hookspec
-def register_blueprints() -> list[Any]:
+def register_commands(cli: typer.Typer) -> None:
+    """Add Typer commands or sub-apps to the `transcendence` CLI (`cli` is a `typer.Typer`).
+
+    Called while the CLI is built, after modules are loaded, only for enabled modules.
+    """
+
+
+# -------------------------------------------------------------------------------------------
+# Building the app: once per app, in `create_app`, for every installed module (enabled or
+# not: a disabled module's routes and realtime types are mounted but refused).
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_blueprints() -> list[Blueprint | tuple[Blueprint, str]]:
     """Quart blueprints of the module.
 
     Each item is a `Blueprint`, mounted under `/api/<module>`, or a `(Blueprint, prefix)`
@@ -74,18 +95,11 @@ def register_blueprints() -> list[Any]:
 
 
 @hookspec
-def register_realtime(hub: Any) -> None:
+def register_realtime(hub: ModuleHub, core: Core) -> None:
     """Register realtime message handlers with the hub (`hub.handler("<module>.<action>", Model)`).
 
     Types must start with the module's name. A disabled module's types are refused.
-    """
-
-
-@hookspec
-def register_commands(cli: Any) -> None:
-    """Add Typer commands or sub-apps to the `transcendence` CLI (`cli` is a `typer.Typer`).
-
-    Called while the CLI is built, after modules are loaded, only for enabled modules.
+    `core.hub` is the app's realtime hub (installed already), to deliver to other users.
     """
 
 
@@ -98,13 +112,19 @@ def web_assets() -> dict[str, Any]:
     """
 
 
+# -------------------------------------------------------------------------------------------
+# Serving: on each node, as the module is enabled or disabled there (and at the node's start
+# and stop), in `requires` order (shutdown in reverse).
+# -------------------------------------------------------------------------------------------
+
+
 @hookspec
-def startup(app: Any) -> None:
+def startup(app: Quart, core: Core) -> None:
     """Called when the app starts serving, after the database is ready. *Async allowed.*"""
 
 
 @hookspec
-def shutdown(app: Any) -> None:
+def shutdown(app: Quart, core: Core) -> None:
     """Called when the app stops serving (or the module is disabled). *Async allowed.*
 
     At a shutdown it runs before anything closes: sockets are still open (they get their
@@ -113,17 +133,25 @@ def shutdown(app: Any) -> None:
     """
 
 
-@hookspec
-def user_profile_extras(user: Any) -> dict[str, Any]:
-    """Extra fields for a user's public profile (wins, losses, match history...). *Async allowed.*
+# -------------------------------------------------------------------------------------------
+# Requests: while serving, when a request needs every enabled module's part.
+# -------------------------------------------------------------------------------------------
 
-    Return a dict; the core merges every enabled module's dict under `extras`.
+
+@hookspec
+def module_status(app: Quart, core: Core) -> dict[str, Any] | None:
+    """How the module stands on this app now: `{"configured": bool, "message": str}`.
+
+    `configured` is False when the module lacks settings it needs to work (credentials, an
+    endpoint); `message` says what to set. Shown by `GET /api/modules` and `transcendence
+    modules info|list`, so an evaluator sees why a feature is hidden. Optional: a module
+    without it is configured.
     """
 
 
 @hookspec
-def seed_demo(ctx: Any) -> None:
-    """Create demo data for this module (`ctx` has the settings and a console).
+def user_profile_extras(user: User, core: Core) -> dict[str, Any]:
+    """Extra fields for a user's public profile (wins, losses, match history...). *Async allowed.*
 
-    *Async allowed.*
+    Return a dict; the core merges every enabled module's dict under `extras`.
     """

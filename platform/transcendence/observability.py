@@ -15,7 +15,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
-from quart import Quart, g, request
+from quart import Quart, Response, g, request
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -218,7 +218,7 @@ def install(app: Quart, metrics: Metrics) -> None:
         request_id_var.set(rid)
 
     @app.after_request
-    async def _finish(response):
+    async def _finish(response: Response) -> Response:
         rid = getattr(g, "request_id", None)
         if rid:
             response.headers["X-Request-ID"] = rid

@@ -25,6 +25,8 @@ from quart_schema.extension import SecuritySchemeInput
 from quart_schema.openapi import HttpSecurityScheme, OpenAPIProvider
 from werkzeug.routing import BaseConverter, Rule
 
+from transcendence.auth import is_public
+from transcendence.core import core_of
 from transcendence.errors import ErrorResponse
 from transcendence.ids import DB_INT, IdConverter
 
@@ -136,9 +138,6 @@ class Provider(OpenAPIProvider):
         return body, definitions
 
     def build_paths(self, rule: Rule) -> tuple[dict, dict]:
-        from transcendence.app import core_of
-        from transcendence.auth import is_public
-
         paths, components = super().build_paths(rule)
         view = self._app.view_functions[rule.endpoint]
         core = core_of(self._app)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ import logging
 import re
 import time
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import Distribution, entry_points
 from typing import Any
@@ -212,7 +212,7 @@ class ModuleSet:
         self.pm = pm
         self.modules = modules
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self.modules.values())
 
     def __contains__(self, name: object) -> bool:

@@ -25,9 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
+
+# A handler keeps its own signature through `@hub.handler(...)`.
+H = TypeVar("H", bound=Callable[..., Awaitable[Any]])
 
 # `<module>.<action>`: lowercase words separated by dots, as long as a frame allows.
 TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -103,7 +106,7 @@ class ModuleHub:
         *,
         reply: type[BaseModel] | None = None,
         description: str | None = None,
-    ):
+    ) -> Callable[[H], H]:
         """Decorator: `@hub.handler("chat.send", SendMessage)` over `async def f(conn, data)`.
 
         `data` is an instance of `model`; without a model it is the frame's `data` object as
@@ -111,7 +114,7 @@ class ModuleHub:
         """
         self._check(type_)
 
-        def register(func: Callable[..., Awaitable[Any]]):
+        def register(func: H) -> H:
             doc = description if description is not None else (func.__doc__ or "")
             self._registry.handlers[type_] = Handler(
                 type_, self.module, model, func, reply, " ".join(doc.split())

@@ -9,13 +9,20 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from quart import Blueprint, Response, current_app, send_from_directory
+from quart.typing import ResponseReturnValue
 from quart_schema import document_response, hide
 from werkzeug.routing import BaseConverter
 
 from transcendence import db
+from transcendence.core import Core, current_core
+from transcendence.describe import describe_modules
 from transcendence.errors import APIError
 
 core_blueprint = Blueprint("core", __name__)
+# The SPA: inside the package in a built wheel (setup.py copies it there), else the
+# repository's web/ (a checkout, the editable install).
+_PACKAGED_WEB = Path(__file__).resolve().parent / "web"
+WEB_DIR = _PACKAGED_WEB if _PACKAGED_WEB.is_dir() else Path(__file__).resolve().parents[2] / "web"
 
 
 class ModuleProvides(BaseModel):
@@ -49,22 +56,20 @@ class Ready(BaseModel):
     checks: dict[str, str] = Field(description="each dependency: `ok` or why not")
 
 
-def _core():
-    from transcendence.app import core_of
-
-    return core_of(current_app)
+def _core() -> Core:
+    return current_core()
 
 
 @core_blueprint.get("/healthz")
 @document_response(Health, 200)
-async def healthz():
+async def healthz() -> ResponseReturnValue:
     """The process is up and serving."""
     return {"status": "ok"}
 
 
 @core_blueprint.get("/readyz")
 @document_response(Ready, 200)
-async def readyz():
+async def readyz() -> ResponseReturnValue:
     """Ready to serve: the database and the bus both answer, and the node is not stopping."""
     core = _core()
     if core.draining:
@@ -91,7 +96,7 @@ async def readyz():
 
 @core_blueprint.get("/metrics")
 @hide  # Prometheus text, for the scraper (docs/operations.md), not a JSON API
-async def metrics():
+async def metrics() -> ResponseReturnValue:
     """Prometheus text exposition (the database and the bus are probed first, as by /readyz)."""
     core = _core()
     await core.metrics.probe({"database": db.ping, "bus": core.bus.ping})
@@ -100,19 +105,15 @@ async def metrics():
 
 @core_blueprint.get("/api/modules")
 @document_response(list[ModuleOut], 200)
-async def list_modules():
+async def list_modules() -> ResponseReturnValue:
     """Every installed module: enabled or not, what it requires and what it registers."""
-    from transcendence.app import describe_modules
-
     return describe_modules(current_app)
 
 
 @core_blueprint.get("/api/modules/<name>")
 @document_response(ModuleOut, 200)
-async def module_detail(name: str):
+async def module_detail(name: str) -> ResponseReturnValue:
     """One installed module."""
-    from transcendence.app import describe_modules
-
     for entry in describe_modules(current_app):
         if entry["name"] == name:
             return entry
@@ -150,8 +151,6 @@ def _register_converter(state: Any) -> None:
 
 
 def _web_dir() -> Path:
-    from transcendence.app import WEB_DIR
-
     # TRANSCENDENCE_WEB_DIR serves another copy of the SPA; by default the one installed.
     return _core().settings.web_dir or WEB_DIR
 
@@ -224,7 +223,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 @core_blueprint.get("/")
 @core_blueprint.get("/<spa:path>")
 @hide  # the SPA's HTML, not the API
-async def index(path: str = ""):
+async def index(path: str = "") -> ResponseReturnValue:
     """The SPA shell for `/` and every client-side route (public; the views ask for tokens)."""
     assets = await web_assets()
     return Response(
@@ -236,7 +235,7 @@ async def index(path: str = ""):
 
 @core_blueprint.get("/docs")
 @hide
-async def api_docs():
+async def api_docs() -> ResponseReturnValue:
     """The browsable API (Swagger UI, vendored under web/vendor/) over `/openapi.json`."""
     assets = await web_assets()
     if not assets.docs:
@@ -250,7 +249,7 @@ async def api_docs():
 
 @core_blueprint.get("/static/<version>/<path:filename>")
 @hide
-async def web_asset(version: str, filename: str):
+async def web_asset(version: str, filename: str) -> ResponseReturnValue:
     """A file of `web/` under the current version: cached for a year, immutably."""
     assets = await web_assets()
     suffix = PurePosixPath(filename).suffix.lower()

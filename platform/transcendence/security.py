@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import Quart, request
+from quart import Quart, Response, request
 
 # No inline script anywhere: not in the SPA, not on the API docs page (vendored Swagger UI).
 CSP = (
@@ -14,7 +14,7 @@ CSP = (
 
 def install(app: Quart, *, tls: bool) -> None:
     @app.after_request
-    async def _headers(response):
+    async def _headers(response: Response) -> Response:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -4,7 +4,7 @@ Hypercorn alone, on SIGTERM, stops listening, waits up to its graceful timeout f
 open connection to end and only then runs the app's shutdown: a WebSocket never ends by
 itself, so each one would be cut after the timeout without a close frame, and modules would
 learn about the shutdown once nobody was connected any more. These workers give Hypercorn a
-shutdown trigger that first drains the app (`transcendence.app.drain`: not ready, module
+shutdown trigger that first drains the app (`Core.drain`: not ready, module
 shutdown hooks, a 1001 close frame on every socket), and only then lets Hypercorn stop
 listening and finish the in-flight HTTP requests; the bus and the database close last, in
 the app's own shutdown. The order is documented in docs/operations.md.
@@ -25,12 +25,17 @@ import ssl
 import sys
 from collections.abc import Callable
 from functools import partial
+from multiprocessing import get_context
+from multiprocessing.connection import wait as wait_for_any
 from multiprocessing.synchronize import Event as EventType
 from typing import Any
 
+import hypercorn.run
 from hypercorn.asyncio.run import _run, worker_serve
 from hypercorn.config import Config, Sockets
 from hypercorn.utils import check_multiprocess_shutdown_event, load_application
+
+from transcendence.core import core_of
 
 log = logging.getLogger("transcendence.serving")
 SIGNALS = ("SIGINT", "SIGTERM")
@@ -50,29 +55,25 @@ async def _signalled() -> None:
 
 
 def _quart_app() -> Any:
-    from transcendence.asgi import app  # already imported by load_application
+    from transcendence.asgi import app  # importing it builds the app: load_application did
 
     return app
 
 
 async def _drain_then_stop(wait: Callable[[], Any], ready_message: str | None) -> None:
-    from transcendence.app import drain
-
     # Hypercorn awaits its shutdown trigger only once the app started and every socket
     # listens: the moment to say where the server is, and not before.
     if ready_message:
         print(ready_message, flush=True)
     await wait()
     try:
-        await drain(_quart_app())
+        await core_of(_quart_app()).drain()
     except Exception:  # a failing drain must not keep the process from stopping
         log.exception("draining the app failed; stopping anyway")
 
 
 def _why_not_started(exc: BaseException) -> str:
     """One line for a failed start: the app's own reason when it gave one."""
-    from transcendence.app import core_of
-
     with contextlib.suppress(Exception):
         error = core_of(_quart_app()).startup_error
         if error is not None:
@@ -118,7 +119,7 @@ def _serve(
         wait = partial(check_multiprocess_shutdown_event, shutdown_event, asyncio.sleep)
     loop_factory = None
     if config.worker_class == "uvloop":
-        import uvloop
+        import uvloop  # not on Windows (see the dependency's marker)
 
         loop_factory = uvloop.new_event_loop
     _run(
@@ -134,8 +135,6 @@ def run(config: Config, ready_message: str | None = None) -> int:
 
     `ready_message` is printed once the server listens; `ServeError` says why it could not.
     """
-    import hypercorn.run
-
     if config.use_reloader:
         if ready_message:
             print(ready_message, flush=True)
@@ -179,9 +178,6 @@ def _bind(config: Config) -> Sockets:
 
 def _run_processes(config: Config, sockets: Sockets, ready_message: str | None) -> int:
     """Hypercorn's multi-process supervisor, minus the reloader, spawning `worker`."""
-    from multiprocessing import get_context
-    from multiprocessing.connection import wait
-
     ctx = get_context("spawn")
     errors = ctx.SimpleQueue()
     shutdown_event = ctx.Event()
@@ -213,7 +209,7 @@ def _run_processes(config: Config, sockets: Sockets, ready_message: str | None) 
     exitcode = 0
     remaining = list(processes)
     while remaining:
-        for sentinel in wait([p.sentinel for p in remaining]):
+        for sentinel in wait_for_any([p.sentinel for p in remaining]):
             for process in [p for p in remaining if p.sentinel == sentinel]:
                 process.join()
                 remaining.remove(process)

@@ -238,6 +238,24 @@ async def test_a_module_whose_startup_fails_stays_off_until_the_next_toggle(flak
     assert detail["startup_error"] is None
 
 
+async def test_hooks_that_run_with_the_app_are_handed_its_core(flaky_app):
+    import transcendence_sample
+    from transcendence.core import core_of
+    from transcendence.hub import current_hub, get_hub
+
+    core = core_of(flaky_app)
+    assert transcendence_sample.CORES["register_realtime"] is core
+    assert transcendence_sample.CORES["startup"] is core
+    assert core.app is flaky_app and core.hub is get_hub(flaky_app)
+    assert transcendence_sample.CORES["hub when registering"] is core.hub
+    # No process-wide "last hub serving": outside the app's context there is no current hub.
+    assert current_hub() is None
+    async with flaky_app.app_context():
+        assert current_hub() is core.hub
+    await core.registry.disable("sample", force=True)
+    assert transcendence_sample.CORES["shutdown"] is core
+
+
 async def test_startup_follows_requires_and_shutdown_runs_in_reverse(flaky_app):
     """ "flaky" sorts before "sample" but requires it: it starts after it, stops before it."""
     import transcendence_sample

@@ -134,7 +134,7 @@ async def test_an_outage_is_a_503_unavailable_without_a_traceback(
     def fail(app):
         raise error
 
-    monkeypatch.setattr("transcendence.app.describe_modules", fail)
+    monkeypatch.setattr("transcendence.routes.describe_modules", fail)
     with caplog.at_level(logging.WARNING):
         response = await client.get("/api/modules")
     assert response.status_code == 503
@@ -155,7 +155,7 @@ async def test_a_driver_error_wrapped_by_the_orm_is_an_outage_too(client, monkey
         except asyncpg.ConnectionDoesNotExistError as exc:
             raise OperationalError(exc) from exc
 
-    monkeypatch.setattr("transcendence.app.describe_modules", fail)
+    monkeypatch.setattr("transcendence.routes.describe_modules", fail)
     response = await client.get("/api/modules")
     assert response.status_code == 503
     assert (await response.get_json())["error"]["details"] == {"dependency": "database"}
@@ -165,7 +165,7 @@ async def test_a_plain_bug_is_still_a_500(client, monkeypatch):
     def fail(app):
         raise KeyError("a bug")
 
-    monkeypatch.setattr("transcendence.app.describe_modules", fail)
+    monkeypatch.setattr("transcendence.routes.describe_modules", fail)
     response = await client.get("/api/modules")
     assert response.status_code == 500
     assert_error(await response.get_json(), "internal_error")

@@ -140,7 +140,8 @@ async def test_presence_across_tabs(server):
     changed = await watcher.expect("presence.changed")
     assert changed["data"]["user_id"] == alice.id
     assert changed["data"]["status"] == "online"
-    assert (await presence_of([alice.id]))[alice.id]["status"] == "online"
+    async with server.app.app_context():  # presence_of reads the current app's hub
+        assert (await presence_of([alice.id]))[alice.id]["status"] == "online"
 
     second = await server.connect(alice)
     await first.close()
@@ -162,7 +163,8 @@ async def test_presence_across_tabs(server):
     gone = await watcher.expect("presence.changed")
     assert gone["data"]["status"] == "offline"
     assert gone["data"]["last_seen"]
-    found = (await presence_of([alice.id]))[alice.id]
+    async with server.app.app_context():
+        found = (await presence_of([alice.id]))[alice.id]
     assert found["status"] == "offline"
     assert found["last_seen"] is not None
     assert (await User.get(id=alice.id)).last_seen_at is not None

@@ -10,6 +10,7 @@ import uuid
 
 import segno
 from quart import Blueprint, Response, current_app, jsonify, request
+from quart.typing import ResponseReturnValue
 from quart_schema import document_response, validate_request
 
 from transcendence.accounts import service, tokens
@@ -60,7 +61,7 @@ async def _logged_in(user: User, status: int = 200) -> Response:
 @error_responses(409, 429)
 @validate_request(SignupIn)
 @document_response(SignupOut, 201)
-async def signup(data: SignupIn):
+async def signup(data: SignupIn) -> ResponseReturnValue:
     """Create an account. 409 names the field (username, email) already taken; 429 after
     10 signups an hour from one address."""
     await service.check_signup_rate(client_ip())
@@ -72,7 +73,7 @@ async def signup(data: SignupIn):
 @error_responses(401, 429)
 @validate_request(LoginIn)
 @document_response(LoginOut, 200)
-async def login(data: LoginIn):
+async def login(data: LoginIn) -> ResponseReturnValue:
     """Log in with username or email. With 2FA on, answers `mfa_required` and an `mfa_token`."""
     user = await service.authenticate(data.username, data.password, client_ip())
     if user.totp_enabled:
@@ -84,7 +85,7 @@ async def login(data: LoginIn):
 @error_responses(401, 429)
 @validate_request(SecondFactorIn)
 @document_response(LoginOut, 200)
-async def login_second_factor(data: SecondFactorIn):
+async def login_second_factor(data: SecondFactorIn) -> ResponseReturnValue:
     """Second step of a login with 2FA: the `mfa_token` and a TOTP or recovery code."""
     try:
         mfa = tokens.decode_mfa(_secret(), data.mfa_token)
@@ -104,7 +105,7 @@ async def login_second_factor(data: SecondFactorIn):
 @auth_blueprint.post("/refresh")
 @error_responses(401, 403)
 @document_response(AccessOut, 200)
-async def refresh():
+async def refresh() -> ResponseReturnValue:
     """Trade the refresh cookie for a new access token (and a new cookie)."""
     check_origin()
     token = request.cookies.get(COOKIE)
@@ -119,7 +120,7 @@ async def refresh():
 @auth_blueprint.post("/logout")
 @error_responses(403)
 @other_response(204, "Done; no body")
-async def logout():
+async def logout() -> ResponseReturnValue:
     """End this browser's session and clear its cookie. Always 204."""
     check_origin()
     token = request.cookies.get(COOKIE)
@@ -134,7 +135,7 @@ async def logout():
 
 @auth_blueprint.post("/logout-all")
 @other_response(204, "Done; no body")
-async def logout_all():
+async def logout_all() -> ResponseReturnValue:
     """End every session of mine, on every device; current access tokens stop working too."""
     user = await current_user()
     await service.revoke_all(user, "logout_all")
@@ -145,7 +146,7 @@ async def logout_all():
 
 @auth_blueprint.get("/sessions")
 @document_response(SessionsOut, 200)
-async def sessions():
+async def sessions() -> ResponseReturnValue:
     """My active sessions, the current one marked."""
     user = await current_user()
     current = current_claims().session_id
@@ -166,7 +167,7 @@ async def sessions():
 
 @auth_blueprint.delete("/sessions/<session_id>")
 @other_response(204, "Done; no body")
-async def revoke_session(session_id: str):
+async def revoke_session(session_id: str) -> ResponseReturnValue:
     """Log one of my sessions out (its refresh token stops working)."""
     user = await current_user()
     try:
@@ -183,7 +184,7 @@ async def revoke_session(session_id: str):
 @auth_blueprint.post("/2fa/setup")
 @error_responses(409)
 @document_response(TotpSetupOut, 200)
-async def totp_setup():
+async def totp_setup() -> ResponseReturnValue:
     """Start enabling 2FA: a secret and its QR code. Nothing changes until a code confirms it."""
     user = await current_user()
     secret = await service.begin_totp_setup(user)
@@ -199,7 +200,7 @@ async def totp_setup():
 @error_responses(409, 429)
 @validate_request(CodeIn)
 @document_response(RecoveryCodesOut, 200)
-async def totp_confirm(data: CodeIn):
+async def totp_confirm(data: CodeIn) -> ResponseReturnValue:
     """Turn 2FA on with one code from the app; the recovery codes are shown this once.
     Wrong codes are throttled like passwords (429 `too_many_attempts`)."""
     user = await current_user()
@@ -210,7 +211,7 @@ async def totp_confirm(data: CodeIn):
 @error_responses(409, 429)
 @other_response(204, "Done; no body")
 @validate_request(CodeIn)
-async def totp_disable(data: CodeIn):
+async def totp_disable(data: CodeIn) -> ResponseReturnValue:
     """Turn 2FA off with a current code or a recovery code (throttled like a password)."""
     user = await current_user()
     await service.disable_totp(user, data.code, client_ip())

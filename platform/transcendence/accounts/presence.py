@@ -11,6 +11,7 @@ from typing import Any
 
 from transcendence.accounts.blocking import blocked_ids
 from transcendence.accounts.models import User
+from transcendence.hub.lookup import current_hub
 
 OFFLINE = "offline"
 
@@ -32,8 +33,6 @@ async def presence_of(user_ids: list[int]) -> dict[int, dict[str, Any]]:
     """
     if not user_ids:
         return {}
-    from transcendence.hub import current_hub
-
     hub = current_hub()
     if hub is not None:
         return await hub.presence.status_of(list(user_ids))

@@ -13,7 +13,7 @@ from transcendence.accounts import avatars
 from transcendence.accounts.models import Avatar, Block, Friendship, User
 from transcendence.accounts.presence import offline, presence_of, presence_seen_by
 from transcendence.accounts.schemas import user_out
-from transcendence.plugins import call_async
+from transcendence.core import current_core
 
 # Enough of the sha256 to change whenever the picture does.
 VERSION_CHARS = 16
@@ -63,10 +63,9 @@ async def summary(user: User, *, with_presence: bool = False) -> dict[str, Any]:
 
 async def extras_of(user: User) -> dict[str, Any]:
     """Every enabled module's `user_profile_extras(user)`, merged (needs an app context)."""
-    from transcendence.app import enabled_hook
-
+    core = current_core()
     merged: dict[str, Any] = {}
-    for part in await call_async(enabled_hook("user_profile_extras"), user=user):
+    for part in await core.call("user_profile_extras", user=user, core=core):
         if isinstance(part, dict):
             merged.update(part)
     return merged

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
+from quart import current_app, has_app_context
+
 from transcendence.accounts import tokens
-from transcendence.bus import RESYNC, Bus, BusUnavailable, SubscriptionOverflow
+from transcendence.accounts.models import Session
+from transcendence.bus import RESYNC, Bus, BusUnavailable, Subscription, SubscriptionOverflow
 
 log = logging.getLogger("transcendence.accounts.revocation")
 EXTENSION = "transcendence.accounts.revocations"
@@ -35,7 +39,7 @@ class Revocations:
         self.topic = f"accounts.{namespace}.sessions_ended"
         self._until: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
-        self._listeners: list = []
+        self._listeners: list[Callable[[list[str]], None]] = []
 
     def __contains__(self, session_id: object) -> bool:
         until = self._until.get(session_id)  # type: ignore[call-overload]
@@ -49,7 +53,7 @@ class Revocations:
     def __len__(self) -> int:
         return len(self._until)
 
-    def on_revoked(self, listener) -> None:
+    def on_revoked(self, listener: Callable[[list[str]], None]) -> None:
         """`listener(session_ids)` runs for ids this node learns about (to close sockets)."""
         self._listeners.append(listener)
 
@@ -86,8 +90,6 @@ class Revocations:
 
     async def load(self) -> None:
         """Every session that ended within one access-token lifetime, from the table."""
-        from transcendence.accounts.models import Session
-
         since = datetime.now(UTC) - timedelta(seconds=tokens.ACCESS_TTL)
         rows = await Session.filter(revoked_at__gte=since).values_list("id", "revoked_at")
         for sid, revoked_at in rows:
@@ -113,7 +115,7 @@ class Revocations:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _follow(self, sub) -> None:
+    async def _follow(self, sub: Subscription) -> None:
         while True:
             try:
                 async with sub:
@@ -129,8 +131,6 @@ class Revocations:
                 await self._safe_load()
 
     def _receive(self, data: bytes) -> None:
-        import json
-
         try:
             body = json.loads(data)
             self.add([str(s) for s in body["sessions"]], float(body["until"]))
@@ -145,8 +145,6 @@ class Revocations:
 
 
 def current() -> Revocations | None:
-    from quart import current_app, has_app_context
-
     if has_app_context():
         return current_app.extensions.get(EXTENSION)
     return None

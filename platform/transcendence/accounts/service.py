@@ -21,7 +21,9 @@ from tortoise.transactions import in_transaction
 
 from transcendence.accounts import passwords, revocation, throttle, tokens
 from transcendence.accounts.models import LoginAttempt, RecoveryCode, RefreshToken, Session, User
+from transcendence.bus import BusUnavailable
 from transcendence.errors import APIError
+from transcendence.hub.lookup import current_hub
 
 log = logging.getLogger("transcendence.accounts")
 SESSION_TTL = timedelta(days=30)
@@ -117,7 +119,7 @@ async def guarded(
     check: Callable[[], Awaitable[bool]],
     *,
     factor: str = "password",
-):
+) -> bool:
     """Run `check` (a password or code verification) under the throttle; its result.
 
     429 `too_many_attempts` before checking when a limit is reached (see `throttle`).
@@ -255,9 +257,6 @@ async def end_live_sockets(user_id: int, reason: str, *, session_id: str | None 
     Revoking tokens stops new sockets and refreshes; sockets already open would otherwise
     live on until their access token expires.
     """
-    from transcendence.bus import BusUnavailable
-    from transcendence.hub import current_hub
-
     hub = current_hub()
     if hub is None:
         return

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
+from quart import current_app, has_app_context
 
 from transcendence.errors import APIError
 
@@ -330,8 +331,6 @@ _fallback = MemoryThrottle()
 
 def current() -> Throttle:
     """The app's throttle (from a request), else one for this process (scripts, the CLI)."""
-    from quart import current_app, has_app_context
-
     if has_app_context():
         found = current_app.extensions.get(EXTENSION)
         if found is not None:

@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any
 
 from quart import Blueprint, Response, current_app, jsonify, request
+from quart.typing import ResponseReturnValue
 from quart_schema import (
     DataSource,
     document_response,
@@ -77,7 +78,7 @@ def _no_content() -> Response:
 
 @users_blueprint.get("/api/me/")
 @document_response(MeOut, 200)
-async def me():
+async def me() -> ResponseReturnValue:
     """My account: identity, email, role, settings, presence and module extras."""
     return await profiles.private_profile(await current_user())
 
@@ -101,7 +102,7 @@ def _edited_fields(user: User, data: ProfileEdit) -> list[str]:
 @error_responses(409)
 @validate_request(ProfileEdit)
 @document_response(MeOut, 200)
-async def edit_me(data: ProfileEdit):
+async def edit_me(data: ProfileEdit) -> ResponseReturnValue:
     """Change my display name, email or language. 409 names a field someone else uses."""
     user = await current_user()
     clash = await service.find_conflict(
@@ -127,7 +128,7 @@ async def edit_me(data: ProfileEdit):
 @error_responses(403, 429)
 @validate_request(PasswordChange)
 @document_response(PasswordChangedOut, 200)
-async def change_password(data: PasswordChange):
+async def change_password(data: PasswordChange) -> ResponseReturnValue:
     """Set a new password (the old one confirms it); every session is logged out."""
     user = await current_user()
     await privacy.reauthenticate(
@@ -158,7 +159,7 @@ async def change_password(data: PasswordChange):
 
 @users_blueprint.get("/api/me/export")
 @document_response(ExportOut, 200)
-async def export_me():
+async def export_me() -> ResponseReturnValue:
     """Everything stored about me, as a JSON download."""
     user = await current_user()
     response = jsonify(await privacy.export(user))
@@ -185,7 +186,7 @@ async def _reauthenticated(data: Reauth) -> User:
 @error_responses(403, 409, 429)
 @validate_request(Reauth)
 @document_response(AnonymisedOut, 200)
-async def anonymise_me(data: Reauth):
+async def anonymise_me(data: Reauth) -> ResponseReturnValue:
     """Erase who I am but keep my matches and messages, shown as `deleted-<id>`."""
     user = await privacy.anonymise(await _reauthenticated(data))
     return {"anonymised": True, "username": user.username}
@@ -195,7 +196,7 @@ async def anonymise_me(data: Reauth):
 @error_responses(403, 409, 429)
 @other_response(204, "Done; no body")
 @validate_request(Reauth)
-async def delete_me(data: Reauth):
+async def delete_me(data: Reauth) -> ResponseReturnValue:
     """Delete my account and everything that belongs to it. 204."""
     await privacy.delete(await _reauthenticated(data))
     return _no_content()
@@ -207,7 +208,7 @@ async def delete_me(data: Reauth):
 @users_blueprint.get("/api/users/")
 @validate_querystring(SearchQuery)
 @document_response(UserPage, 200)
-async def search_users(query_args: SearchQuery):
+async def search_users(query_args: SearchQuery) -> ResponseReturnValue:
     """Users whose username or display name starts with `q` (any case), by username."""
     query = User.filter(anonymised=False).order_by("username_key")
     if query_args.q and query_args.q.strip():
@@ -232,7 +233,7 @@ async def _visible_user(user_id: int) -> User:
 
 @users_blueprint.get("/api/users/<id:user_id>")
 @document_response(ProfileOut, 200)
-async def user_profile(user_id: int):
+async def user_profile(user_id: int) -> ResponseReturnValue:
     """Someone's public profile (no email) with presence, module extras and where I stand."""
     viewer = await current_user()
     return await profiles.public_profile(await _visible_user(user_id), viewer)
@@ -271,7 +272,7 @@ async def _store_avatar(user: User, encoded: avatars.Encoded) -> None:
 @_limit_body(AVATAR_BODY_LIMIT)
 @validate_request(AvatarUpload, source=DataSource.FORM_MULTIPART)
 @document_response(AvatarOut, 200)
-async def upload_avatar(data: AvatarUpload):
+async def upload_avatar(data: AvatarUpload) -> ResponseReturnValue:
     """Upload my avatar as multipart field `avatar`: re-encoded to a 256x256 WebP."""
     user = await current_user()
     stream = data.avatar.stream
@@ -289,7 +290,7 @@ async def upload_avatar(data: AvatarUpload):
 
 @users_blueprint.delete("/api/me/avatar")
 @other_response(204, "Done; no body")
-async def delete_avatar():
+async def delete_avatar() -> ResponseReturnValue:
     """Remove my uploaded avatar; the generated default one is shown again. 204."""
     user = await current_user()
     await Avatar.filter(user_id=user.id).delete()
@@ -313,7 +314,7 @@ async def _avatar_image(user_id: int) -> avatars.Encoded:
     ("image/webp", "image/svg+xml"),
 )
 @other_response(304, "Unchanged since the `If-None-Match` ETag")
-async def avatar(user_id: int):
+async def avatar(user_id: int) -> ResponseReturnValue:
     """A user's avatar (public): their upload as WebP, or a generated SVG. 304 when unchanged."""
     image = await _avatar_image(user_id)
     version = request.args.get("v")
@@ -333,7 +334,7 @@ async def avatar(user_id: int):
 
 @users_blueprint.get("/api/friends/")
 @document_response(FriendsOut, 200)
-async def friends():
+async def friends() -> ResponseReturnValue:
     """My friends with their presence, and friend requests I received and sent."""
     return await social.friends_of(await current_user())
 
@@ -343,7 +344,7 @@ async def friends():
 @validate_request(UserRef)
 @document_response(FriendRequestOut, 201)
 @document_response(FriendRequestOut, 200)
-async def request_friend(data: UserRef):
+async def request_friend(data: UserRef) -> ResponseReturnValue:
     """Ask someone to be friends (201); if they already asked me, we are friends now (200)."""
     entry, created = await social.request_friend(await current_user(), data.user_id)
     return entry, 201 if created else 200
@@ -351,14 +352,14 @@ async def request_friend(data: UserRef):
 
 @users_blueprint.post("/api/friends/requests/<id:request_id>/accept")
 @document_response(FriendRequestOut, 200)
-async def accept_friend(request_id: int):
+async def accept_friend(request_id: int) -> ResponseReturnValue:
     """Accept a friend request sent to me."""
     return await social.accept(await current_user(), request_id)
 
 
 @users_blueprint.post("/api/friends/requests/<id:request_id>/decline")
 @other_response(204, "Done; no body")
-async def decline_friend(request_id: int):
+async def decline_friend(request_id: int) -> ResponseReturnValue:
     """Decline a request sent to me, or withdraw one I sent. 204."""
     await social.decline(await current_user(), request_id)
     return _no_content()
@@ -366,7 +367,7 @@ async def decline_friend(request_id: int):
 
 @users_blueprint.delete("/api/friends/<id:user_id>")
 @other_response(204, "Done; no body")
-async def remove_friend(user_id: int):
+async def remove_friend(user_id: int) -> ResponseReturnValue:
     """Stop being friends with someone (or drop a pending request with them). 204."""
     await social.unfriend(await current_user(), user_id)
     return _no_content()
@@ -378,7 +379,7 @@ async def remove_friend(user_id: int):
 @users_blueprint.get("/api/blocks/")
 @validate_querystring(PageQuery)
 @document_response(BlockPage, 200)
-async def blocks(query_args: PageQuery):
+async def blocks(query_args: PageQuery) -> ResponseReturnValue:
     """The people I block, newest first."""
     return await social.blocks_of(await current_user(), query_args.cursor, query_args.limit)
 
@@ -388,7 +389,7 @@ async def blocks(query_args: PageQuery):
 @validate_request(UserRef)
 @document_response(BlockOut, 201)
 @document_response(BlockOut, 200)
-async def block_user(data: UserRef):
+async def block_user(data: UserRef) -> ResponseReturnValue:
     """Block someone: ends any friendship or request with them (201; 200 if already blocked)."""
     entry, created = await social.block(await current_user(), data.user_id)
     return entry, 201 if created else 200
@@ -396,7 +397,7 @@ async def block_user(data: UserRef):
 
 @users_blueprint.delete("/api/blocks/<id:user_id>")
 @other_response(204, "Done; no body")
-async def unblock_user(user_id: int):
+async def unblock_user(user_id: int) -> ResponseReturnValue:
     """Stop blocking someone. 204."""
     await social.unblock(await current_user(), user_id)
     return _no_content()
@@ -410,7 +411,7 @@ async def unblock_user(user_id: int):
 @admin_required
 @validate_querystring(AdminUsersQuery)
 @document_response(AdminUserPage, 200)
-async def admin_users(query_args: AdminUsersQuery):
+async def admin_users(query_args: AdminUsersQuery) -> ResponseReturnValue:
     """Every account, oldest first (admins only)."""
     return await roles.list_users(query_args.q, query_args.cursor, query_args.limit)
 
@@ -420,7 +421,7 @@ async def admin_users(query_args: AdminUsersQuery):
 @admin_required
 @validate_request(RoleIn)
 @document_response(AdminUserOut, 200)
-async def set_role(user_id: int, data: RoleIn):
+async def set_role(user_id: int, data: RoleIn) -> ResponseReturnValue:
     """Make someone a player or an admin (admins only; the last admin stays)."""
     user = await User.get_or_none(id=user_id)
     if user is None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from quart import Response, current_app, request
+from quart import Response, request
 
 from transcendence.accounts import service
+from transcendence.core import current_core
 from transcendence.errors import APIError
 
 COOKIE = "refresh_token"
@@ -25,7 +26,7 @@ def client_ip() -> str:
 
 def secure_cookie() -> bool:
     """Whether cookies set now get `Secure`: over HTTPS, in production, or behind TLS."""
-    settings = current_app.extensions["transcendence"].settings
+    settings = current_core().settings
     return request.scheme == "https" or settings.production or settings.behind_tls_proxy
 
 

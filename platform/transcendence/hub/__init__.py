@@ -22,28 +22,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from transcendence.hub.config import HubConfig
-from transcendence.hub.hub import Hub, _serving
+from transcendence.hub.hub import Hub
+from transcendence.hub.lookup import EXTENSION, current_hub, get_hub
 from transcendence.hub.notifications import mark_read, notify
+from transcendence.hub.routes import SocketMount, notifications_blueprint, realtime_blueprint
 from transcendence.realtime import RealtimeError
 
 if TYPE_CHECKING:
     from quart import Quart
 
-    from transcendence.app import Core
+    from transcendence.core import Core
+    from transcendence.hub.users import Users
 
-EXTENSION = "transcendence.hub"
 
-
-def install(app: Quart, core: Core) -> Hub:
-    """Mount `/ws` and the hub's routes; start and stop the hub with the app."""
-    from transcendence.hub.routes import (
-        SocketMount,
-        notifications_blueprint,
-        realtime_blueprint,
-    )
-
-    hub = Hub(app, core)
+def install(app: Quart, core: Core, users: Users) -> Hub:
+    """Mount `/ws` and the hub's routes; start and stop the hub with the app. `users` answers
+    the hub's questions about users (tokens, last seen, friends): the hub sits below accounts."""
+    hub = Hub(app, core, users)
     app.extensions[EXTENSION] = hub
+    core.hub = hub
     app.asgi_app = SocketMount(app.asgi_app, hub)  # type: ignore[method-assign,assignment]
     app.register_blueprint(realtime_blueprint)
     app.register_blueprint(notifications_blueprint)
@@ -52,31 +49,10 @@ def install(app: Quart, core: Core) -> Hub:
     async def _start_hub() -> None:
         await hub.start()
 
-    # Stopped by the core's own shutdown (`transcendence.app.drain`, then `after_serving`):
+    # Stopped by the core's own shutdown (`Core.drain`, then `after_serving`):
     # modules' shutdown hooks first, then the sockets' close frames, then presence, while
     # the bus and the database are still up.
     return hub
-
-
-def get_hub(app: Quart | None = None) -> Hub:
-    """The hub of `app` (or of the current app, in a request or a realtime handler)."""
-    if app is None:
-        hub = current_hub()
-        if hub is None:
-            raise RuntimeError("no realtime hub here: pass the app, or call from a request")
-        return hub
-    return app.extensions[EXTENSION]
-
-
-def current_hub() -> Hub | None:
-    """The hub of the current app, else the last one serving in this process, else None."""
-    from quart import current_app, has_app_context
-
-    if has_app_context():
-        hub = current_app.extensions.get(EXTENSION)
-        if hub is not None:
-            return hub
-    return _serving[-1] if _serving else None
 
 
 __all__ = [

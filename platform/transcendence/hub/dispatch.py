@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from transcendence.accounts.presence import presence_seen_by
-from transcendence.accounts.tokens import TokenError, decode_access
 from transcendence.bus import BusUnavailable
 from transcendence.errors import UNAVAILABLE_MESSAGE, APIError, loads_json, outage_of
 from transcendence.hub import notifications
@@ -29,6 +27,7 @@ from transcendence.hub.protocol import (
     error_frame,
     reply_frame,
 )
+from transcendence.hub.users import TokenRefused
 from transcendence.realtime import RealtimeError
 
 if TYPE_CHECKING:
@@ -62,20 +61,6 @@ def guess_id(text: str) -> str | int | None:
     return None
 
 
-async def check_user(claims: Any) -> str | None:
-    """Why this token's user may not connect (revoked, gone), or None."""
-    from transcendence.accounts import revocation
-    from transcendence.accounts.models import User
-
-    revoked = revocation.current()  # None outside the app context (the endpoint checks)
-    if revoked is not None and claims.session_id in revoked:  # ended: no database read
-        return "token_revoked: this session has ended; log in again"
-    rows = await User.filter(id=claims.user_id).values("token_version", "anonymised")
-    if not rows or rows[0]["anonymised"] or rows[0]["token_version"] != claims.token_version:
-        return "token_revoked: this session has ended; log in again"
-    return None
-
-
 def auth_out(hub: Hub, conn: Connection) -> dict[str, Any]:
     config = hub.config
     return {
@@ -98,12 +83,12 @@ def auth_out(hub: Hub, conn: Connection) -> dict[str, Any]:
 async def _auth(hub: Hub, conn: Connection, data: AuthIn) -> Any:
     """A fresh token for the same user, replacing the old one in place."""
     try:
-        claims = decode_access(hub.app.config["SECRET_KEY"], data.token)
-    except TokenError as exc:
+        claims = hub.users.verify(data.token)
+    except TokenRefused as exc:
         raise RealtimeError(exc.code, exc.message) from None
     if claims.user_id != conn.user_id:
         raise RealtimeError("user_mismatch", "a socket stays with one user: reconnect to switch")
-    problem = await check_user(claims)
+    problem = await hub.users.refusal(claims)
     if problem is not None:
         code, _, message = problem.partition(": ")
         raise RealtimeError(code, message)
@@ -122,7 +107,7 @@ async def _pong(hub: Hub, conn: Connection, data: Empty) -> Any:
 
 async def _presence_query(hub: Hub, conn: Connection, data: PresenceQuery) -> Any:
     # The REST profiles' rule (accounts.presence): across a block, offline.
-    found = await presence_seen_by(conn.user_id, data.user_ids, hub.presence.status_of)
+    found = await hub.users.presence_seen_by(conn.user_id, data.user_ids, hub.presence.status_of)
     return {"presence": {str(uid): value for uid, value in found.items()}}
 
 

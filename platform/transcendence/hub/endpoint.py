@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from transcendence.accounts import revocation
-from transcendence.accounts.tokens import TokenError, decode_access
 from transcendence.errors import loads_json, outage_of
 from transcendence.hub.connection import ASGIReceive, ASGISend, Connection, clip_reason
-from transcendence.hub.dispatch import auth_out, check_user, dispatch, guess_id
+from transcendence.hub.dispatch import auth_out, dispatch, guess_id
 from transcendence.hub.protocol import AuthIn, Close, error_frame, reply_frame
+from transcendence.hub.users import TokenRefused
 from transcendence.realtime import RealtimeError
 
 if TYPE_CHECKING:
@@ -37,7 +36,9 @@ class Rejected(Exception):
         self.reason = reason
 
 
-async def serve_socket(hub: Hub, scope: dict[str, Any], receive: ASGIReceive, send: ASGISend):
+async def serve_socket(
+    hub: Hub, scope: dict[str, Any], receive: ASGIReceive, send: ASGISend
+) -> None:
     event = await receive()
     if event["type"] != "websocket.connect":
         return
@@ -132,12 +133,10 @@ async def _authenticate(
     except ValidationError:
         raise Rejected(unauthorized, "invalid_token: auth needs data.token") from None
     try:
-        claims = decode_access(hub.app.config["SECRET_KEY"], data.token)
-    except TokenError as exc:
+        claims = hub.users.verify(data.token)
+    except TokenRefused as exc:
         raise Rejected(unauthorized, f"{exc.code}: {exc.message}") from None
-    if claims.session_id in hub.app.extensions[revocation.EXTENSION]:
-        raise Rejected(unauthorized, "token_revoked: this session has ended; log in again")
-    problem = await check_user(claims)
+    problem = await hub.users.refusal(claims)
     if problem is not None:
         raise Rejected(unauthorized, problem)
     if hub.presence.sockets_here(claims.user_id) >= hub.config.max_connections_per_user:

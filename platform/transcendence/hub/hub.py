@@ -23,8 +23,9 @@ from transcendence.hub.protocol import PING, TRANSPORT_MAX_MESSAGE, Close, json_
 if TYPE_CHECKING:
     from quart import Quart
 
-    from transcendence.app import Core
+    from transcendence.core import Core
     from transcendence.hub.connection import ASGIReceive, ASGISend, Connection
+    from transcendence.hub.users import Users
 
 log = logging.getLogger("transcendence.hub")
 SETTLE_TIMEOUT = 2.0  # at shutdown, how long deliveries may take to reach this node's sockets
@@ -68,8 +69,11 @@ class HubMetrics(Collector):
 class Hub:
     """`get_hub(app)`: `deliver` (to users, topics), `presence`, `config`, `connections`."""
 
-    def __init__(self, app: Quart, core: Core, config: HubConfig | None = None) -> None:
+    def __init__(
+        self, app: Quart, core: Core, users: Users, config: HubConfig | None = None
+    ) -> None:
         self.app = app
+        self.users = users
         self.core = core
         self.bus = core.bus
         self.registry = core.realtime
@@ -101,7 +105,6 @@ class Hub:
             self._tick(), name="transcendence.hub.ticker"
         )
         self.accepting = True
-        _serving.append(self)
 
     async def settle(self) -> None:
         """Return once what was published so far has reached this node's sockets' queues.
@@ -139,10 +142,15 @@ class Hub:
             for wait in waits:
                 wait.cancel()
 
+    def close_sessions(self, session_ids: list[str]) -> None:
+        """Close this node's sockets of sessions that ended (signed out, revoked)."""
+        ended = set(session_ids)
+        for conn in list(self.connections.values()):
+            if conn.session_id in ended:
+                conn.fail("signed_out", "this session has ended", close_code=Close.UNAUTHORIZED)
+
     async def stop(self) -> None:
         await self.close_sockets()
-        with contextlib.suppress(ValueError):
-            _serving.remove(self)
         if self._ticker is not None:
             self._ticker.cancel()
             await asyncio.wait([self._ticker])
@@ -213,8 +221,3 @@ class Hub:
             "max_topics_per_connection": config.max_topics_per_connection,
         }
         return json_schema(self.registry, self.core.registry.is_enabled, limits)
-
-
-# Hubs serving in this process, latest last: how code without an app at hand (the accounts'
-# `presence_of`, `notify` called from a hook) finds one outside a request.
-_serving: list[Hub] = []

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from transcendence.bus import BusUnavailable
+from transcendence.hub.lookup import current_hub, get_hub
 from transcendence.models import Notification
 
 if TYPE_CHECKING:
@@ -38,8 +39,6 @@ async def notify(
     user_id: int, kind: str, data: dict[str, Any] | None = None, *, app: Quart | None = None
 ) -> Notification:
     """Store a notification for a user and push it to their open sockets, on every node."""
-    from transcendence.hub import current_hub, get_hub
-
     if not kind or len(kind) > 64:
         raise ValueError("a notification kind is 1 to 64 characters")
     row = await Notification.create(user_id=user_id, kind=kind, data=data or {})
@@ -54,8 +53,6 @@ async def notify(
 
 async def mark_read(user_id: int, ids: list[int] | None, *, app: Quart | None = None) -> list[int]:
     """Mark some (or, with None, all) of a user's unread notifications read; tell every tab."""
-    from transcendence.hub import current_hub, get_hub
-
     query = Notification.filter(user_id=user_id, read_at=None)
     if ids is not None:
         query = query.filter(id__in=ids)

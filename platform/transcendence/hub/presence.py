@@ -392,8 +392,6 @@ class Presence:
 
     async def status_of(self, user_ids: list[int]) -> dict[int, dict[str, Any]]:
         """`{user_id: {"status", "last_seen"}}` for every id asked (unknown: offline)."""
-        from transcendence.accounts.models import User
-
         if not user_ids:
             return {}
         try:
@@ -405,7 +403,7 @@ class Presence:
         away = [uid for uid, status in statuses.items() if status == OFFLINE]
         seen: dict[int, Any] = {}
         if away:
-            seen = dict(await User.filter(id__in=away).values_list("id", "last_seen_at"))
+            seen = await self._hub.users.last_seen(away)
         return {
             uid: {
                 "status": statuses[uid],
@@ -456,16 +454,10 @@ class Presence:
             await self._announce(user_id, after, datetime.now(UTC))
 
     async def _announce(self, user_id: int, status: str, when: datetime) -> None:
-        from tortoise.expressions import Q
-
-        from transcendence.accounts.models import Friendship, User
-
+        users = self._hub.users
         if status == OFFLINE:
-            await User.filter(id=user_id).update(last_seen_at=when)
-        rows = await Friendship.filter(
-            Q(requester_id=user_id) | Q(addressee_id=user_id), status="accepted"
-        ).values_list("requester_id", "addressee_id")
-        friends = [a if b == user_id else b for a, b in rows]
+            await users.went_offline(user_id, when)
+        friends = await users.friends_of(user_id)
         if friends:
             await self._hub.deliver.to_users(
                 friends,

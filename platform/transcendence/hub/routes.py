@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from quart import Blueprint, current_app
+from quart.typing import ResponseReturnValue
 from quart_schema import document_response, validate_querystring
 
 from transcendence.auth import current_user, public
 from transcendence.errors import APIError
 from transcendence.hub.endpoint import serve_socket
+from transcendence.hub.lookup import get_hub
 from transcendence.hub.notifications import mark_read, notification_out, unread_count
 from transcendence.hub.protocol import NotificationOut
 from transcendence.ids import DB_INT
@@ -48,10 +50,8 @@ realtime_blueprint = Blueprint("realtime", __name__, url_prefix="/api/realtime")
 @realtime_blueprint.get("/schema.json")
 @document_response(dict[str, Any], 200)  # JSON Schema: see docs/realtime.md
 @public
-async def schema():
+async def schema() -> ResponseReturnValue:
     """The `/ws` protocol as JSON Schema: envelopes, close codes, limits, every enabled type."""
-    from transcendence.hub import get_hub
-
     return get_hub(current_app).schema()
 
 
@@ -75,7 +75,7 @@ class ReadOut(BaseModel):
 @notifications_blueprint.get("/")
 @validate_querystring(NotificationQuery)
 @document_response(NotificationPage, 200)
-async def list_notifications(query_args: NotificationQuery):
+async def list_notifications(query_args: NotificationQuery) -> ResponseReturnValue:
     """My notifications, newest first (`?unread=true` for unread only), with the unread count."""
     me = await current_user()
     query = Notification.filter(user_id=me.id)
@@ -95,7 +95,7 @@ async def list_notifications(query_args: NotificationQuery):
 
 @notifications_blueprint.post("/<id:notification_id>/read")
 @document_response(NotificationOut, 200)
-async def read_notification(notification_id: int):
+async def read_notification(notification_id: int) -> ResponseReturnValue:
     """Mark one of my notifications read (every open tab hears `notify.read`)."""
     me = await current_user()
     row = None
@@ -111,7 +111,7 @@ async def read_notification(notification_id: int):
 
 @notifications_blueprint.post("/read_all")
 @document_response(ReadOut, 200)
-async def read_all():
+async def read_all() -> ResponseReturnValue:
     """Mark all my notifications read."""
     me = await current_user()
     return {"ids": await mark_read(me.id, None, app=current_app)}

@@ -13,6 +13,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from transcendence.core import core_of
 from transcendence_chat.config import MAX_TEXT
 from transcendence_chat.models import SYSTEM, Conversation, Member
 
@@ -30,10 +31,7 @@ def _app(app: Any) -> Any:
 
     if has_app_context():
         return current_app._get_current_object()  # type: ignore[attr-defined]
-    from transcendence.hub import current_hub
-
-    hub = current_hub()
-    return hub.app if hub is not None else None
+    return None
 
 
 async def system_chat(user_id: int) -> Conversation:
@@ -65,7 +63,6 @@ async def post_notice(
 ) -> dict[str, Any] | None:
     """Post an announcement to a user's notices chat and push it (`chat.message`) to their
     tabs; the stored message, or None when the chat module is not enabled."""
-    from transcendence.app import core_of
     from transcendence_chat.service import store
 
     app = _app(app)

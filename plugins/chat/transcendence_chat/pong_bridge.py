@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from transcendence.core import core_of
 from transcendence.errors import APIError
 from transcendence.plugins import await_result
 
 
 def _provider(app: Any, hook_name: str) -> Any:
-    from transcendence.app import core_of
-
     hook = core_of(app).registry.hook(hook_name)
     if not hook.get_hookimpls():
         raise APIError(

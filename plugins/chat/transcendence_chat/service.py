@@ -27,6 +27,7 @@ from transcendence.accounts.models import Friendship, User
 from transcendence.accounts.profiles import summaries
 from transcendence.accounts.social import other_user
 from transcendence.bus import BusUnavailable
+from transcendence.core import core_of
 from transcendence.errors import APIError
 from transcendence.pagination import DB_INT, decode_cursor, page
 from transcendence_chat import pong_bridge
@@ -714,8 +715,7 @@ async def send_message(
         if found is None:
             raise
         return found, False
-    from transcendence.app import core_of  # messages sent, on /metrics (docs/operations.md)
-
+    # Messages sent, on /metrics (docs/operations.md).
     sent = core_of(app).metrics.counter(
         "transcendence_chat_messages_sent", "Messages sent", ["kind"]
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from transcendence import hookimpl
 from transcendence_oauth42.config import settings_of
+from transcendence_oauth42.routes import blueprint
 
 STATIC = Path(__file__).parent / "static"
 
@@ -42,6 +43,4 @@ def register_models():
 
 @hookimpl
 def register_blueprints():
-    from transcendence_oauth42.routes import blueprint
-
     return [blueprint]

@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from quart import Quart
-
 from transcendence import hookimpl
 from transcendence.accounts.models import User
-from transcendence.plugins import call_async
+from transcendence.core import Core
+from transcendence.hub import notify
 from transcendence_pong import hookspecs, matchmaking
 from transcendence_pong import realtime as pong_realtime
 from transcendence_pong.engine import Side
@@ -27,6 +26,7 @@ from transcendence_pong.lease import (
     snapshot_rate,
 )
 from transcendence_pong.models import Invite, Match, QueueEntry
+from transcendence_pong.routes import blueprint
 from transcendence_pong.service import (
     GameError,
     Games,
@@ -34,37 +34,29 @@ from transcendence_pong.service import (
     max_local_games,
     parse_options,
 )
+from transcendence_pong.state import EXTENSION
+from transcendence_pong.state import facade as facade  # where chat and tournament find it
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("transcendence.pong.queue")
 
 
-def facade(app: Quart) -> Pong:
-    """The module's state in this app (created when the module starts)."""
-    found = app.extensions.get("pong")
-    if found is None:
-        raise GameError("unavailable", "the pong module is not running")
-    return found
-
-
 class Pong:
     """Per-app state of the module: the games this node runs, and the ways to start one."""
 
-    def __init__(self, app: Quart) -> None:
-        from transcendence.app import core_of
-        from transcendence.hub import get_hub
-
-        self.app = app
-        hub = get_hub(app)
+    def __init__(self, core: Core) -> None:
+        self.app = core.app
+        self.core = core
+        hub = core.hub
         # Who runs which game (docs/pong.md, "Several nodes"): Redis leases when the node
         # shares Redis with others, local ones otherwise; keys scoped like the hub's.
-        leases = make_leases(core_of(app).settings.redis_url, hub.namespace, lease_ttl())
+        leases = make_leases(core.settings.redis_url, hub.namespace, lease_ttl())
         self.games = Games(
-            core_of(app).bus,
+            core.bus,
             hub.deliver.to_topic,
             self._finished,
             in_game=hub.presence.set_in_game,
-            registry=core_of(app).metrics.registry,
+            registry=core.metrics.registry,
             leases=leases,
             namespace=hub.namespace,
             snapshot_rate=snapshot_rate(),
@@ -75,7 +67,7 @@ class Pong:
         self.games.live = hub.deliver.to_topic  # the lobbies' live list (live.py)
         self.games.to_user = hub.deliver.to_user
         self.games.on_interrupted = self._interrupted
-        metrics = core_of(app).metrics  # on /metrics; listed in docs/operations.md
+        metrics = core.metrics  # on /metrics; listed in docs/operations.md
         running = metrics.gauge("transcendence_pong_games_running", "Games running on this node")
         running.set_function(lambda: len(self.games.rooms))
         self.games_finished = metrics.counter(
@@ -92,21 +84,16 @@ class Pong:
         self._starts: dict[int, tuple[asyncio.Lock, list[int]]] = {}
 
     async def _joined(self, game_id: str, user_id: int) -> None:
-        from transcendence.app import core_of
-
-        await call_async(
-            core_of(self.app).registry.hook("match_player_joined"), game_id=game_id, user_id=user_id
-        )
+        # Listeners may need the app (a game's task may have no context of its own).
+        async with self.app.app_context():
+            await self.core.call("match_player_joined", game_id=game_id, user_id=user_id)
 
     async def _interrupted(self, game_id: str) -> None:
-        from transcendence.app import core_of
-
         match = await Match.get_or_none(id=game_id)
         if match is not None:
             # Listeners may need the app (a start-up or a background task has no context).
             async with self.app.app_context():
-                hook = core_of(self.app).registry.hook("match_interrupted")
-                await call_async(hook, match=match)
+                await self.core.call("match_interrupted", match=match)
 
     async def stop(self) -> None:
         if self._pairing is not None:
@@ -117,12 +104,10 @@ class Pong:
             await self.games.shutdown()
 
     async def _finished(self, match: Match) -> None:
-        from transcendence.app import core_of
-
         self.games_finished.labels(match.mode).inc()
         # The ratings moved in the transaction that recorded the match (service.py).
-        assert self.app is not None
-        await call_async(core_of(self.app).registry.hook("match_finished"), match=match)
+        async with self.app.app_context():
+            await self.core.call("match_finished", match=match)
 
     # --- starting games ---------------------------------------------------------------
 
@@ -180,10 +165,7 @@ class Pong:
         )
 
     def _ai(self, level: str) -> Any:
-        from transcendence.app import core_of
-
-        assert self.app is not None
-        ai = core_of(self.app).registry.hook("pong_ai_player")(side=Side.RIGHT, level=level)
+        ai = self.core.hook("pong_ai_player")(side=Side.RIGHT, level=level)
         if ai is None:
             raise GameError("ai_unavailable", "the ai module is disabled")
         return ai
@@ -205,10 +187,7 @@ class Pong:
             if self.games.no_show_wait is None
             else self.games.no_show_wait,
         )
-        from transcendence.hub import get_hub
-
-        assert self.app is not None
-        deliver = get_hub(self.app).deliver
+        deliver = self.core.hub.deliver
         for user, side, other in ((left, "left", right), (right, "right", left)):
             await deliver.to_user(
                 user.id,
@@ -278,8 +257,6 @@ class Pong:
         *,
         rematch_of: str | None = None,
     ):
-        from transcendence.hub import notify
-
         parse_options(options)
         sender = await User.get(id=sender_id)
         invite = await matchmaking.create_invite(sender, recipient_id, options)
@@ -319,8 +296,6 @@ class Pong:
         return {"status": "offered", "game_id": None, "invite_id": invite.id}
 
     async def answer_invite(self, user_id: int, invite_id: int, accept: bool) -> str | None:
-        from transcendence.hub import notify
-
         user = await User.get(id=user_id)
         if accept:  # before the invitation is used up: refused, it can be accepted later
             pending = await Invite.filter(id=invite_id, recipient_id=user_id).first()
@@ -392,8 +367,6 @@ def register_models():
 
 @hookimpl
 def register_blueprints():
-    from transcendence_pong.routes import blueprint
-
     return [blueprint]
 
 
@@ -416,16 +389,16 @@ def web_assets():
 
 
 @hookimpl
-async def startup(app):
-    pong = Pong(app)
-    app.extensions["pong"] = pong
+async def startup(app, core):
+    pong = Pong(core)
+    app.extensions[EXTENSION] = pong
     await pong.games.start()
     pong.start_pairing()
 
 
 @hookimpl
 async def shutdown(app):
-    found = app.extensions.pop("pong", None)
+    found = app.extensions.pop(EXTENSION, None)
     if found is not None:
         await found.stop()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import fields
+from tortoise.expressions import Q
 from tortoise.models import Model
 
 
@@ -89,8 +90,6 @@ def played_by(user_id: int) -> Any:
     """A user's finished matches, as their history shows them. A keyboard tournament's
     matches are no one's: one account drives both paddles under aliases (its organiser
     holds a seat), so they are left out, as the stats module leaves them out."""
-    from tortoise.expressions import Q
-
     keyboard = Q(mode="tournament") & (Q(left_user_id__isnull=True) | Q(right_user_id__isnull=True))
     mine = Q(left_user_id=user_id) | Q(right_user_id=user_id)
     return Match.filter(mine, status="finished").exclude(keyboard)

@@ -13,6 +13,7 @@ from transcendence.ids import DbId
 from transcendence.realtime import RealtimeError
 from transcendence_pong import live, matchmaking
 from transcendence_pong.service import GameError, game_topic
+from transcendence_pong.state import facade
 
 log = logging.getLogger("transcendence.pong")
 
@@ -104,8 +105,6 @@ class LiveFrame(BaseModel):
 
 
 def register(hub: Any) -> None:
-    from transcendence_pong.hooks import facade
-
     def fail(exc: GameError) -> RealtimeError:
         return RealtimeError(exc.code, exc.message)
 

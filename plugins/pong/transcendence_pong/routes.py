@@ -16,10 +16,11 @@ from transcendence.auth import current_user
 from transcendence.errors import APIError
 from transcendence.ids import DbId
 from transcendence.openapi import error_responses, other_response
-from transcendence_pong.hooks import facade
+from transcendence_pong import matchmaking
 from transcendence_pong.models import Match, played_by
 from transcendence_pong.realtime import CreateIn, KeyIn, OptionsIn
 from transcendence_pong.service import GameError
+from transcendence_pong.state import facade
 
 blueprint = Blueprint("pong", __name__)
 
@@ -130,10 +131,8 @@ async def join_queue(data: QueueIn):
 @blueprint.delete("/queue")
 @other_response(204, "Left the queue (or was not in it)")
 async def leave_queue():
-    from transcendence_pong.matchmaking import leave_queue
-
     user = await current_user()
-    await leave_queue(user.id)
+    await matchmaking.leave_queue(user.id)
     return "", 204
 
 

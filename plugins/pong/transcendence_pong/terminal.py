@@ -815,7 +815,7 @@ class Terminal:
         self.unicode = encoding == "utf8"
 
     def __enter__(self) -> Terminal:
-        import termios
+        import termios  # Unix only: the terminal client runs where it exists
 
         self._saved = termios.tcgetattr(self.fd)
         mode = termios.tcgetattr(self.fd)
@@ -828,7 +828,7 @@ class Terminal:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        import termios
+        import termios  # Unix only: the terminal client runs where it exists
 
         with contextlib.suppress(OSError):
             self.write("\x1b[0m\x1b[?25h\x1b[?1049l")

@@ -12,6 +12,7 @@ import typer
 
 from transcendence import hookimpl
 from transcendence_stats import service
+from transcendence_stats.routes import blueprint
 
 log = logging.getLogger("transcendence.stats")
 STATIC = Path(__file__).parent / "static"
@@ -41,8 +42,6 @@ def register_models():
 
 @hookimpl
 def register_blueprints():
-    from transcendence_stats.routes import blueprint
-
     return [blueprint]
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from transcendence.core import core_of
 from transcendence.errors import APIError
 from transcendence.plugins import await_result, call_async
 from transcendence_tournament import service
@@ -55,15 +56,12 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def current_app_or_none() -> Any:
-    """The app, from a request, a handler, or a task started in one (hooks get no app)."""
+    """The app, from a request, a handler, or a task started in one; else None."""
     from quart import current_app, has_app_context
 
     if has_app_context():
         return current_app._get_current_object()  # type: ignore[attr-defined]
-    from transcendence.hub import current_hub
-
-    hub = current_hub()
-    return hub.app if hub is not None else None
+    return None
 
 
 def clean_alias(alias: str) -> str:
@@ -335,7 +333,6 @@ async def call_match(
     pong_left, pong_right = (right, left) if swapped else (left, right)
     ai = None
     if pong_right.ai_level is not None:
-        from transcendence.app import core_of
         from transcendence_pong.api import Side
 
         ai = core_of(app).registry.hook("pong_ai_player")(
@@ -371,7 +368,6 @@ def _ai_plays(app: Any, left: Entry, right: Entry) -> bool:
     """Whether an enabled module plays this match's AI seats: pong's `pong_ai_player` for
     one against a person, the tournament's `tournament_ai_game` for two (the ai module
     implements both). True without AI seats."""
-    from transcendence.app import core_of
 
     if left.ai_level is None and right.ai_level is None:
         return True
@@ -436,7 +432,6 @@ async def _call(
 async def chat_notice(app: Any, user_id: int, text: str, data: dict[str, Any]) -> None:
     """In the user's chat notices, through `tournament_notice` (hookspecs.py): the chat
     module implements it; while it is disabled or not installed nothing answers."""
-    from transcendence.app import core_of
 
     hook = core_of(app).registry.hook("tournament_notice")
     await call_async(hook, app=app, user_id=user_id, text=text, data=data)
@@ -588,7 +583,6 @@ async def _robots_play(
 ) -> None:
     """AI against AI: played out on the real engine, faster than real time, by the module
     implementing `tournament_ai_game` (the ai module)."""
-    from transcendence.app import core_of
     from transcendence_pong.api import Match, parse_options
     from transcendence_pong.api import record as record_match
 

@@ -10,6 +10,7 @@ from quart import Blueprint, current_app
 from quart_schema import document_response, validate_querystring, validate_request
 
 from transcendence.auth import current_user
+from transcendence.core import core_of
 from transcendence.errors import APIError
 from transcendence.openapi import error_responses
 from transcendence.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, page
@@ -231,8 +232,6 @@ async def add_ai(tournament_id: int):
     """Give a seat to the AI (the organiser, before the start; the ai module must be on).
     Body (optional): {"level": "easy" | "normal" | "hard"}."""
     from quart import request
-
-    from transcendence.app import core_of
 
     user = await current_user()
     if not core_of(_app()).registry.is_enabled("ai"):

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from realtime_kit import realtime_server
+from transcendence.core import core_of
 from transcendence_pong import hooks as pong_hooks
 from transcendence_pong.clock import ScaledClock
 
@@ -63,7 +64,7 @@ async def test_ticks_and_snapshots_are_timed_on_metrics(server):
 async def test_the_timings_survive_the_module_being_restarted(server):
     app = server.app
     await pong_hooks.shutdown(app)
-    await pong_hooks.startup(app)  # registers its histograms again, without a clash
+    await pong_hooks.startup(app, core_of(app))  # registers its histograms again, without a clash
     app.extensions["pong"].games.clock = ScaledClock(20)
     await play_local_game(server)
     assert sample(await scrape(server), "transcendence_pong_tick_seconds_count") >= 60

@@ -274,10 +274,11 @@ async def test_players_show_in_game_while_they_play(server):
 
     alice, bob, _a, b, game_id = await remote_game(server, ENDLESS)
     await until_state(b, lambda s: s["phase"] == "playing")
-    states = await presence_of([alice.id, bob.id])
+    async with server.app.app_context():  # presence_of reads the current app's hub
+        states = await presence_of([alice.id, bob.id])
     assert states[alice.id]["status"] == states[bob.id]["status"] == "in_game"
     await b.request("pong.leave", {"game_id": game_id})
     await ended_match(game_id)
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(5), server.app.app_context():
         while (await presence_of([alice.id]))[alice.id]["status"] == "in_game":
             await asyncio.sleep(0.01)  # presence is updated right after the record

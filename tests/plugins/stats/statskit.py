@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from transcendence.app import core_of
+from transcendence.core import core_of
 from transcendence.plugins import call_async
 from transcendence_pong.matchmaking import update_ratings
 from transcendence_pong.models import Match

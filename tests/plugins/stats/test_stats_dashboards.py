@@ -536,7 +536,7 @@ async def test_odd_input_is_a_4xx_never_a_5xx(client, make_player):
 async def test_matches_played_while_disabled_are_counted_when_enabled(
     app, client, make_player, matches
 ):
-    from transcendence.app import core_of
+    from transcendence.core import core_of
 
     registry = core_of(app).registry
     alice, bob = await make_player("alice"), await make_player("bob")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 from pydantic import BaseModel
@@ -17,8 +18,8 @@ from quart import Blueprint
 from quart_schema import validate_request
 
 from transcendence import hookimpl
-from transcendence.app import enabled_hook
 from transcendence.auth import current_user, public
+from transcendence.core import enabled_hook
 from transcendence.hookspecs import hookspec
 from transcendence.plugins import call_async
 
@@ -43,16 +44,21 @@ class SampleSpecs:
 
 # What the sample modules' startup and shutdown hooks ran, in order (the lifecycle tests).
 LIFECYCLE: list[str] = []
+# The `core` each of these hooks was handed, by hook name (the other sample modules and the
+# built-in ones show that a hook may leave it out).
+CORES: dict[str, Any] = {}
 
 
 @hookimpl
-def startup(app):
+def startup(app, core):
     LIFECYCLE.append("start sample")
+    CORES["startup"] = core
 
 
 @hookimpl
-def shutdown(app):
+def shutdown(app, core):
     LIFECYCLE.append("stop sample")
+    CORES["shutdown"] = core
 
 
 @hookimpl
@@ -82,7 +88,10 @@ def register_blueprints():
 
 
 @hookimpl
-def register_realtime(hub):
+def register_realtime(hub, core):
+    CORES["register_realtime"] = core
+    CORES["hub when registering"] = core.hub  # installed before the modules register
+
     @hub.handler("sample.echo")
     async def echo(conn, data):
         return data

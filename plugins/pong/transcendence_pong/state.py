@@ -1,0 +1,29 @@
+"""Where the pong module keeps its per-app state (`Pong`, made by its `startup` hook).
+
+A leaf of the module, so its routes and realtime handlers reach the state without importing
+the hooks that import them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from quart import Quart
+
+from transcendence_pong.service import GameError
+
+if TYPE_CHECKING:
+    from transcendence_pong.hooks import Pong
+
+EXTENSION = "pong"
+
+
+def facade(app: Quart) -> Pong:
+    """The module's state in this app (created when the module starts)."""
+    found: Pong | None = app.extensions.get(EXTENSION)
+    if found is None:
+        raise GameError("unavailable", "the pong module is not running")
+    return found
+
+
+__all__ = ["EXTENSION", "facade"]
