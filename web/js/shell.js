@@ -292,7 +292,8 @@ export class Shell extends EventTarget {
   }
 
   async setLanguage(code) {
-    await this.i18n.use(code);
+    // Saved first, then shown: once the page speaks the new language, a reload (whose
+    // profile decides the language) keeps it.
     if (this.user && this.user.language !== code) {
       try {
         const me = await this.api.patch("/api/me/", { language: code });
@@ -301,6 +302,7 @@ export class Shell extends EventTarget {
         this.toast({ title: this.t("errors.title"), body: this.errorMessage(error), kind: "danger" });
       }
     }
+    await this.i18n.use(code);
   }
 
   // --- modules --------------------------------------------------------------------------
