@@ -24,7 +24,12 @@ def _describe(ctx: CLIContext) -> list[dict[str, Any]]:
         core = core_of(app)
         async with ctx.database():
             core.registry.enabled = frozenset(await registry.read_enabled(ctx.modules))
-            return describe_modules(app)
+            failures = await registry.stored_failures()
+        entries = describe_modules(app)
+        for entry in entries:
+            # What this process never started is what running nodes report: their failures.
+            entry["startup_errors"] = failures.get(entry["name"], [])
+        return entries
 
     return ctx.run(run)
 
@@ -64,9 +69,16 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
             return
         table = Table("name", "enabled", "version", "requires", "title")
         for e in entries:
+            failed = len(e["startup_errors"])
             table.add_row(
                 e["name"],
-                ("[green]yes[/]" if e["configured"] else "[yellow]yes, not configured[/]")
+                (
+                    f"[red]failed on {failed} node{'s' if failed > 1 else ''}[/]"
+                    if failed
+                    else "[green]yes[/]"
+                    if e["configured"]
+                    else "[yellow]yes, not configured[/]"
+                )
                 if e["enabled"]
                 else "[red]no[/]",
                 e["version"],
@@ -97,6 +109,12 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
             console.print("configured: yes")
         else:
             console.print(f"configured: [yellow]no[/] — {entry['status_message']}", highlight=False)
+        for failure in entry["startup_errors"]:
+            console.print(
+                f"did not start on {failure['node']} (since {failure['at']}): {failure['error']}",
+                highlight=False,
+                soft_wrap=True,
+            )
         for key, values in entry["provides"].items():
             if isinstance(values, list):
                 console.print(f"{key}: {', '.join(values) or '-'}")

@@ -20,6 +20,23 @@ class ModuleState(Model):
         table = "core_module"
 
 
+class ModuleFailure(Model):
+    """A module whose startup failed on a node, kept while that node runs.
+
+    For the CLI, which sees no node's memory: removed when the module starts there or the
+    node stops."""
+
+    id = fields.IntField(primary_key=True)
+    node = fields.CharField(max_length=128)
+    module = fields.CharField(max_length=32)
+    error = fields.TextField()
+    at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "core_module_failure"
+        unique_together = (("node", "module"),)
+
+
 class Notification(Model):
     """A notice for one user (invite, tournament call, friend request), kept until read."""
 

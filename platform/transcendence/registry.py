@@ -15,11 +15,13 @@ import asyncio
 import contextlib
 import graphlib
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from transcendence.bus import RESYNC, Bus, SubscriptionOverflow
-from transcendence.models import ModuleState
+from transcendence.models import ModuleFailure, ModuleState
 from transcendence.plugins import Module, ModuleError, ModuleSet, await_result
 
 TOPIC = "modules.changed"
@@ -129,17 +131,21 @@ class Registry:
     `wanted` is what the table says; `enabled` is what runs on this node: a module is
     enabled here only once its `startup` succeeded (modules start in `requires` order and
     stop in reverse). A startup that fails while the node serves is logged, kept in
-    `startup_errors` (shown by `/api/modules`) and retried at the next toggle; at the
-    node's own start it stops the start.
+    `startup_errors` (shown by `/api/modules`, and stored for `transcendence modules
+    list|info` under this node's name) and retried at the next toggle; at the node's own
+    start it stops the start.
     """
 
     def __init__(self, modules: ModuleSet, bus: Bus, *, sync_interval: float = 1.0):
+        # How the CLI names this node beside a failure: its host (a container's id) and pid.
+        self.node = f"{socket.gethostname()}:{os.getpid()}"
         self.modules = modules
         self.bus = bus
         self.sync_interval = sync_interval
         self.wanted: frozenset[str] = frozenset()
         self.enabled: frozenset[str] = frozenset()
         self.startup_errors: dict[str, str] = {}
+        self._stored_errors: dict[str, str] = {}
         self._startup: Lifecycle | None = None
         self._shutdown: Lifecycle | None = None
         self._order = startup_order(modules)
@@ -190,6 +196,25 @@ class Registry:
             if self.enabled != before:
                 for listener in self._listeners:
                     await await_result(listener(self.enabled))
+        await self._store_failures()
+
+    async def _store_failures(self) -> None:
+        """This node's startup errors, where the CLI can read them (`stored_failures`);
+        the database is touched only when they changed (never on a healthy node)."""
+        if self.startup_errors == self._stored_errors:
+            return
+        try:
+            await (
+                ModuleFailure.filter(node=self.node)
+                .exclude(module__in=list(self.startup_errors))
+                .delete()
+            )
+            for name, error in self.startup_errors.items():
+                await ModuleFailure.update_or_create({"error": error}, node=self.node, module=name)
+        except Exception as exc:  # the database is away: /api/modules still says it
+            log.warning("could not store this node's module failures (%s)", exc)
+        else:
+            self._stored_errors = dict(self.startup_errors)
 
     def _set_enabled(self, enabled: frozenset[str]) -> None:
         self.enabled = enabled
@@ -269,6 +294,8 @@ class Registry:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        self.startup_errors.clear()
+        await self._store_failures()  # a stopped node's failures are no longer true
 
     async def _follow(self) -> None:
         if self.bus.name == "memory":
@@ -315,6 +342,18 @@ class Registry:
                 log.info("re-reading the enabled modules works again")
 
 
+async def stored_failures() -> dict[str, list[dict[str, Any]]]:
+    """Every node's startup failures, by module: `[{"node", "error", "at"}]` (for the CLI;
+    a node that died without stopping leaves its lines until it runs again under that name
+    or they are deleted)."""
+    failures: dict[str, list[dict[str, Any]]] = {}
+    for row in await ModuleFailure.all().order_by("module", "node"):
+        failures.setdefault(row.module, []).append(
+            {"node": row.node, "error": row.error, "at": row.at.isoformat()}
+        )
+    return failures
+
+
 async def announce(bus: Bus, changed: list[str]) -> None:
     """Tell every node that module states changed (a no-op across processes in memory)."""
     await bus.publish_json(TOPIC, {"changed": changed})
@@ -329,4 +368,5 @@ __all__ = [
     "enable",
     "read_enabled",
     "startup_order",
+    "stored_failures",
 ]

@@ -56,6 +56,35 @@ def test_modules_info_shows_what_it_registers(fresh_modules, capsys):
     assert "sample_note" in out and "sample.echo" in out and "/api/sample/notes" in out
 
 
+def test_a_module_that_did_not_start_on_a_node_says_where_and_why(fresh_modules, capsys):
+    """Running nodes store their startup failures (`Registry`); the CLI, which runs none of
+    the modules, shows them per node."""
+    from transcendence import db
+    from transcendence.models import ModuleFailure
+    from transcendence.plugins import load_modules
+
+    async def a_node_failed() -> None:
+        settings = fresh_modules
+        await db.init_db(settings, load_modules(settings.modules, settings.extra_modules))
+        try:
+            await ModuleFailure.create(
+                node="web-1:42", module="sample_child", error="RuntimeError: no service"
+            )
+        finally:
+            await db.close_db()
+
+    asyncio.run(a_node_failed())
+    code, out, _ = run(capsys, "modules", "info", "sample_child")
+    assert code == 0
+    assert "did not start on web-1:42 (since " in out and "): RuntimeError: no service" in out
+    code, out, _ = run(capsys, "modules", "list", "--json")
+    listed = {m["name"]: m for m in json.loads(out)}
+    assert [f["node"] for f in listed["sample_child"]["startup_errors"]] == ["web-1:42"]
+    assert listed["sample"]["startup_errors"] == []
+    code, out, _ = run(capsys, "modules", "list")
+    assert "failed on 1 node" in out
+
+
 @pytest.mark.modules("oauth42")
 def test_a_module_missing_its_settings_says_what_to_set(fresh_modules, capsys, monkeypatch):
     for key in ("OAUTH42_CLIENT_ID", "OAUTH42_CLIENT_SECRET"):

@@ -9,7 +9,7 @@ import pytest
 
 import transcendence
 from transcendence.plugins import ENTRY_POINT_GROUP, ModuleError, load_modules
-from transcendence.registry import read_enabled
+from transcendence.registry import read_enabled, stored_failures
 
 
 def registry(app):
@@ -225,6 +225,11 @@ async def test_a_module_whose_startup_fails_stays_off_until_the_next_toggle(flak
     assert listed["sample"]["startup_error"] is None
     detail = await (await client.get("/api/modules/flaky")).get_json()
     assert detail["startup_error"] == "RuntimeError: flaky could not reach its service"
+    # Stored under this node's name, for the CLI (which sees no node's memory).
+    stored = (await stored_failures())["flaky"]
+    assert [(f["node"], f["error"]) for f in stored] == [
+        (core.registry.node, "RuntimeError: flaky could not reach its service")
+    ]
 
     # A re-read of an unchanged table does not retry it; the next toggle does.
     transcendence_flaky.FAIL_STARTUP = False
@@ -236,6 +241,7 @@ async def test_a_module_whose_startup_fails_stays_off_until_the_next_toggle(flak
     detail = await (await client.get("/api/modules/flaky")).get_json()
     assert detail["enabled"] is True
     assert detail["startup_error"] is None
+    assert await stored_failures() == {}
 
 
 async def test_hooks_that_run_with_the_app_are_handed_its_core(flaky_app):
