@@ -20,11 +20,12 @@ MAX_DAYS = 825
 
 def _certificate(days: int) -> tuple[bytes, bytes]:
     """PEM certificate and private key (EC P-256) for localhost, 127.0.0.1 and ::1."""
-    # cryptography's X.509 layer loads only for `certs` (CLI start-up speed).
+    # cryptography's X.509 layer (~20 ms) loads only for `certs` (CLI start-up speed; PyJWT
+    # loads it anyway once a loaded module imports the accounts).
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.hazmat.primitives import hashes, serialization  # start-up, as above
+    from cryptography.hazmat.primitives.asymmetric import ec  # start-up, as above
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # start-up, as above
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Transcendence localhost")])

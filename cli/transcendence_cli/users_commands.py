@@ -54,10 +54,11 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         admin: Annotated[bool, typer.Option("--admin", help="Make the account an admin.")] = False,
     ):
         """Create an account (a player, or an admin with --admin)."""
-        # The accounts (password hashing, 2FA, the ORM models) load only for the command
-        # that uses them: every `transcendence` run builds this CLI (start-up speed).
+        # The accounts (password hashing, 2FA, the ORM models: ~250 ms) load only for the
+        # command that uses them: every `transcendence` run builds this CLI (start-up speed,
+        # when TRANSCENDENCE_MODULES leaves out the modules that load them anyway).
         from transcendence.accounts import service
-        from transcendence.accounts.schemas import email_rule, username_rule
+        from transcendence.accounts.schemas import email_rule, username_rule  # as above
 
         name = _checked(username_rule, username, "username")
         address = _checked(email_rule, email, "email")
@@ -75,7 +76,7 @@ def register(cli: typer.Typer, ctx: CLIContext) -> None:
         """Every account, oldest first (anonymised ones marked)."""
         # Loaded by the command that uses them (CLI start-up speed, as above).
         from transcendence.accounts.models import User
-        from transcendence.accounts.roles import admin_entry
+        from transcendence.accounts.roles import admin_entry  # start-up, as above
 
         async def work() -> list[dict[str, Any]]:
             return [admin_entry(u) for u in await User.all().order_by("id")]

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from tortoise import Tortoise
 from tortoise.connection import get_connection
+from tortoise.context import TortoiseContext
+from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.migrations.recorder import MigrationRecorder
 
@@ -207,10 +209,6 @@ async def detect_changes(config: dict[str, Any], app_labels: list[str] | None = 
 
     Uses Tortoise's own autodetector, exactly as `tortoise makemigrations` does.
     """
-    # Only `transcendence migrations make|check` compare models with migration files.
-    from tortoise.context import TortoiseContext
-    from tortoise.migrations.autodetector import MigrationAutodetector
-
     # Every app is loaded (a module's models point at the core's users); only the
     # selected ones get migrations.
     async with TortoiseContext() as ctx:

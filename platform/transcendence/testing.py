@@ -45,6 +45,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+import redis
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
 from quart import Quart
@@ -52,6 +53,9 @@ from tortoise import Tortoise
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from transcendence.accounts import service
+from transcendence.app import create_app
+from transcendence.hub import get_hub
 from transcendence.hub.protocol import TRANSPORT_MAX_MESSAGE
 from transcendence.settings import Settings
 
@@ -81,7 +85,7 @@ def _pg_admin_url(url: str) -> str:
 
 async def create_postgres_database(admin_url: str) -> str:
     """A new, empty PostgreSQL database on the server of `admin_url`; its URL."""
-    import asyncpg
+    import asyncpg  # the PostgreSQL driver loads only for runs with TEST_DATABASE_URL
 
     name = f"transcendence_test_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(_pg_admin_url(admin_url), timeout=5)
@@ -95,7 +99,7 @@ async def create_postgres_database(admin_url: str) -> str:
 
 async def drop_postgres_database(admin_url: str, url: str) -> None:
     """Drop the database `create_postgres_database` made (connections and all)."""
-    import asyncpg
+    import asyncpg  # PostgreSQL runs only, as above
 
     name = url.rpartition("/")[2]
     conn = await asyncpg.connect(_pg_admin_url(admin_url), timeout=5)
@@ -169,9 +173,6 @@ async def running_app(settings: Settings, *, namespace: str | None = None) -> As
     `namespace` keeps this app's realtime keys on Redis apart from other tests' apps that
     share the database (by default the hub derives it from the database).
     """
-    from transcendence.app import create_app
-    from transcendence.hub import get_hub
-
     app = create_app(settings)
     if namespace is not None:
         get_hub(app).namespace = namespace
@@ -212,8 +213,6 @@ async def new_player(
     display_name: str | None = None,
 ) -> Player:
     """A new account with a session started, as if it had just logged in to `app`."""
-    from transcendence.accounts import service
-
     user = await service.create_user(
         username,
         email or f"{username}@example.test",
@@ -390,8 +389,6 @@ def redis_for_run() -> str | None:
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
         return None
-    import redis
-
     client = redis.Redis.from_url(url, socket_timeout=3)
     try:
         client.ping()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from quart import current_app, has_app_context
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -27,8 +28,6 @@ def _printable(text: str) -> str:
 def _app(app: Any) -> Any:
     if app is not None:
         return app
-    from quart import current_app, has_app_context
-
     if has_app_context():
         return current_app._get_current_object()  # type: ignore[attr-defined]
     return None
@@ -36,8 +35,10 @@ def _app(app: Any) -> Any:
 
 async def system_chat(user_id: int) -> Conversation:
     """The user's notices conversation, created on first use."""
+    # CLI start-up: every `transcendence` run loads this package, which imports this module
+    # (`post_notice`); the chat's service and views (~20 ms) load with the first notice.
     from transcendence_chat.present import NOTICES_TITLE
-    from transcendence_chat.service import now
+    from transcendence_chat.service import now  # CLI start-up, as above
 
     key = f"s:{int(user_id)}"
     conv = await Conversation.get_or_none(unique_key=key)
@@ -63,7 +64,7 @@ async def post_notice(
 ) -> dict[str, Any] | None:
     """Post an announcement to a user's notices chat and push it (`chat.message`) to their
     tabs; the stored message, or None when the chat module is not enabled."""
-    from transcendence_chat.service import store
+    from transcendence_chat.service import store  # CLI start-up, as in system_chat
 
     app = _app(app)
     if app is None or not core_of(app).registry.is_enabled("chat"):

@@ -29,6 +29,7 @@ from transcendence.accounts.social import other_user
 from transcendence.bus import BusUnavailable
 from transcendence.core import core_of
 from transcendence.errors import APIError
+from transcendence.hub import get_hub
 from transcendence.pagination import DB_INT, decode_cursor, page
 from transcendence_chat import pong_bridge
 from transcendence_chat.config import chat_config
@@ -109,8 +110,6 @@ async def deliver(app: Any, user_ids: Iterable[int], type_: str, data: Any) -> N
     What is pushed was stored first; if the bus is down the users read it over REST (their
     sockets get `resync` when it is back), so a failure here is logged, not raised.
     """
-    from transcendence.hub import get_hub
-
     ids = sorted(set(user_ids))
     if not ids:
         return

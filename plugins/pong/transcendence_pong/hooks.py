@@ -15,7 +15,7 @@ from transcendence import hookimpl
 from transcendence.accounts.models import User
 from transcendence.core import Core
 from transcendence.hub import notify
-from transcendence_pong import hookspecs, matchmaking
+from transcendence_pong import hookspecs, matchmaking, terminal
 from transcendence_pong import realtime as pong_realtime
 from transcendence_pong.engine import Side
 from transcendence_pong.lease import (
@@ -378,9 +378,7 @@ def register_realtime(hub):
 @hookimpl
 def register_commands(cli):
     """`transcendence play`: a terminal client for remote games (docs/play.md)."""
-    from transcendence_pong.terminal import register
-
-    register(cli)
+    terminal.register(cli)
 
 
 @hookimpl

@@ -44,6 +44,7 @@ import typer
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from transcendence.commands import CLIError, console
 from transcendence_pong.engine import HEIGHT, PADDLE_INSET, PADDLE_WIDTH, WIDTH
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
@@ -1273,8 +1274,6 @@ def register(cli: typer.Typer) -> None:
         ] = 10.0,
     ):
         """Play Pong in this terminal against a web user (or the AI): W/S or arrows, q leaves."""
-        from transcendence.commands import CLIError, console
-
         chosen = [
             name
             for name, on in (

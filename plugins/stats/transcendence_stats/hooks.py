@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from transcendence import hookimpl
+from transcendence.commands import CLIContext, console
 from transcendence_stats import service
 from transcendence_stats.routes import blueprint
 
@@ -98,8 +99,6 @@ def register_commands(cli):
         batch: Annotated[int, typer.Option(min=1, max=5000, help="Matches per transaction.")] = 500,
     ):
         """Count every finished match the aggregates do not include yet (idempotent)."""
-        from transcendence.commands import CLIContext, console
-
         ctx = CLIContext()
 
         async def run():

@@ -6,11 +6,20 @@ import asyncio
 from typing import Annotated
 
 import typer
+from rich.table import Table
+
+from transcendence.commands import CLIContext, CLIError, console, print_json
+from transcendence_tournament.models import Tournament
+from transcendence_tournament.seeding import (
+    ai_game,
+    enabled_hooks,
+    match_finished_hook,
+    seed_tournament,
+)
+from transcendence_tournament.service import FORMATS
 
 
 def register(app: typer.Typer) -> None:
-    from transcendence.commands import CLIContext, CLIError, console, print_json
-
     @app.command()
     def seed(
         players: Annotated[int, typer.Option(min=3, max=16, help="How many demo players.")] = 8,
@@ -18,14 +27,6 @@ def register(app: typer.Typer) -> None:
         play: Annotated[bool, typer.Option(help="Play every match out (simulated).")] = False,
     ):
         """Create demo players and a tournament; with --play, play it to its winner."""
-        from transcendence_tournament.seeding import (
-            ai_game,
-            enabled_hooks,
-            match_finished_hook,
-            seed_tournament,
-        )
-        from transcendence_tournament.service import FORMATS
-
         if bracket not in FORMATS:
             raise typer.BadParameter(f"{bracket!r}: single or round_robin", param_hint="--format")
         ctx = CLIContext()
@@ -62,10 +63,6 @@ def register(app: typer.Typer) -> None:
     @app.command("list")
     def list_(as_json: Annotated[bool, typer.Option("--json")] = False):
         """Every tournament, newest first."""
-        from rich.table import Table
-
-        from transcendence_tournament.models import Tournament
-
         ctx = CLIContext()
 
         async def run():

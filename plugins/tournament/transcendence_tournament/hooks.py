@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from transcendence import hookimpl
-from transcendence_tournament import hookspecs, online, service
+from transcendence.hub import notify
+from transcendence_tournament import cli as commands
+from transcendence_tournament import hookspecs, online, realtime, service
+from transcendence_tournament.routes import blueprint
 
 
 @hookimpl
@@ -32,23 +37,17 @@ def register_models():
 
 @hookimpl
 def register_blueprints():
-    from transcendence_tournament.routes import blueprint
-
     return [blueprint]
 
 
 @hookimpl
 def register_realtime(hub):
-    from transcendence_tournament.realtime import register
-
-    register(hub)
+    realtime.register(hub)
 
 
 @hookimpl
 def web_assets():
     """The browser code: /tournaments and the bracket views (docs/tournament.md, Browser)."""
-    from pathlib import Path
-
     static = Path(__file__).parent / "static"
     return {"static_dir": static, "entry": "index.js", "styles": ["tournament.css"]}
 
@@ -56,9 +55,7 @@ def web_assets():
 @hookimpl
 async def startup(app):
     """Arm this node's timers again from the database (starts on time, no-show deadlines)."""
-    from transcendence_tournament.online import timers_of
-
-    await timers_of(app).rearm()
+    await online.timers_of(app).rearm()
 
 
 @hookimpl
@@ -97,8 +94,6 @@ async def match_finished(match):
     tournament = await service.record_result(match)
     if tournament is None or tournament.owner_id is None:  # type: ignore[attr-defined]
         return
-    from transcendence.hub import notify
-
     view = await service.view(tournament)
     if view["next"]:
         a, b = view["next"]["players"]
@@ -143,8 +138,6 @@ async def _chat_notice(user_id, text, data):
 
 @hookimpl
 def register_commands(cli):
-    from transcendence_tournament.cli import register
-
     app = typer.Typer(help="Tournaments: seed demo data, list them.", no_args_is_help=True)
-    register(app)
+    commands.register(app)
     cli.add_typer(app, name="tournaments")

@@ -22,12 +22,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from quart import current_app, has_app_context
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from transcendence.accounts.models import User
 from transcendence.core import core_of
 from transcendence.errors import APIError
+from transcendence.hub import get_hub, notify
 from transcendence.plugins import await_result, call_async
+from transcendence_pong.api import Match, Rating, Side, facade, parse_options
+from transcendence_pong.api import record as record_match
 from transcendence_tournament import service
 from transcendence_tournament.models import Entry, Game, Tournament
 
@@ -57,8 +62,6 @@ def iso(moment: datetime | None) -> str | None:
 
 def current_app_or_none() -> Any:
     """The app, from a request, a handler, or a task started in one; else None."""
-    from quart import current_app, has_app_context
-
     if has_app_context():
         return current_app._get_current_object()  # type: ignore[attr-defined]
     return None
@@ -203,8 +206,6 @@ async def leave(tournament_id: int, user: Any) -> Tournament:
 
 
 async def _ratings(entries: list[Entry]) -> dict[int, int]:
-    from transcendence_pong.api import Rating
-
     ids = [e.user_id for e in entries if e.user_id is not None]  # type: ignore[attr-defined]
     rows = await Rating.filter(user_id__in=ids) if ids else []
     return {r.user_id: r.rating for r in rows}  # type: ignore[attr-defined]
@@ -305,8 +306,6 @@ async def advance(app: Any, tournament: Tournament) -> None:
 async def call_match(
     app: Any, tournament: Tournament, game: Any, entries: dict[int, Entry]
 ) -> None:
-    from transcendence_pong.api import facade, parse_options
-
     left, right = (entries[s] for s in game.players)
     robots = left.ai_level is not None and right.ai_level is not None
     deadline = None if robots else now() + timedelta(seconds=tournament.no_show_seconds)
@@ -333,8 +332,6 @@ async def call_match(
     pong_left, pong_right = (right, left) if swapped else (left, right)
     ai = None
     if pong_right.ai_level is not None:
-        from transcendence_pong.api import Side
-
         ai = core_of(app).registry.hook("pong_ai_player")(
             side=Side.RIGHT, level=pong_right.ai_level
         )
@@ -395,8 +392,6 @@ def game_href(row: Game, tournament: Tournament) -> str:
 async def _call(
     app: Any, tournament: Tournament, row: Game, me: Entry, other: Entry, deadline: datetime
 ) -> None:
-    from transcendence.hub import get_hub, notify
-
     user_id: int = me.user_id  # type: ignore[attr-defined]
     data = {
         "tournament_id": tournament.id,
@@ -440,8 +435,6 @@ async def chat_notice(app: Any, user_id: int, text: str, data: dict[str, Any]) -
 async def _tell_players(
     app: Any, tournament: Tournament, kind: str, text: str, data: dict[str, Any]
 ) -> None:
-    from transcendence.hub import notify
-
     payload = {
         "tournament_id": tournament.id,
         "name": tournament.name,
@@ -462,8 +455,6 @@ async def _tell_players(
 
 async def player_joined(app: Any, game_id: str, user_id: int) -> None:
     """pong: a called player opened their game. Both here (or one, against the AI): playing."""
-    from transcendence_pong.api import Match
-
     row = await Game.get_or_none(match_id=game_id, status="ready")
     if row is None:
         return
@@ -485,8 +476,6 @@ async def no_show(app: Any, game_row_id: int) -> None:
 
     Every node may fire this timer; the conditional update lets exactly one act.
     """
-    from transcendence_pong.api import Match, facade
-
     claimed = await Game.filter(id=game_row_id, status="ready").update(status="noshow")
     if not claimed:
         return
@@ -583,9 +572,6 @@ async def _robots_play(
 ) -> None:
     """AI against AI: played out on the real engine, faster than real time, by the module
     implementing `tournament_ai_game` (the ai module)."""
-    from transcendence_pong.api import Match, parse_options
-    from transcendence_pong.api import record as record_match
-
     hook = core_of(app).registry.hook("tournament_ai_game")
     if not hook.get_hookimpls():  # turned off since the match was called
         await _ai_absent(app, tournament, row, left, right)
@@ -613,8 +599,6 @@ async def _robots_play(
 
 async def broadcast(app: Any, tournament: Tournament) -> None:
     """`tournament.updated` to everyone watching (on every node)."""
-    from transcendence.hub import get_hub
-
     await tournament.refresh_from_db()
     data = {"tournament": await view(tournament, None)}
     try:
@@ -631,8 +615,6 @@ def _person(entry: Entry | None) -> dict[str, Any] | None:
 
 async def view(tournament: Tournament, user_id: int | None) -> dict[str, Any]:
     """The local view's fields, plus what an online tournament adds (docs/tournament.md)."""
-    from transcendence.accounts.models import User
-
     entries = list(await Entry.filter(tournament=tournament).order_by("seed", "id"))
     owner = await User.get_or_none(id=tournament.owner_id) if tournament.owner_id else None  # type: ignore[attr-defined]
     base: dict[str, Any] = {

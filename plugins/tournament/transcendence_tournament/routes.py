@@ -6,17 +6,18 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from quart import Blueprint, current_app
+from quart import Blueprint, current_app, request
 from quart_schema import document_response, validate_querystring, validate_request
+from tortoise.expressions import Q
 
 from transcendence.auth import current_user
 from transcendence.core import core_of
 from transcendence.errors import APIError
 from transcendence.openapi import error_responses
 from transcendence.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, page
-from transcendence_pong.api import OptionsIn
+from transcendence_pong.api import OptionsIn, facade, parse_options
 from transcendence_tournament import online, service
-from transcendence_tournament.models import Tournament
+from transcendence_tournament.models import Entry, Tournament
 
 blueprint = Blueprint("tournament", __name__)
 
@@ -120,8 +121,6 @@ async def list_online(query_args: ListQuery):
     rows = await online.listing(query_args.status, query_args.limit, before)
     rows, cursor = page(rows, query_args.limit, lambda t: t.id)
     counts = {}
-    from transcendence_tournament.models import Entry
-
     for t in rows:
         counts[t.id] = await Entry.filter(tournament_id=t.id).count()
     return {
@@ -231,8 +230,6 @@ async def start(tournament_id: int):
 async def add_ai(tournament_id: int):
     """Give a seat to the AI (the organiser, before the start; the ai module must be on).
     Body (optional): {"level": "easy" | "normal" | "hard"}."""
-    from quart import request
-
     user = await current_user()
     if not core_of(_app()).registry.is_enabled("ai"):
         raise APIError(409, "ai_unavailable", "the ai module is disabled")
@@ -250,8 +247,6 @@ async def add_ai(tournament_id: int):
 @document_response(TournamentView, 201)
 async def play_next(tournament_id: int):
     """Start the next match as a local pong game (both paddles on this keyboard)."""
-    from transcendence_pong.api import facade, parse_options
-
     tournament = await owned(tournament_id)
     if tournament.kind != "local":
         # Only a local tournament is played from one keyboard; an online one's matches are
@@ -277,8 +272,6 @@ async def play_next(tournament_id: int):
 @document_response(TournamentView, 200)
 async def mine():
     """My tournaments (organised or joined), newest first."""
-    from tortoise.expressions import Q
-
     user = await current_user()
     rows = (
         await Tournament.filter(Q(owner_id=user.id) | Q(entries__user_id=user.id))

@@ -11,6 +11,7 @@ from transcendence.accounts.models import User
 from transcendence.bus import InProcessBus
 from transcendence.plugins import ModuleSet, await_result, call_async
 from transcendence.registry import Registry
+from transcendence_pong.api import Match, Options, record
 from transcendence_tournament import service
 from transcendence_tournament.models import Entry, Game
 
@@ -97,8 +98,6 @@ async def play_out(tournament, play: Any, on_finished: Finished | None = None) -
     `on_finished` (`match_finished_hook`) runs after the bracket has moved: the tournament's
     own hookimpl then finds the game done already (`service.record_result` only takes a game
     still "playing"), so it neither records it twice nor notifies the demo organiser."""
-    from transcendence_pong.api import Match, Options, record
-
     options = Options(**tournament.options)
     seed = 0
     while True:

@@ -15,6 +15,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from transcendence.errors import APIError
+from transcendence_pong.api import Match
 from transcendence_tournament.brackets import BracketError, RoundRobin, SingleElimination
 from transcendence_tournament.models import Entry, Game, Tournament
 
@@ -120,7 +121,7 @@ async def view(tournament: Tournament, user_id: int | None = None) -> dict[str, 
 
     An online tournament's view adds its seats, matches and `me` (`online.view`)."""
     if tournament.kind == "online":
-        from transcendence_tournament import online
+        from transcendence_tournament import online  # a cycle: online imports service
 
         return await online.view(tournament, user_id)
     # One read of the games, then the tournament row: `record_result` commits a game and its
@@ -222,8 +223,6 @@ async def forget_game(match_id: str) -> Tournament | None:
 async def forget_interrupted_games() -> None:
     """At start-up: forget the games whose match was interrupted while no node ran this
     module (the last node stopped, or one was killed)."""
-    from transcendence_pong.api import Match
-
     rows = await Game.filter(status__in=ACTIVE, match_id__not_isnull=True)
     ids = [uuid.UUID(r.match_id) for r in rows if r.match_id]
     interrupted = await Match.filter(id__in=ids, status="interrupted").values_list("id", flat=True)
