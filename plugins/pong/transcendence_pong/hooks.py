@@ -86,14 +86,16 @@ class Pong:
     async def _joined(self, game_id: str, user_id: int) -> None:
         # Listeners may need the app (a game's task may have no context of its own).
         async with self.app.app_context():
-            await self.core.call("match_player_joined", game_id=game_id, user_id=user_id)
+            await self.core.call(
+                "match_player_joined", game_id=game_id, user_id=user_id, core=self.core
+            )
 
     async def _interrupted(self, game_id: str) -> None:
         match = await Match.get_or_none(id=game_id)
         if match is not None:
             # Listeners may need the app (a start-up or a background task has no context).
             async with self.app.app_context():
-                await self.core.call("match_interrupted", match=match)
+                await self.core.call("match_interrupted", match=match, core=self.core)
 
     async def stop(self) -> None:
         if self._pairing is not None:
@@ -107,7 +109,7 @@ class Pong:
         self.games_finished.labels(match.mode).inc()
         # The ratings moved in the transaction that recorded the match (service.py).
         async with self.app.app_context():
-            await self.core.call("match_finished", match=match)
+            await self.core.call("match_finished", match=match, core=self.core)
 
     # --- starting games ---------------------------------------------------------------
 

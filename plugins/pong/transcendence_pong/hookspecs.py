@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transcendence.hookspecs import hookspec
 
+if TYPE_CHECKING:
+    from transcendence.core import Core
+
 
 @hookspec
-def match_finished(match: Any) -> None:
+def match_finished(match: Any, core: Core | None) -> None:
     """A match ended and is stored (`transcendence_pong.models.Match`). *Async allowed.*
+
+    `core` is the app's that ran it; None when no app runs (`tournaments seed --play`).
 
     Called once, on the node that ran the game, after the record is committed. The
     tournament module advances its bracket here; the stats module updates its aggregates.
@@ -17,7 +22,7 @@ def match_finished(match: Any) -> None:
 
 
 @hookspec
-def match_interrupted(match: Any) -> None:
+def match_interrupted(match: Any, core: Core) -> None:
     """A match was recorded with the status "interrupted": no node could carry it on (its
     node was killed, or its checkpoint was found too late). No winner, no rating change.
     *Async allowed.*
@@ -29,7 +34,7 @@ def match_interrupted(match: Any) -> None:
 
 
 @hookspec
-def match_player_joined(game_id: str, user_id: int) -> None:
+def match_player_joined(game_id: str, user_id: int, core: Core) -> None:
     """A player arrived at a game created with `hold=True` (it waits for its players).
     *Async allowed.*
 

@@ -66,28 +66,24 @@ async def shutdown(app):
 
 
 @hookimpl
-async def match_player_joined(game_id, user_id):
-    app = online.current_app_or_none()
-    if app is None:
-        return
+async def match_player_joined(game_id, user_id, core):
     # A failure is logged by the core (with this module's name); the no-show deadline
     # still decides.
-    await online.player_joined(app, game_id, user_id)
+    await online.player_joined(core.app, game_id, user_id)
 
 
 @hookimpl
-async def match_interrupted(match):
+async def match_interrupted(match, core):
     """Its game was lost with its node: offer (local) or call (online) the match again."""
     tournament = await service.forget_game(str(match.id))
-    app = online.current_app_or_none()
-    if tournament is not None and tournament.kind == "online" and app is not None:
-        await online.advance(app, tournament)
-        await online.broadcast(app, tournament)
+    if tournament is not None and tournament.kind == "online":
+        await online.advance(core.app, tournament)
+        await online.broadcast(core.app, tournament)
 
 
 @hookimpl
-async def match_finished(match):
-    app = online.current_app_or_none()
+async def match_finished(match, core):
+    app = core.app if core is not None else None  # None: `tournaments seed --play`
     # No guard: the core runs every module's match_finished on its own and logs a failure.
     if app is not None and await online.match_finished(app, match):
         return
@@ -108,6 +104,7 @@ async def match_finished(match):
             },
         )
         await _chat_notice(
+            app,
             tournament.owner_id,  # type: ignore[attr-defined]
             f"{tournament.name}: next match, {a} vs {b}",
             {"kind": "tournament.next", "tournament_id": tournament.id, "players": [a, b]},
@@ -119,6 +116,7 @@ async def match_finished(match):
             {"tournament_id": tournament.id, "name": tournament.name, "winner": view["winner"]},
         )
         await _chat_notice(
+            app,
             tournament.owner_id,  # type: ignore[attr-defined]
             f"{tournament.name}: {view['winner']} wins the tournament",
             {
@@ -129,9 +127,8 @@ async def match_finished(match):
         )
 
 
-async def _chat_notice(user_id, text, data):
+async def _chat_notice(app, user_id, text, data):
     """Also in the owner's chat notices (`tournament_notice`: chat implements it)."""
-    app = online.current_app_or_none()
     if app is not None:
         await online.chat_notice(app, user_id, text, data)
 

@@ -22,7 +22,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from quart import current_app, has_app_context
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -58,13 +57,6 @@ def iso(moment: datetime | None) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def current_app_or_none() -> Any:
-    """The app, from a request, a handler, or a task started in one; else None."""
-    if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined]
-    return None
 
 
 def clean_alias(alias: str) -> str:

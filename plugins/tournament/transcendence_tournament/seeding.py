@@ -35,7 +35,7 @@ def match_finished_hook(registry: Registry) -> Finished:
     hook = registry.hook("match_finished")
 
     async def finished(match: Any) -> None:
-        await call_async(hook, match=match)
+        await call_async(hook, match=match, core=None)  # no app runs here
 
     return finished
 

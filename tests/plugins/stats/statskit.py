@@ -115,4 +115,5 @@ class Matches:
     async def report(self, match: Match) -> None:
         """What `Pong._finished` does once the record is stored: ratings, then the hook."""
         await update_ratings(match)
-        await call_async(core_of(self.app).registry.hook("match_finished"), match=match)
+        core = core_of(self.app)
+        await call_async(core.registry.hook("match_finished"), match=match, core=core)
