@@ -2,8 +2,9 @@
 
 A user is *online* while at least one of their sockets is open on any node, *in game* while
 a node (the one running their match) says so, *offline* otherwise. Friends (accepted
-friendships) receive `presence.changed` frames on every change; an offline transition also
-stores `User.last_seen_at`.
+friendships) and the sockets that asked about the user (`presence.query`, see
+`Delivery.watch`) receive `presence.changed` frames on every change; an offline transition
+also stores `User.last_seen_at`.
 
 Each node counts its own sockets per user and tells a store about 0 → 1 and 1 → 0 only:
 
@@ -456,22 +457,18 @@ class Presence:
             await self._announce(user_id, after, datetime.now(UTC))
 
     async def _announce(self, user_id: int, status: str, when: datetime) -> None:
-        from tortoise.expressions import Q
-
-        from transcendence.accounts.models import Friendship, User
+        from transcendence.accounts.models import User
+        from transcendence.accounts.presence import friend_ids
 
         if status == OFFLINE:
             await User.filter(id=user_id).update(last_seen_at=when)
-        rows = await Friendship.filter(
-            Q(requester_id=user_id) | Q(addressee_id=user_id), status="accepted"
-        ).values_list("requester_id", "addressee_id")
-        friends = [a if b == user_id else b for a, b in rows]
+        friends = await friend_ids(user_id)
+        data = {"user_id": user_id, "status": status, "last_seen": when.isoformat()}
         if friends:
-            await self._hub.deliver.to_users(
-                friends,
-                "presence.changed",
-                {"user_id": user_id, "status": status, "last_seen": when.isoformat()},
-            )
+            await self._hub.deliver.to_users(friends, "presence.changed", data)
+        # Whoever else asked about this user (`presence.query`: a profile, a chat) hears it
+        # too; nobody across a block watches (`accounts.presence.presence_seen_by`).
+        await self._hub.deliver.to_watchers(user_id, "presence.changed", data)
 
     # --- heartbeats ---------------------------------------------------------------------
 
