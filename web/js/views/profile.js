@@ -41,14 +41,33 @@ export class ProfileView extends View {
     this.profile = await this.api.get(`/api/users/${id}`);
     this.mine = this.user && this.user.id === id;
     this.onRealtime("presence.changed", (data) => {
-      if (data && Number(data.user_id) === this.profile.id) {
-        Object.assign(this.profile, { status: data.status, online: data.status !== "offline", last_seen: data.last_seen });
-        this.statusSlot.replaceChildren(statusBadge(this, this.profile));
-      }
+      if (data && Number(data.user_id) === this.profile.id) this.showPresence(data);
     });
+    // Asking the hub also makes it push this person's changes to this tab, friend or not
+    // (asked again after a reconnection: a new socket hears nothing it did not ask for).
+    this.listen(this.shell.realtime, "connected", () => this.watchPresence());
+    this.watchPresence();
     this.root = h("section", { class: "profile-page" });
     this.draw();
     return this.root;
+  }
+
+  showPresence(presence) {
+    Object.assign(this.profile, { status: presence.status, online: presence.status !== "offline", last_seen: presence.last_seen });
+    this.statusSlot?.replaceChildren(statusBadge(this, this.profile));
+  }
+
+  async watchPresence() {
+    const rt = this.shell.realtime;
+    if (rt.state !== "online") return; // "connected" asks once the socket is up
+    const id = this.profile.id;
+    try {
+      const answer = await rt.request("presence.query", { user_ids: [id] });
+      const presence = answer?.presence?.[String(id)];
+      if (presence && this.profile.id === id) this.showPresence(presence);
+    } catch {
+      // The REST answer stays on screen; the next reconnection asks again.
+    }
   }
 
   draw() {

@@ -584,7 +584,8 @@ export class Thread {
     const peer = this.peer;
     if (!peer) return;
     if (block) {
-      if (!window.confirm(this.t("chat.block_confirm", { name: peer.display_name }))) return;
+      // The shell's sentence, as on profiles: one place says exactly what blocking does.
+      if (!window.confirm(this.t("profile.block_confirm", { name: peer.display_name }))) return;
       await this.shell.api.post("/api/blocks/", { user_id: peer.id });
     } else {
       await this.shell.api.delete(`/api/blocks/${peer.id}`);
