@@ -202,25 +202,35 @@ export class Shell extends EventTarget {
     return this.i18n.has(key) ? this.t(key) : String(field);
   }
 
-  /** What a view shows when its render() failed. */
-  errorView(error) {
+  /** What a view shows when its render() failed. A view may say it in its own words:
+   * `errorText(error)` → {title, text} (or null for the general sentence). */
+  errorView(error, view = null) {
     if (!(error instanceof ApiError)) console.warn("a view failed to render", error);
     const notFound = error instanceof ApiError && error.status === 404;
+    let own = null;
+    try {
+      own = view?.errorText?.(error) || null;
+    } catch (problem) {
+      console.warn("a view's errorText failed", problem);
+    }
+    // Trying again helps only when the server or the network failed, or asked to wait:
+    // a refusal or a missing thing stays as it is.
+    const transient = !(error instanceof ApiError) || error.status === 0 || error.status === 429 || error.status >= 500;
     const box = alertBox();
-    box.show(this.errorMessage(error), notFound ? "warning" : "danger");
+    box.show(own?.text || this.errorMessage(error), notFound || own ? "warning" : "danger");
+    const title =
+      own?.title ||
+      this.t(error?.code === "module_disabled" ? "errors.switched_off_title" : notFound ? "errors.not_found_title" : transient ? "errors.title" : "errors.refused_title");
     return h(
       "section",
-      { class: "narrow-page" },
-      h("h1", {
-        class: "h3 mb-3",
-        text: this.t(error.code === "module_disabled" ? "errors.switched_off_title" : notFound ? "notfound.title" : "errors.title"),
-      }),
+      { class: "narrow-page", dataset: { title } },
+      h("h1", { class: "h3 mb-3", text: title }),
       box.el,
       h(
         "div",
         { class: "d-flex gap-2" },
         h("a", { class: "btn btn-outline-light", href: "/", text: this.t("notfound.home") }),
-        h("button", { class: "btn btn-primary", type: "button", text: this.t("common.retry"), onclick: () => this.router.refresh() }),
+        transient ? h("button", { class: "btn btn-primary", type: "button", text: this.t("common.retry"), onclick: () => this.router.refresh() }) : null,
       ),
     );
   }

@@ -32,6 +32,12 @@ export class ProfileView extends View {
     return Number(this.params.id);
   }
 
+  /** Why it cannot be shown, in words (the router's error page uses it). */
+  errorText(error) {
+    if (error?.status === 404) return { title: this.t("profile.not_found_title"), text: this.t("profile.not_found_text") };
+    return null;
+  }
+
   async render() {
     const id = this.userId();
     if (!Number.isInteger(id) || id < 1) {

@@ -21,6 +21,15 @@ export function makeTournamentView(shell) {
       return this.data ? this.data.name : this.t("tournament.title");
     }
 
+    /** Why it cannot be shown, in words (the router's error page uses it). */
+    errorText(error) {
+      if (error?.status === 404) return { title: this.t("tournament.not_found_title"), text: this.t("tournament.not_found_text") };
+      if (error?.status === 403 && error.code === "forbidden") {
+        return { title: this.t("tournament.not_yours_title"), text: this.t("tournament.not_yours_text") };
+      }
+      return null;
+    }
+
     async render() {
       this.id = Number(this.params.id);
       // Subscribed before reading, so no change falls between the read and the frames.
