@@ -184,6 +184,12 @@ export class Shell extends EventTarget {
       if (error.code === "too_many_attempts" && error.details && error.details.retry_after) {
         return this.t("errors.too_many_attempts", { seconds: error.details.retry_after });
       }
+      if (error.code === "weak_password") {
+        // Why, from the reason the server gives (and its numbers), in the reader's language.
+        const reason = error.details && typeof error.details === "object" ? error.details.reason : null;
+        const why = `errors.weak_password_${reason}`;
+        return this.t(reason && this.i18n.has(why) ? why : "errors.weak_password", error.details || {});
+      }
       const key = `errors.${error.code}`;
       if (this.i18n.has(key)) return this.t(key);
       if (error.code === "validation_error" && Array.isArray(error.details)) {
