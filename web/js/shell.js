@@ -403,6 +403,7 @@ export class Shell extends EventTarget {
   }
 
   async navigated({ path }) {
+    this.toasts.dropLeadingTo(path);
     this.markActiveNav(path);
     this.closeMenu();
     await this.recheckModules();
@@ -433,8 +434,17 @@ export class Shell extends EventTarget {
   async notified(notification) {
     this.unread += 1;
     this.renderBadge();
+    // The view on screen may show this news itself, live: then a toast would only cover it.
+    let shown = false;
+    try {
+      shown = Boolean(this.router.current?.showsNotification?.(notification));
+    } catch (error) {
+      console.warn("a view's showsNotification failed", error);
+    }
     const own = this.notificationToasts.get(String(notification.kind || ""));
-    if (own) {
+    if (shown) {
+      // Counted in the badge and listed under Notifications; no toast.
+    } else if (own) {
       this.toast(own(notification));
     } else {
       const name = await this.nameOf(actorOf(notification));

@@ -21,6 +21,11 @@ export function makeTournamentView(shell) {
       return this.data ? this.data.name : this.t("tournament.title");
     }
 
+    /** This page follows its tournament live: its notifications need no toast here. */
+    showsNotification(n) {
+      return KINDS.includes(n?.kind) && Number(n.data?.tournament_id) === this.id;
+    }
+
     /** Why it cannot be shown, in words (the router's error page uses it). */
     errorText(error) {
       if (error?.status === 404) return { title: this.t("tournament.not_found_title"), text: this.t("tournament.not_found_text") };
