@@ -237,6 +237,25 @@ async def test_whoever_asked_about_someone_hears_them_live(server):
     await stranger.close()
 
 
+async def test_a_friend_who_asked_hears_each_change_once_and_after_unfriending(server):
+    alice, bob = await server.user("alice"), await server.user("bob")
+    await befriend(alice, bob)
+    his_tab = await server.connect(bob)
+    await his_tab.request("presence.query", {"user_ids": [alice.id]})
+    tab = await server.connect(alice)
+    await tab.request("rtsample.game", {"playing": True})
+    await quiet(his_tab)
+    # A friend who also asked: each change once (as a friend), not twice.
+    heard = [f["data"]["status"] for f in his_tab.seen if f["type"] == "presence.changed"]
+    assert heard[-2:] == ["online", "in_game"] and heard.count("online") == 1
+    # No longer friends: what he asked about still reaches him.
+    assert (await rest(server, bob, "DELETE", f"/api/friends/{alice.id}")).status_code == 204
+    await tab.request("rtsample.game", {"playing": False})
+    assert (await his_tab.expect("presence.changed"))["data"]["status"] == "online"
+    for socket in (tab, his_tab):
+        await socket.close()
+
+
 async def test_i_am_online_to_myself_before_my_socket_is(server):
     alice = await server.user("alice")
     # A page reloads: its REST calls may reach the server before its socket's first frame.

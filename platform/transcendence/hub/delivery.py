@@ -92,9 +92,15 @@ class Delivery:
         """Every socket that follows `topic` (see `subscribe_topic`), on every node."""
         await self._hub.bus.publish(self.room_topic(topic), push_frame(type_, data).encode())
 
-    async def to_watchers(self, user_id: int, type_: str, data: Any = None) -> None:
-        """Every socket that asked for this user's presence (see `watch`), on every node."""
-        await self._hub.bus.publish(self.presence_topic(user_id), push_frame(type_, data).encode())
+    async def to_watchers(
+        self, user_id: int, type_: str, data: Any = None, *, skip: Iterable[int] = ()
+    ) -> None:
+        """Every socket that asked for this user's presence (see `watch`), on every node,
+        except the sockets of the users in `skip` (who hear it another way)."""
+        control = {"op": "push", "text": push_frame(type_, data), "skip": sorted(set(skip))}
+        await self._hub.bus.publish(
+            self.presence_topic(user_id), CONTROL + json.dumps(control).encode()
+        )
 
     async def unwatch_everywhere(self, watcher_id: int, user_id: int) -> None:
         """No socket of `watcher_id`, on any node, hears `user_id`'s presence any more."""
@@ -286,7 +292,13 @@ class Delivery:
         except ValueError:
             log.warning("ignoring a malformed control message on %s", feed.topic)
             return
-        if control.get("op") == "unwatch":
+        if control.get("op") == "push":
+            skip = set(control.get("skip") or ())
+            message = {"type": "websocket.send", "text": str(control.get("text") or "")}
+            for conn in feed.targets:
+                if conn.user_id not in skip:
+                    conn.enqueue(message)
+        elif control.get("op") == "unwatch":
             for conn in list(feed.targets):
                 self.unwatch(conn, int(control.get("user") or 0))
         elif control.get("op") == "kick":

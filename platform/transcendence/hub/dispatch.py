@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from transcendence.accounts.presence import friend_ids, presence_seen_by
+from transcendence.accounts.presence import presence_seen_by
 from transcendence.accounts.tokens import TokenError, decode_access
 from transcendence.bus import BusUnavailable
 from transcendence.errors import UNAVAILABLE_MESSAGE, APIError, loads_json, outage_of
@@ -124,9 +124,8 @@ async def _presence_query(hub: Hub, conn: Connection, data: PresenceQuery) -> An
     # The REST profiles' rule (accounts.presence): across a block, offline.
     async def watch_then_look(visible: list[int]) -> dict[int, dict[str, Any]]:
         # Watching first: no change between the answer and the live pushes goes unheard.
-        # Friends are pushed every change already: watching them too would say it twice.
-        friends = await friend_ids(conn.user_id)
-        await hub.deliver.watch(conn, [uid for uid in visible if uid not in friends])
+        # Friends too, so it goes on if the friendship ends (a friend hears each change once).
+        await hub.deliver.watch(conn, visible)
         return await hub.presence.status_of(visible)
 
     found = await presence_seen_by(conn.user_id, data.user_ids, watch_then_look)

@@ -467,8 +467,9 @@ class Presence:
         if friends:
             await self._hub.deliver.to_users(friends, "presence.changed", data)
         # Whoever else asked about this user (`presence.query`: a profile, a chat) hears it
-        # too; nobody across a block watches (`accounts.presence.presence_seen_by`).
-        await self._hub.deliver.to_watchers(user_id, "presence.changed", data)
+        # too, once (friends just did); nobody across a block watches
+        # (`accounts.presence.presence_seen_by`).
+        await self._hub.deliver.to_watchers(user_id, "presence.changed", data, skip=friends)
 
     # --- heartbeats ---------------------------------------------------------------------
 
