@@ -133,6 +133,8 @@ export class ProfileView extends View {
             await fn();
             this.profile = await this.api.get(`/api/users/${this.profile.id}`);
             this.draw();
+            // A block ended this tab's live view of them; an unblock lets it ask again.
+            this.watchPresence();
           } catch (e) {
             done();
             if (e instanceof Error && e.message === "cancelled") return;
