@@ -300,6 +300,9 @@ async def test_a_block_tells_both_at_once_and_ends_live_presence(server):
     assert (said["data"]["user_id"], said["data"]["status"]) == (alice.id, "online")
     friends = (await rest(server, bob, "GET", "/api/friends/")).json()
     assert friends["friends"] == []
+    # What he asked about before the block reaches him again, without asking anew.
+    await her_tab.request("rtsample.game", {"playing": True})
+    assert (await his_tab.expect("presence.changed"))["data"]["status"] == "in_game"
     for socket in (her_tab, his_tab, second):
         await socket.close()
 

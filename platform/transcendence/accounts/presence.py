@@ -12,7 +12,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from transcendence.accounts.blocking import blocked_ids, is_blocked
+from transcendence.accounts.blocking import blocked_ids
 from transcendence.accounts.models import Friendship, User
 
 OFFLINE = "offline"
@@ -83,16 +83,12 @@ async def presence_seen_by(
 
 async def block_changed(a_id: int, b_id: int) -> None:
     """After a block between two users begins or ends: each one's open views show the other
-    as the rule now says, at once, and live pushes across a block stop on every node."""
+    as the rule now says, at once (the hub's later pushes apply the block themselves)."""
     from transcendence.hub import current_hub
 
     hub = current_hub()
     if hub is None:
         return  # no sockets to tell (a CLI command)
-    hidden = await is_blocked(a_id, b_id)
     for viewer, other in ((a_id, b_id), (b_id, a_id)):
-        if hidden:
-            # Sent before the push, on the same topic: no later change slips through.
-            await hub.deliver.unwatch_everywhere(viewer, other)
         seen = (await presence_seen_by(viewer, [other], hub.presence.status_of))[other]
         await hub.deliver.to_user(viewer, "presence.changed", {"user_id": other, **seen})

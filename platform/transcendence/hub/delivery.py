@@ -102,13 +102,6 @@ class Delivery:
             self.presence_topic(user_id), CONTROL + json.dumps(control).encode()
         )
 
-    async def unwatch_everywhere(self, watcher_id: int, user_id: int) -> None:
-        """No socket of `watcher_id`, on any node, hears `user_id`'s presence any more."""
-        control = {"op": "unwatch", "user": int(user_id)}
-        await self._hub.bus.publish(
-            self.user_topic(watcher_id), CONTROL + json.dumps(control).encode()
-        )
-
     async def disconnect_user(
         self, user_id: int, reason: str = "signed out", *, session_id: str | None = None
     ) -> None:
@@ -175,11 +168,6 @@ class Delivery:
                 conn.watching.pop(uid, None)
                 self._detach(self.presence_topic(uid), conn)
             raise
-
-    def unwatch(self, conn: Connection, user_id: int) -> None:
-        if user_id in conn.watching:
-            del conn.watching[user_id]
-            self._detach(self.presence_topic(user_id), conn)
 
     def followers(self, topic: str) -> int:
         """Sockets on this node following a topic."""
@@ -298,9 +286,6 @@ class Delivery:
             for conn in feed.targets:
                 if conn.user_id not in skip:
                     conn.enqueue(message)
-        elif control.get("op") == "unwatch":
-            for conn in list(feed.targets):
-                self.unwatch(conn, int(control.get("user") or 0))
         elif control.get("op") == "kick":
             session = control.get("session")
             for conn in list(feed.targets):

@@ -121,14 +121,12 @@ async def _pong(hub: Hub, conn: Connection, data: Empty) -> Any:
 
 
 async def _presence_query(hub: Hub, conn: Connection, data: PresenceQuery) -> Any:
+    # Watching first: no change between the answer and the live pushes goes unheard. Friends
+    # too (each change reaches them once) and people across a block (the pushes apply the
+    # block when they are sent), so a friendship ending or a block lifted changes nothing.
+    await hub.deliver.watch(conn, data.user_ids)
     # The REST profiles' rule (accounts.presence): across a block, offline.
-    async def watch_then_look(visible: list[int]) -> dict[int, dict[str, Any]]:
-        # Watching first: no change between the answer and the live pushes goes unheard.
-        # Friends too, so it goes on if the friendship ends (a friend hears each change once).
-        await hub.deliver.watch(conn, visible)
-        return await hub.presence.status_of(visible)
-
-    found = await presence_seen_by(conn.user_id, data.user_ids, watch_then_look)
+    found = await presence_seen_by(conn.user_id, data.user_ids, hub.presence.status_of)
     return {"presence": {str(uid): value for uid, value in found.items()}}
 
 

@@ -457,19 +457,24 @@ class Presence:
             await self._announce(user_id, after, datetime.now(UTC))
 
     async def _announce(self, user_id: int, status: str, when: datetime) -> None:
+        from transcendence.accounts.blocking import blocked_ids
         from transcendence.accounts.models import User
         from transcendence.accounts.presence import friend_ids
 
         if status == OFFLINE:
             await User.filter(id=user_id).update(last_seen_at=when)
-        friends = await friend_ids(user_id)
+        # The rule of `accounts.presence.presence_seen_by`: nobody across a block hears it.
+        hidden = await blocked_ids(user_id)
+        friends = await friend_ids(user_id) - hidden
         data = {"user_id": user_id, "status": status, "last_seen": when.isoformat()}
         if friends:
             await self._hub.deliver.to_users(friends, "presence.changed", data)
         # Whoever else asked about this user (`presence.query`: a profile, a chat) hears it
-        # too, once (friends just did); nobody across a block watches
-        # (`accounts.presence.presence_seen_by`).
-        await self._hub.deliver.to_watchers(user_id, "presence.changed", data, skip=friends)
+        # too, once (friends just did). A block filters here, not the watching itself, so
+        # an unblock resumes the pushes by itself.
+        await self._hub.deliver.to_watchers(
+            user_id, "presence.changed", data, skip=friends | hidden
+        )
 
     # --- heartbeats ---------------------------------------------------------------------
 

@@ -179,7 +179,7 @@ CORE_TYPES: dict[str, tuple[str, type[BaseModel] | None, type[BaseModel] | None,
         PresenceAnswer,
         "Presence of up to 200 users, as the asker may see it (across a block: offline, "
         "no last-seen). The socket then hears `presence.changed` for each of them (the "
-        "256 it asked about most recently) until a block comes between them.",
+        "256 it asked about most recently), except while a block is between them.",
     ),
     "notify.read": (
         "both",
