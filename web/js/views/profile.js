@@ -34,7 +34,7 @@ export class ProfileView extends View {
 
   /** Why it cannot be shown, in words (the router's error page uses it). */
   errorText(error) {
-    if (error?.status === 404) return { title: this.t("profile.not_found_title"), text: this.t("profile.not_found_text") };
+    if (error?.status === 404 && error.code === "not_found") return { title: this.t("profile.not_found_title"), text: this.t("profile.not_found_text") };
     return null;
   }
 

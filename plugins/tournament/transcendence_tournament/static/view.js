@@ -28,7 +28,7 @@ export function makeTournamentView(shell) {
 
     /** Why it cannot be shown, in words (the router's error page uses it). */
     errorText(error) {
-      if (error?.status === 404) return { title: this.t("tournament.not_found_title"), text: this.t("tournament.not_found_text") };
+      if (error?.status === 404 && error.code === "not_found") return { title: this.t("tournament.not_found_title"), text: this.t("tournament.not_found_text") };
       if (error?.status === 403 && error.code === "forbidden") {
         return { title: this.t("tournament.not_yours_title"), text: this.t("tournament.not_yours_text") };
       }
