@@ -178,6 +178,37 @@ def test_profile_edit_with_avatar_upload(new_page, account, shot, tmp_path):
     shot(page, "profile")
 
 
+def test_a_weak_password_and_a_bad_picture_are_explained(
+    new_page, account, browser_errors, shot, tmp_path
+):
+    browser_errors.allow(r"status of 400")  # both refusals are the point
+    page = new_page()
+    page.goto("/signup")
+    username = unique("weak")
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Email").fill(f"{username}@example.test")
+    page.get_by_label("Password", exact=True).fill("password123")
+    page.get_by_label("Confirm password").fill("password123")
+    page.get_by_role("button", name="Sign up").click()
+    # A sentence saying why, not the server's lowercase fragment.
+    expect(page.locator("#app").get_by_role("alert")).to_have_text(
+        "This password is among the most common ones: choose another."
+    )
+    shot(page, "weak-password")
+
+    name, _ = account("picture")
+    log_in(page, name)
+    page.goto("/settings")
+    not_a_picture = tmp_path / "notes.png"
+    not_a_picture.write_text("these are words, not pixels")
+    page.get_by_label("Choose a picture").set_input_files(str(not_a_picture))
+    page.get_by_role("button", name="Upload avatar").click()
+    expect(page.locator("#avatar-form").get_by_role("alert")).to_have_text(
+        "That file is not a picture we can read: use a JPEG, PNG, WebP or GIF image."
+    )
+    shot(page, "bad-picture")
+
+
 def test_language_switch_persists(new_page, account, shot):
     username, _ = account("lang")
     page = new_page()

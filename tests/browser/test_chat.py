@@ -151,9 +151,14 @@ def test_direct_chat_live_between_two_browsers(new_page, account, shot, browser_
     bob_page.goto(chat_path)
     bob_thread = thread_of(bob_page)
     expect(bob_thread.locator(".chat-msg").last).to_contain_text("<b>x</b>")
-    bob_page.once("dialog", lambda dialog: dialog.accept())
+    asked: list[str] = []
+    bob_page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     bob_thread.get_by_role("button", name=f"Block {ann}").click()
     expect(bob_thread.locator(".chat-block-note")).to_contain_text(f"You block {ann}")
+    # The profile's sentence: everything blocking does, the friendship included.
+    assert asked and asked[0].startswith(f"Block {ann}? This ends your friendship")
+    # Ann's open chat stops showing Bob online at once: across a block, offline.
+    expect(title.locator("[data-status]")).to_have_attribute("data-status", "offline")
     # History across a block is hidden too.
     expect(bob_thread.locator(".chat-msg-theirs")).to_have_count(0)
     send(ann_page, "Ты меня видишь?")
@@ -194,6 +199,23 @@ def test_direct_chat_live_between_two_browsers(new_page, account, shot, browser_
         expect(page.locator("#app .pong-page h1")).to_be_visible()
         expect(page.locator("#app canvas")).to_be_visible()
     shot(bob_page, "bob-game")
+
+    # Ann gives up; back in the chat, the card no longer says the game is on.
+    ann_page.get_by_role("button", name="Leave game").click()
+    ann_page.get_by_role("button", name="Leave and forfeit").click()
+    expect(bob_page.get_by_test_id("pong-result")).to_be_visible()
+    bob_page.goto(chat_path)
+    card = thread_of(bob_page).locator(".chat-invite").last
+    expect(card.locator(".chat-invite-status")).to_have_attribute(
+        "data-game", re.compile(r"^(finished|cancelled)$")
+    )
+    expect(card).not_to_contain_text("the game is on")
+    if card.locator(".chat-invite-status").get_attribute("data-game") == "finished":
+        expect(card).to_contain_text("Accepted; the game is over.")
+        expect(card.get_by_role("link", name="See the result")).to_be_visible()
+    else:
+        expect(card).to_contain_text("Accepted, but the game was called off.")
+        expect(card.get_by_role("link")).to_have_count(0)
 
 
 @pytest.mark.browser

@@ -103,6 +103,22 @@ def test_unknown_path_shows_not_found(new_page, shot):
     expect(heading(page, "Page not found")).to_be_visible()
 
 
+def test_a_missing_player_is_said_in_words(new_page, account, browser_errors):
+    browser_errors.allow(r"status of 404")  # the profile's API answers 404 on purpose
+    name, _ = account("nav")
+    page = new_page()
+    log_in(page, name)
+    page.goto("/users/99999")
+    expect(heading(page, "Player not found")).to_be_visible()
+    expect(
+        page.get_by_text("No player has this address: the account may have been deleted.")
+    ).to_be_visible()
+    expect(page).to_have_title("Player not found · Transcendence")
+    # Nothing to try again: the answer will not change.
+    expect(page.get_by_role("button", name="Try again")).to_have_count(0)
+    expect(page.get_by_role("link", name="Back to home")).to_be_visible()
+
+
 def test_keyboard_focus_order(new_page):
     page = new_page()
     page.goto("/")

@@ -223,6 +223,8 @@ def test_a_challenge_from_a_profile_accepted_and_declined_in_a_toast(new_page, a
     expect(bob_page).to_have_url(GAME_URL)
     expect(game_of(bob_page)).to_have_attribute("data-role", "player-right")
     expect(ann_page).to_have_url(bob_page.url)
+    # The game is on: "Challenge sent" is gone (it would otherwise outlive the game).
+    expect(ann_page.locator("#toasts .toast", has_text="Challenge sent")).to_have_count(0)
     ann_game = game_of(ann_page)
     expect(ann_game).to_have_attribute("data-role", "player-left")
     # Nobody scored before both were there: the first serve comes after the countdown.

@@ -36,11 +36,22 @@ def test_a_module_brings_its_view_and_link(new_page, server, browser_errors, sho
     expect(sample_card).to_contain_text("Proves every hook in the tests.")
     child_card = page.locator('[data-module="sample_child"]')
     expect(child_card).to_contain_text("Available through the API")
+    # Visitors see what they can do; versions, routes and set-up notes are not theirs.
+    expect(page.locator("#app")).not_to_contain_text("API route")
+    expect(page.locator("#app .module-unconfigured")).to_have_count(0)
+
+    # The evaluator's details have their own page, linked from the home page and the footer.
+    page.get_by_role("link", name="Module details").click()
+    expect(page.get_by_role("heading", name="Modules on this server")).to_be_visible()
+    about = page.locator("#about-modules")
+    expect(about.locator('[data-module="sample"]')).to_contain_text("API route")
     # A module without the settings it needs says so, and what to set (no credentials here).
-    expect(page.locator('[data-module="oauth42"] .module-unconfigured')).to_have_text(
+    expect(about.locator('[data-module="oauth42"] .module-unconfigured')).to_have_text(
         "Not configured: set OAUTH42_CLIENT_ID and OAUTH42_CLIENT_SECRET (docs/oauth42.md)"
     )
-    expect(sample_card.locator(".module-unconfigured")).to_have_count(0)
+    expect(about.locator('[data-module="sample"] .module-unconfigured')).to_have_count(0)
+    shot(page, "about-modules")
+    page.get_by_role("link", name="Home", exact=True).click()
 
     # The sample module's static/index.js registered a route and a navigation link.
     sample_card.get_by_role("link", name="Open").click()

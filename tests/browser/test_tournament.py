@@ -38,7 +38,7 @@ def no_sideways_scrolling(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_local_tournament_of_four_at_one_keyboard(new_page, account, shot):
+def test_local_tournament_of_four_at_one_keyboard(new_page, account, shot, browser_errors):
     ann, _ = account("ann")
     page = new_page(label="ann")
     log_in(page, ann)
@@ -107,6 +107,8 @@ def test_local_tournament_of_four_at_one_keyboard(new_page, account, shot):
         expect(page.get_by_text("Left paddle: W and S. Right paddle: ↑ and ↓.")).to_be_visible()
         expect(game.locator(".pong-left")).to_contain_text(left)
         expect(game.locator(".pong-right")).to_contain_text(right)
+        # The aliases are the people at the keyboard: neither is marked "(you)".
+        expect(game.locator(".pong-you")).to_have_count(0)
         if match == 1:
             shot(page, "first-match")
         # Nobody touches the keys: the first ball let through ends the game.
@@ -117,6 +119,9 @@ def test_local_tournament_of_four_at_one_keyboard(new_page, account, shot):
         expect(result).to_contain_text(f"Winner: {winner}")
         page.get_by_test_id("pong-continue").click()
         expect(page).to_have_url(tournament_url)
+        # The toast about this tournament's next match (or winner) led here: it is closed
+        # rather than left over the standings.
+        expect(page.locator('#toasts .toast[data-href^="/tournaments/"]')).to_have_count(0)
         # Back at the bracket: the result is in, and the view moves on by itself.
         expect(bracket.locator(".tournament-slot.is-winner")).to_have_count(match)
         card = bracket.locator('[data-game][data-state="done"]').filter(has_text=left)
@@ -140,6 +145,19 @@ def test_local_tournament_of_four_at_one_keyboard(new_page, account, shot):
     page.get_by_role("link", name="New local tournament").click()
     expect(page.get_by_label("Player 1", exact=True)).to_have_value("")
     expect(page.get_by_label("Points to win")).to_have_value("5")
+
+    # Someone else opening it is told why, in words, with nothing to try again.
+    browser_errors.allow(r"status of 403")  # the tournament's API refuses on purpose
+    eve, _ = account("eve")
+    other = new_page(label="eve")
+    log_in(other, eve)
+    other.goto(tournament_url)
+    expect(other.get_by_role("heading", name="Played at another keyboard")).to_be_visible()
+    expect(other.locator("#app").get_by_role("alert")).to_have_text(
+        "A local tournament is played at its organiser's keyboard: only they can open it, "
+        "from their own account."
+    )
+    expect(other.get_by_role("button", name="Try again")).to_have_count(0)
 
 
 def test_seeded_tournament_shows_in_the_browser(server, new_page, shot):

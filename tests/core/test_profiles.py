@@ -56,7 +56,8 @@ async def test_me_has_the_fixed_shape(client, make_user):
     )
     assert me["avatar_url"].startswith(f"/api/users/{alice.id}/avatar")
     assert me["role"] == "player" and me["language"] == "en" and me["totp_enabled"] is False
-    assert me["online"] is False and me["status"] == "offline" and me["last_seen"] is None
+    # No socket yet, but the one asking is here (accounts.presence.presence_seen_by).
+    assert me["online"] is True and me["status"] == "online" and me["last_seen"]
     assert me["extras"] == {} and me["has_password"] is True
 
 

@@ -206,6 +206,109 @@ async def test_presence_query_hides_a_blocker_as_rest_does(server):
     await tab.close()
 
 
+def presences(socket) -> list[tuple[int, str, object]]:
+    return [
+        (f["data"]["user_id"], f["data"]["status"], f["data"]["last_seen"])
+        for f in socket.seen
+        if f["type"] == "presence.changed"
+    ]
+
+
+async def rest(server, who, method: str, path: str, **kwargs) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=server.http) as http:
+        return await http.request(
+            method, path, headers={"Authorization": f"Bearer {who.access}"}, **kwargs
+        )
+
+
+async def test_whoever_asked_about_someone_hears_them_live(server):
+    alice, carol = await server.user("alice"), await server.user("carol")
+    stranger = await server.connect(carol)
+    # Not friends: carol's chat or profile page asked, so she hears every change after.
+    answer = await stranger.request("presence.query", {"user_ids": [alice.id]})
+    assert answer["data"]["presence"][str(alice.id)]["status"] == "offline"
+    tab = await server.connect(alice)
+    assert (await stranger.expect("presence.changed"))["data"]["status"] == "online"
+    await tab.request("rtsample.game", {"playing": True})
+    assert (await stranger.expect("presence.changed"))["data"]["status"] == "in_game"
+    await tab.request("rtsample.game", {"playing": False})
+    assert (await stranger.expect("presence.changed"))["data"]["status"] == "online"
+    await tab.close()
+    gone = await stranger.expect("presence.changed")
+    assert (gone["data"]["user_id"], gone["data"]["status"]) == (alice.id, "offline")
+    await stranger.close()
+
+
+async def test_a_friend_who_asked_hears_each_change_once_and_after_unfriending(server):
+    alice, bob = await server.user("alice"), await server.user("bob")
+    await befriend(alice, bob)
+    his_tab = await server.connect(bob)
+    await his_tab.request("presence.query", {"user_ids": [alice.id]})
+    tab = await server.connect(alice)
+    await tab.request("rtsample.game", {"playing": True})
+    await quiet(his_tab)
+    # A friend who also asked: each change once (as a friend), not twice.
+    heard = [f["data"]["status"] for f in his_tab.seen if f["type"] == "presence.changed"]
+    assert heard[-2:] == ["online", "in_game"] and heard.count("online") == 1
+    # No longer friends: what he asked about still reaches him.
+    assert (await rest(server, bob, "DELETE", f"/api/friends/{alice.id}")).status_code == 204
+    await tab.request("rtsample.game", {"playing": False})
+    assert (await his_tab.expect("presence.changed"))["data"]["status"] == "online"
+    for socket in (tab, his_tab):
+        await socket.close()
+
+
+async def test_i_am_online_to_myself_before_my_socket_is(server):
+    alice = await server.user("alice")
+    # A page reloads: its REST calls may reach the server before its socket's first frame.
+    mine = (await rest(server, alice, "GET", "/api/me/")).json()
+    profile = (await rest(server, alice, "GET", f"/api/users/{alice.id}")).json()
+    assert mine["status"] == profile["status"] == "online"
+    assert mine["online"] and profile["online"]
+
+
+async def test_a_block_tells_both_at_once_and_ends_live_presence(server):
+    alice, bob = await server.user("alice"), await server.user("bob")
+    await befriend(alice, bob)
+    her_tab, his_tab = await server.connect(alice), await server.connect(bob)
+    # Bob's chat asked about alice, and they are friends: two ways he could hear her.
+    await his_tab.request("presence.query", {"user_ids": [alice.id]})
+    for socket in (her_tab, his_tab):
+        await quiet(socket)
+        socket.seen.clear()
+
+    response = await rest(server, alice, "POST", "/api/blocks/", json={"user_id": bob.id})
+    assert response.status_code == 201
+    # Each of them reads the other as offline, with no last-seen, at once.
+    said = await his_tab.expect("presence.changed")
+    assert said["data"] == {"user_id": alice.id, "status": "offline", "last_seen": None}
+    said = await her_tab.expect("presence.changed")
+    assert said["data"] == {"user_id": bob.id, "status": "offline", "last_seen": None}
+    # The same answer on REST and the socket.
+    profile = (await rest(server, bob, "GET", f"/api/users/{alice.id}")).json()
+    assert (profile["status"], profile["last_seen"]) == ("offline", None)
+
+    # Alice starts a game, opens a second tab: bob hears none of it.
+    await her_tab.request("rtsample.game", {"playing": True})
+    second = await server.connect(alice)
+    await her_tab.request("rtsample.game", {"playing": False})
+    await quiet(his_tab)
+    assert presences(his_tab) == []
+
+    # Unblocked: bob sees her as she is again (no friendship: blocking ended it).
+    response = await rest(server, alice, "DELETE", f"/api/blocks/{bob.id}")
+    assert response.status_code == 204
+    said = await his_tab.expect("presence.changed")
+    assert (said["data"]["user_id"], said["data"]["status"]) == (alice.id, "online")
+    friends = (await rest(server, bob, "GET", "/api/friends/")).json()
+    assert friends["friends"] == []
+    # What he asked about before the block reaches him again, without asking anew.
+    await her_tab.request("rtsample.game", {"playing": True})
+    assert (await his_tab.expect("presence.changed"))["data"]["status"] == "in_game"
+    for socket in (her_tab, his_tab, second):
+        await socket.close()
+
+
 # --- notifications ------------------------------------------------------------------------
 
 

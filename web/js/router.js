@@ -150,10 +150,12 @@ export class Router {
     });
 
     let node;
+    let failed = false;
     try {
       node = await view.render();
     } catch (error) {
-      node = this.shell.errorView(error);
+      node = this.shell.errorView(error, view);
+      failed = true;
     }
     // A newer navigation started while this view was loading: drop this one.
     if (generation !== this.generation) {
@@ -163,7 +165,8 @@ export class Router {
     if (this.current) this.current.destroy();
     this.current = view;
     this.outlet.replaceChildren(node);
-    const title = view.title ? view.title() : "";
+    // A failed view is titled by what went wrong, not by what it meant to show.
+    const title = failed ? node.dataset.title : view.title ? view.title() : "";
     document.title = title ? `${title} · Transcendence` : "Transcendence";
     this.shell.dispatchEvent(new CustomEvent("navigated", { detail: { path, view } }));
     if (!keepFocus) {

@@ -184,6 +184,12 @@ export class Shell extends EventTarget {
       if (error.code === "too_many_attempts" && error.details && error.details.retry_after) {
         return this.t("errors.too_many_attempts", { seconds: error.details.retry_after });
       }
+      if (error.code === "weak_password") {
+        // Why, from the reason the server gives (and its numbers), in the reader's language.
+        const reason = error.details && typeof error.details === "object" ? error.details.reason : null;
+        const why = `errors.weak_password_${reason}`;
+        return this.t(reason && this.i18n.has(why) ? why : "errors.weak_password", error.details || {});
+      }
       const key = `errors.${error.code}`;
       if (this.i18n.has(key)) return this.t(key);
       if (error.code === "validation_error" && Array.isArray(error.details)) {
@@ -202,25 +208,35 @@ export class Shell extends EventTarget {
     return this.i18n.has(key) ? this.t(key) : String(field);
   }
 
-  /** What a view shows when its render() failed. */
-  errorView(error) {
+  /** What a view shows when its render() failed. A view may say it in its own words:
+   * `errorText(error)` → {title, text} (or null for the general sentence). */
+  errorView(error, view = null) {
     if (!(error instanceof ApiError)) console.warn("a view failed to render", error);
     const notFound = error instanceof ApiError && error.status === 404;
+    let own = null;
+    try {
+      own = view?.errorText?.(error) || null;
+    } catch (problem) {
+      console.warn("a view's errorText failed", problem);
+    }
+    // Trying again helps only when the server or the network failed, or asked to wait:
+    // a refusal or a missing thing stays as it is.
+    const transient = !(error instanceof ApiError) || error.status === 0 || error.status === 429 || error.status >= 500;
     const box = alertBox();
-    box.show(this.errorMessage(error), notFound ? "warning" : "danger");
+    box.show(own?.text || this.errorMessage(error), notFound || own ? "warning" : "danger");
+    const title =
+      own?.title ||
+      this.t(error?.code === "module_disabled" ? "errors.switched_off_title" : notFound ? "errors.not_found_title" : transient ? "errors.title" : "errors.refused_title");
     return h(
       "section",
-      { class: "narrow-page" },
-      h("h1", {
-        class: "h3 mb-3",
-        text: this.t(error.code === "module_disabled" ? "errors.switched_off_title" : notFound ? "notfound.title" : "errors.title"),
-      }),
+      { class: "narrow-page", dataset: { title } },
+      h("h1", { class: "h3 mb-3", text: title }),
       box.el,
       h(
         "div",
         { class: "d-flex gap-2" },
         h("a", { class: "btn btn-outline-light", href: "/", text: this.t("notfound.home") }),
-        h("button", { class: "btn btn-primary", type: "button", text: this.t("common.retry"), onclick: () => this.router.refresh() }),
+        transient ? h("button", { class: "btn btn-primary", type: "button", text: this.t("common.retry"), onclick: () => this.router.refresh() }) : null,
       ),
     );
   }
@@ -389,6 +405,7 @@ export class Shell extends EventTarget {
   }
 
   async navigated({ path }) {
+    this.toasts.dropLeadingTo(path);
     this.markActiveNav(path);
     this.closeMenu();
     await this.recheckModules();
@@ -419,8 +436,17 @@ export class Shell extends EventTarget {
   async notified(notification) {
     this.unread += 1;
     this.renderBadge();
+    // The view on screen may show this news itself, live: then a toast would only cover it.
+    let shown = false;
+    try {
+      shown = Boolean(this.router.current?.showsNotification?.(notification));
+    } catch (error) {
+      console.warn("a view's showsNotification failed", error);
+    }
     const own = this.notificationToasts.get(String(notification.kind || ""));
-    if (own) {
+    if (shown) {
+      // Counted in the badge and listed under Notifications; no toast.
+    } else if (own) {
       this.toast(own(notification));
     } else {
       const name = await this.nameOf(actorOf(notification));

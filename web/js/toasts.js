@@ -32,7 +32,7 @@ export class Toasts {
         role: kind === "danger" ? "alert" : "status",
         "aria-live": kind === "danger" ? "assertive" : "polite",
         "aria-atomic": "true",
-        dataset: { bsDelay: String(delay) },
+        dataset: href ? { bsDelay: String(delay), href } : { bsDelay: String(delay) },
       },
       h(
         "div",
@@ -82,5 +82,17 @@ export class Toasts {
     // Keep the screen tidy: at most four toasts at once.
     while (this.container.children.length > 4) this.container.firstElementChild.remove();
     return el;
+  }
+
+  /** Close the toasts that lead to `path`: there, they have nothing left to say (and would
+   * sit over what the page shows, such as a tournament's standings). */
+  dropLeadingTo(path) {
+    for (const el of [...this.container.children]) {
+      const href = el.dataset.href;
+      if (!href || new URL(href, location.href).pathname !== path) continue;
+      const toast = window.bootstrap?.Toast?.getInstance(el);
+      if (toast) toast.hide();
+      else el.remove();
+    }
   }
 }

@@ -8,7 +8,7 @@ from typing import Any
 from quart import Quart
 from tortoise.expressions import Q
 
-from transcendence.accounts import revocation
+from transcendence.accounts import blocking, revocation
 from transcendence.accounts.models import Friendship, User
 from transcendence.accounts.presence import presence_seen_by
 from transcendence.accounts.tokens import AccessClaims, TokenError, decode_access
@@ -53,6 +53,9 @@ class AccountUsers:
             Q(requester_id=user_id) | Q(addressee_id=user_id), status="accepted"
         ).values_list("requester_id", "addressee_id")
         return [a if b == user_id else b for a, b in rows]
+
+    async def blocked_ids(self, user_id: int) -> set[int]:
+        return await blocking.blocked_ids(user_id)
 
 
 __all__ = ["AccountUsers"]

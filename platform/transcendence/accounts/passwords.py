@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,19 +21,39 @@ def _common() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in path.read_text().splitlines() if line)
 
 
-def password_problem(password: str, *, username: str = "", email: str = "") -> str | None:
+class PasswordProblem(NamedTuple):
+    """Why a password is refused: `reason` and `params` let a client say it in its own
+    language (`details` of the `weak_password` error); `message` says it in English."""
+
+    reason: str
+    message: str
+    params: dict[str, int]
+
+    def details(self, field: str) -> dict[str, object]:
+        return {"field": field, "reason": self.reason, **self.params}
+
+
+def password_problem(
+    password: str, *, username: str = "", email: str = ""
+) -> PasswordProblem | None:
     """Why this password is refused, or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"use at least {MIN_LENGTH} characters"
+        return PasswordProblem(
+            "too_short", f"use at least {MIN_LENGTH} characters", {"min": MIN_LENGTH}
+        )
     if len(password) > MAX_LENGTH:
-        return f"use at most {MAX_LENGTH} characters"
+        return PasswordProblem(
+            "too_long", f"use at most {MAX_LENGTH} characters", {"max": MAX_LENGTH}
+        )
     lowered = password.lower()
     if lowered in _common():
-        return "this password is among the most common ones; choose another"
+        return PasswordProblem(
+            "common", "this password is among the most common ones; choose another", {}
+        )
     if lowered in {username.lower(), email.lower()} - {""}:
-        return "the password must not be your username or email"
+        return PasswordProblem("personal", "the password must not be your username or email", {})
     if len(set(password)) < 3:
-        return "use more than two different characters"
+        return PasswordProblem("too_simple", "use more than two different characters", {})
     return None
 
 

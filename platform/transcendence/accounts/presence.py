@@ -1,19 +1,31 @@
-"""Who is online: the one question profiles and friend lists ask the realtime hub.
+"""Who is online: the one question profiles, friend lists and the socket ask the hub.
 
-Until the hub tracks sockets this answers "offline" with the stored last-seen time; the
-hub replaces the body of `presence_of`, its callers stay as they are.
+`presence_of` is the raw answer (sockets on every node, games in progress);
+`presence_seen_by` is what a given viewer may see, the rule every channel applies.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.expressions import Q
+
 from transcendence.accounts.blocking import blocked_ids
-from transcendence.accounts.models import User
+from transcendence.accounts.models import Friendship, User
 from transcendence.hub.lookup import current_hub
 
 OFFLINE = "offline"
+ONLINE = "online"
+
+
+async def friend_ids(user_id: int) -> set[int]:
+    """Everyone in an accepted friendship with this user: the hub pushes them each change."""
+    rows = await Friendship.filter(
+        Q(requester_id=user_id) | Q(addressee_id=user_id), status="accepted"
+    ).values_list("requester_id", "addressee_id")
+    return {other for pair in rows for other in pair if other != user_id}
 
 
 def offline(last_seen: Any = None) -> dict[str, Any]:
@@ -46,9 +58,14 @@ async def presence_seen_by(
     user_ids: list[int],
     lookup: Callable[[list[int]], Awaitable[dict[int, dict[str, Any]]]] | None = None,
 ) -> dict[int, dict[str, Any]]:
-    """Presence as `viewer_id` may see it: the one rule for REST profiles and the socket's
-    `presence.query`. Across a block, either way, a user reads as offline with no last-seen
-    time: someone who blocked a person should not have them watching when they come online.
+    """Presence as `viewer_id` may see it: the one rule for REST (profiles, friend lists), the
+    socket's `presence.query` and its live `presence.changed` pushes.
+
+    - Across a block, either way, a user reads as offline with no last-seen time: someone who
+      blocked a person should not have them watching when they come online.
+    - The viewer reads as at least online to themselves: they are the one asking. A page
+      loaded before its socket's first frame reached the hub would otherwise tell its own
+      user they are offline while the navigation says connected.
 
     `lookup` answers for the visible ids (the hub's `status_of` on a socket; by default
     `presence_of`)."""
@@ -57,4 +74,18 @@ async def presence_seen_by(
     hidden = await blocked_ids(viewer_id)
     visible = [uid for uid in user_ids if uid not in hidden]
     found = await (lookup or presence_of)(visible) if visible else {}
-    return {uid: offline() if uid in hidden else found[uid] for uid in user_ids}
+    seen = {uid: offline() if uid in hidden else found[uid] for uid in user_ids}
+    if viewer_id in seen and seen[viewer_id]["status"] == OFFLINE:
+        seen[viewer_id] = {"status": ONLINE, "last_seen": datetime.now(UTC).isoformat()}
+    return seen
+
+
+async def block_changed(a_id: int, b_id: int) -> None:
+    """After a block between two users begins or ends: each one's open views show the other
+    as the rule now says, at once (the hub's later pushes apply the block themselves)."""
+    hub = current_hub()
+    if hub is None:
+        return  # no sockets to tell (a CLI command)
+    for viewer, other in ((a_id, b_id), (b_id, a_id)):
+        seen = (await presence_seen_by(viewer, [other], hub.presence.status_of))[other]
+        await hub.deliver.to_user(viewer, "presence.changed", {"user_id": other, **seen})

@@ -11,7 +11,7 @@ from typing import Any
 
 from transcendence.accounts import avatars
 from transcendence.accounts.models import Avatar, Block, Friendship, User
-from transcendence.accounts.presence import offline, presence_of, presence_seen_by
+from transcendence.accounts.presence import offline, presence_seen_by
 from transcendence.accounts.schemas import user_out
 from transcendence.core import current_core
 
@@ -39,10 +39,11 @@ def presence_fields(presence: dict[str, Any] | None) -> dict[str, Any]:
     return {"online": status != "offline", "status": status, "last_seen": presence.get("last_seen")}
 
 
-async def summaries(users: list[User], *, with_presence: bool = False) -> list[dict[str, Any]]:
-    """Short entries for lists: id, names, avatar (and presence when asked)."""
+async def summaries(users: list[User], *, seen_by: User | None = None) -> list[dict[str, Any]]:
+    """Short entries for lists: id, names, avatar (and presence as `seen_by` may see it)."""
+    with_presence = seen_by is not None
     versions = await avatar_versions(users)
-    presence = await presence_of([u.id for u in users]) if with_presence else {}
+    presence = await presence_seen_by(seen_by.id, [u.id for u in users]) if seen_by else {}
     entries = []
     for user in users:
         entry = {
@@ -57,8 +58,8 @@ async def summaries(users: list[User], *, with_presence: bool = False) -> list[d
     return entries
 
 
-async def summary(user: User, *, with_presence: bool = False) -> dict[str, Any]:
-    return (await summaries([user], with_presence=with_presence))[0]
+async def summary(user: User, *, seen_by: User | None = None) -> dict[str, Any]:
+    return (await summaries([user], seen_by=seen_by))[0]
 
 
 async def extras_of(user: User) -> dict[str, Any]:
@@ -74,7 +75,7 @@ async def extras_of(user: User) -> dict[str, Any]:
 async def private_profile(user: User) -> dict[str, Any]:
     """My account as I see it: everything of the public profile plus email, role, settings."""
     versions = await avatar_versions([user])
-    presence = await presence_of([user.id])
+    presence = await presence_seen_by(user.id, [user.id])
     return {
         **user_out(user),
         "avatar_url": avatar_url(user.id, versions[user.id]),
@@ -110,7 +111,7 @@ async def public_profile(user: User, viewer: User) -> dict[str, Any]:
     """Someone's profile as another player sees it: no email, no settings."""
     entry = await summary(user)
     related = await relationship(viewer, user) if viewer.id != user.id else None
-    # Offline across a block: the same rule as the socket's `presence.query`.
+    # The same rule as friend lists and the socket (accounts.presence.presence_seen_by).
     presence = (await presence_seen_by(viewer.id, [user.id])).get(user.id)
     profile = {
         **entry,

@@ -77,7 +77,7 @@ async def create_user(
     if password is not None:
         problem = passwords.password_problem(password, username=username, email=email)
         if problem:
-            raise APIError(400, "weak_password", problem, {"field": "password"})
+            raise APIError(400, "weak_password", problem.message, problem.details("password"))
     clash = await find_conflict(username, email, display_name)
     if clash:
         raise conflict(clash)

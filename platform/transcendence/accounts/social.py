@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from transcendence.accounts.blocking import is_blocked
 from transcendence.accounts.models import Block, Friendship, User
+from transcendence.accounts.presence import block_changed
 from transcendence.accounts.profiles import summaries, summary
 from transcendence.errors import APIError
 from transcendence.hub import notify
@@ -68,7 +69,7 @@ async def friends_of(me: User) -> dict[str, list[dict[str, Any]]]:
     )
     accepted = [r for r in rows if r.status == ACCEPTED]
     pending = [r for r in rows if r.status == PENDING]
-    friends = await summaries([_other_of(r, me) for r in accepted], with_presence=True)
+    friends = await summaries([_other_of(r, me) for r in accepted], seen_by=me)
     others = await summaries([_other_of(r, me) for r in pending])
     result: dict[str, list[dict[str, Any]]] = {"friends": [], "incoming": [], "outgoing": []}
     for row, user in zip(accepted, friends, strict=True):
@@ -149,7 +150,8 @@ async def unfriend(me: User, user_id: int) -> None:
 
 
 async def block(me: User, user_id: int) -> tuple[dict[str, Any], bool]:
-    """Block someone (ending any friendship or request with them); idempotent."""
+    """Block someone (ending any friendship or request with them: unblocking does not bring it
+    back); idempotent. Each then reads as offline to the other, on every channel at once."""
     other = await other_user(me, user_id)
     try:
         async with in_transaction():
@@ -161,12 +163,15 @@ async def block(me: User, user_id: int) -> tuple[dict[str, Any], bool]:
     except IntegrityError:
         # The same block sent twice at once: the other one committed it.
         row, created = await Block.get(blocker_id=me.id, blocked_id=other.id), False
+    if created:
+        await block_changed(me.id, other.id)
     return {"user": await summary(other), "created_at": row.created_at.isoformat()}, created
 
 
 async def unblock(me: User, user_id: int) -> None:
     if not await Block.filter(blocker_id=me.id, blocked_id=user_id).delete():
         raise APIError(404, "not_found", "you do not block this user")
+    await block_changed(me.id, user_id)
 
 
 async def blocks_of(me: User, cursor: str | None, limit: int) -> dict[str, Any]:

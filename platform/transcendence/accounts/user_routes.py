@@ -142,10 +142,13 @@ async def change_password(data: PasswordChange) -> ResponseReturnValue:
         data.new_password, username=user.username, email=user.email
     )
     if problem:
-        raise APIError(400, "weak_password", problem, {"field": "new_password"})
+        raise APIError(400, "weak_password", problem.message, problem.details("new_password"))
     if data.old_password and data.old_password == data.new_password:
         raise APIError(
-            400, "weak_password", "choose a password you did not use", {"field": "new_password"}
+            400,
+            "weak_password",
+            "choose a password you did not use",
+            {"field": "new_password", "reason": "reused"},
         )
     user.password_hash = passwords.hash_password(data.new_password)
     await user.save(update_fields=["password_hash"])

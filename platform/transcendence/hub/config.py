@@ -46,6 +46,8 @@ class HubConfig:
     max_connections_per_user: int = 32
     # Topics one socket may follow (spectating, rooms).
     max_topics_per_connection: int = 64
+    # Users whose presence one socket hears (`presence.query` asks at most 200 at a time).
+    max_watched_per_connection: int = 256
     # Presence entries live this long unless their node refreshes them (every ttl / 3): a
     # dead node's users read as offline after at most this long.
     presence_ttl: float = 30.0

@@ -65,6 +65,7 @@ class Connection:
         "session_id",
         "topics",
         "user_id",
+        "watching",
     )
 
     def __init__(
@@ -89,6 +90,7 @@ class Connection:
             config.rate, config.burst, config.abuse_limit, config.abuse_window, now
         )
         self.topics: set[str] = _NO_TOPICS  # a set of its own on the first subscribe
+        self.watching: dict[int, None] = {}  # users whose presence it asked, oldest first
         self.closing: tuple[int, str, bool] | None = None  # (code, reason, flush first)
         self.client_gone = False
         self.finished = False

@@ -1,4 +1,5 @@
-"""Delivery to a user (every tab, on every node), to several users, or to a topic's followers.
+"""Delivery to a user (every tab, on every node), to several users, to a topic's followers, or
+to the sockets watching a user's presence.
 
 Everything goes over the bus, so two nodes sharing Redis behave as one: a frame is encoded
 once, published once per user (or once per topic), and each node that holds recipients
@@ -66,6 +67,9 @@ class Delivery:
     def user_topic(self, user_id: int) -> str:
         return f"{self._prefix}.user.{int(user_id)}"
 
+    def presence_topic(self, user_id: int) -> str:
+        return f"{self._prefix}.presence.{int(user_id)}"
+
     def room_topic(self, topic: str) -> str:
         if not TOPIC_PATTERN.match(topic):
             raise ValueError(f"invalid topic {topic!r}: letters, digits and _.:- (128 at most)")
@@ -87,6 +91,16 @@ class Delivery:
     async def to_topic(self, topic: str, type_: str, data: Any = None) -> None:
         """Every socket that follows `topic` (see `subscribe_topic`), on every node."""
         await self._hub.bus.publish(self.room_topic(topic), push_frame(type_, data).encode())
+
+    async def to_watchers(
+        self, user_id: int, type_: str, data: Any = None, *, skip: Iterable[int] = ()
+    ) -> None:
+        """Every socket that asked for this user's presence (see `watch`), on every node,
+        except the sockets of the users in `skip` (who hear it another way)."""
+        control = {"op": "push", "text": push_frame(type_, data), "skip": sorted(set(skip))}
+        await self._hub.bus.publish(
+            self.presence_topic(user_id), CONTROL + json.dumps(control).encode()
+        )
 
     async def disconnect_user(
         self, user_id: int, reason: str = "signed out", *, session_id: str | None = None
@@ -125,6 +139,36 @@ class Delivery:
             conn.topics.discard(topic)
             self._detach(self.room_topic(topic), conn)
 
+    async def watch(self, conn: Connection, user_ids: Iterable[int]) -> None:
+        """Let a socket hear the presence changes of these users (ready on return).
+
+        A socket watches `max_watched_per_connection` users at most: past that, the ones it
+        asked about longest ago are dropped (a client re-asks for what it shows again)."""
+        if self._hub.connections.get(conn.id) is not conn:
+            raise RealtimeError("closed", "this socket is closed")
+        new = []
+        for uid in dict.fromkeys(int(u) for u in user_ids):
+            if uid in conn.watching:
+                del conn.watching[uid]  # asked again: now the newest
+            else:
+                new.append(uid)
+            conn.watching[uid] = None
+        limit = self._hub.config.max_watched_per_connection
+        while len(conn.watching) > limit:
+            oldest = next(iter(conn.watching))
+            del conn.watching[oldest]
+            if oldest in new:
+                new.remove(oldest)
+            else:
+                self._detach(self.presence_topic(oldest), conn)
+        try:
+            await asyncio.gather(*(self._attach(self.presence_topic(uid), conn) for uid in new))
+        except RealtimeError:
+            for uid in new:
+                conn.watching.pop(uid, None)
+                self._detach(self.presence_topic(uid), conn)
+            raise
+
     def followers(self, topic: str) -> int:
         """Sockets on this node following a topic."""
         feed = self._feeds.get(self.room_topic(topic))
@@ -142,6 +186,9 @@ class Delivery:
             self._detach(self.room_topic(topic), conn)
         if conn.topics:
             conn.topics.clear()
+        for uid in conn.watching:
+            self._detach(self.presence_topic(uid), conn)
+        conn.watching.clear()
 
     def pending(self) -> int:
         """Messages this node's feeds received and have not handed to sockets yet."""
@@ -233,7 +280,13 @@ class Delivery:
         except ValueError:
             log.warning("ignoring a malformed control message on %s", feed.topic)
             return
-        if control.get("op") == "kick":
+        if control.get("op") == "push":
+            skip = set(control.get("skip") or ())
+            message = {"type": "websocket.send", "text": str(control.get("text") or "")}
+            for conn in feed.targets:
+                if conn.user_id not in skip:
+                    conn.enqueue(message)
+        elif control.get("op") == "kick":
             session = control.get("session")
             for conn in list(feed.targets):
                 if session is None or conn.session_id == session:

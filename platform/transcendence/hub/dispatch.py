@@ -106,6 +106,10 @@ async def _pong(hub: Hub, conn: Connection, data: Empty) -> Any:
 
 
 async def _presence_query(hub: Hub, conn: Connection, data: PresenceQuery) -> Any:
+    # Watching first: no change between the answer and the live pushes goes unheard. Friends
+    # too (each change reaches them once) and people across a block (the pushes apply the
+    # block when they are sent), so a friendship ending or a block lifted changes nothing.
+    await hub.deliver.watch(conn, data.user_ids)
     # The REST profiles' rule (accounts.presence): across a block, offline.
     found = await hub.users.presence_seen_by(conn.user_id, data.user_ids, hub.presence.status_of)
     return {"presence": {str(uid): value for uid, value in found.items()}}

@@ -2,8 +2,9 @@
 
 A user is *online* while at least one of their sockets is open on any node, *in game* while
 a node (the one running their match) says so, *offline* otherwise. Friends (accepted
-friendships) receive `presence.changed` frames on every change; an offline transition also
-stores `User.last_seen_at`.
+friendships) and the sockets that asked about the user (`presence.query`, see
+`Delivery.watch`) receive `presence.changed` frames on every change; an offline transition
+also stores `User.last_seen_at`.
 
 Each node counts its own sockets per user and tells a store about 0 → 1 and 1 → 0 only:
 
@@ -457,13 +458,18 @@ class Presence:
         users = self._hub.users
         if status == OFFLINE:
             await users.went_offline(user_id, when)
-        friends = await users.friends_of(user_id)
+        # The rule of `accounts.presence.presence_seen_by`: nobody across a block hears it.
+        hidden = await users.blocked_ids(user_id)
+        friends = set(await users.friends_of(user_id)) - hidden
+        data = {"user_id": user_id, "status": status, "last_seen": when.isoformat()}
         if friends:
-            await self._hub.deliver.to_users(
-                friends,
-                "presence.changed",
-                {"user_id": user_id, "status": status, "last_seen": when.isoformat()},
-            )
+            await self._hub.deliver.to_users(friends, "presence.changed", data)
+        # Whoever else asked about this user (`presence.query`: a profile, a chat) hears it
+        # too, once (friends just did). A block filters here, not the watching itself, so
+        # an unblock resumes the pushes by itself.
+        await self._hub.deliver.to_watchers(
+            user_id, "presence.changed", data, skip=friends | hidden
+        )
 
     # --- heartbeats ---------------------------------------------------------------------
 

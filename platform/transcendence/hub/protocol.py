@@ -177,7 +177,9 @@ CORE_TYPES: dict[str, tuple[str, type[BaseModel] | None, type[BaseModel] | None,
         "client",
         PresenceQuery,
         PresenceAnswer,
-        "Presence of up to 200 users.",
+        "Presence of up to 200 users, as the asker may see it (across a block: offline, "
+        "no last-seen). The socket then hears `presence.changed` for each of them (the "
+        "256 it asked about most recently), except while a block is between them.",
     ),
     "notify.read": (
         "both",
@@ -190,7 +192,8 @@ CORE_TYPES: dict[str, tuple[str, type[BaseModel] | None, type[BaseModel] | None,
         "server",
         PresenceChanged,
         None,
-        "A friend went online, in game or offline.",
+        "A friend, or someone this socket asked about, went online, in game or offline; "
+        "after a block or unblock, the other person as the rule now shows them.",
     ),
     "notify": ("server", NotificationOut, None, "A new notification (also stored: REST)."),
     "resync": (

@@ -65,5 +65,9 @@ class Users(Protocol):
         """Who hears about this user's presence."""
         ...
 
+    async def blocked_ids(self, user_id: int) -> set[int]:
+        """Everyone across a block with this user (either way): they hear nothing of it."""
+        ...
+
 
 __all__ = ["Claims", "PresenceLookup", "TokenRefused", "Users"]

@@ -58,6 +58,13 @@ export class FriendsView extends View {
     Object.assign(friend, { status: data.status, online: data.status !== "offline", last_seen: data.last_seen });
     const slot = this.lists.querySelector(`[data-presence-of="${friend.id}"]`);
     if (slot) slot.replaceChildren(statusBadge(this, friend));
+    const note = this.lists.querySelector("#friends-list-note");
+    if (note) note.textContent = this.onlineNote();
+  }
+
+  onlineNote() {
+    const online = this.data.friends.filter((f) => f.status && f.status !== "offline").length;
+    return this.t("friends.online_count", { count: online });
   }
 
   /** Where I stand with someone, from the lists already loaded. */
@@ -210,7 +217,6 @@ export class FriendsView extends View {
 
   drawLists() {
     const { friends, incoming, outgoing } = this.data;
-    const online = friends.filter((f) => f.status && f.status !== "offline").length;
     const cards = [];
     if (incoming.length) {
       cards.push(
@@ -247,7 +253,7 @@ export class FriendsView extends View {
             [h("div", { class: "mt-1", dataset: { presenceOf: String(f.id) } }, statusBadge(this, f))],
           ),
         ),
-        friends.length ? this.t("friends.online_count", { count: online }) : null,
+        friends.length ? this.onlineNote() : null,
         this.t("friends.empty"),
       ),
     );
@@ -278,7 +284,7 @@ export class FriendsView extends View {
         "div",
         { class: "card-header d-flex justify-content-between align-items-center" },
         h("h2", { class: "h6 mb-0", id: `${id}-title` }, title, " ", h("span", { class: "badge text-bg-secondary ms-1", text: String(count) })),
-        note ? h("span", { class: "small text-body-secondary", text: note }) : null,
+        note ? h("span", { class: "small text-body-secondary", id: `${id}-note`, text: note }) : null,
       ),
       rows.length
         ? h("ul", { class: "list-group list-group-flush" }, rows)

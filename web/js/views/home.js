@@ -98,12 +98,7 @@ export class HomeView extends View {
           "div",
           { class: "row g-3" },
           modules.map((info) => {
-            const provides = info.provides || {};
             const link = links.get(info.name);
-            const facts = [
-              this.t("home.module_routes", { count: (provides.routes || []).length }),
-              this.t("home.module_realtime", { count: (provides.realtime || []).length }),
-            ];
             return h(
               "div",
               { class: "col-12 col-md-6 col-xl-4" },
@@ -113,22 +108,8 @@ export class HomeView extends View {
                 h(
                   "div",
                   { class: "card-body d-flex flex-column" },
-                  h(
-                    "div",
-                    { class: "d-flex justify-content-between align-items-start gap-2 mb-2" },
-                    h("h3", { class: "h5 mb-0", text: info.title || info.name }),
-                    h("span", { class: "badge text-bg-secondary", text: `v${info.version}` }),
-                  ),
+                  h("h3", { class: "h5 mb-2", text: info.title || info.name }),
                   h("p", { class: "small text-body-secondary flex-grow-1", text: info.description || this.t("home.module_no_description") }),
-                  h("p", { class: "small text-body-tertiary mb-3", text: facts.join(" · ") }),
-                  info.configured === false
-                    ? h(
-                        "p",
-                        { class: "small text-warning mb-3 module-unconfigured", dataset: { testid: "module-unconfigured" } },
-                        h("strong", { text: this.t("home.module_unconfigured") }),
-                        info.status_message ? ` ${info.status_message}` : null,
-                      )
-                    : null,
                   link
                     ? h("a", { class: "btn btn-sm btn-primary align-self-start", href: link.href, text: this.t("home.module_open") })
                     : h("span", { class: "small text-body-secondary", text: this.t("home.module_api_only") }),
@@ -145,7 +126,14 @@ export class HomeView extends View {
         "div",
         { class: "d-flex flex-wrap align-items-baseline justify-content-between gap-2 mb-3" },
         h("h2", { class: "h4 mb-0", id: "modules-heading", text: this.t("home.modules_title") }),
-        h("span", { class: "small text-body-secondary", text: this.t("home.modules_count", { count: modules.length }) }),
+        h(
+          "span",
+          { class: "small text-body-secondary" },
+          this.t("home.modules_count", { count: modules.length }),
+          " · ",
+          // Versions, routes, message types and set-up notes are for evaluators: their page.
+          h("a", { class: "link-secondary", href: "/about", id: "modules-details", text: this.t("home.modules_details") }),
+        ),
       ),
       body,
     );

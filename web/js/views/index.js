@@ -1,5 +1,6 @@
 // The core's views and their URLs. Modules add theirs with shell.addRoute().
 
+import { AboutView } from "./about.js";
 import { FriendsView } from "./friends.js";
 import { HomeView } from "./home.js";
 import { LoginView } from "./login.js";
@@ -12,6 +13,7 @@ import { SignupView } from "./signup.js";
 export function registerCoreViews(shell) {
   const add = (path, View, auth) => shell.router.add(path, View, { auth, owner: "core" });
   add("/", HomeView, false);
+  add("/about", AboutView, false);
   add("/login", LoginView, false);
   add("/signup", SignupView, false);
   add("/profile", MyProfileView, true);

@@ -32,6 +32,12 @@ export class ProfileView extends View {
     return Number(this.params.id);
   }
 
+  /** Why it cannot be shown, in words (the router's error page uses it). */
+  errorText(error) {
+    if (error?.status === 404 && error.code === "not_found") return { title: this.t("profile.not_found_title"), text: this.t("profile.not_found_text") };
+    return null;
+  }
+
   async render() {
     const id = this.userId();
     if (!Number.isInteger(id) || id < 1) {
@@ -41,14 +47,33 @@ export class ProfileView extends View {
     this.profile = await this.api.get(`/api/users/${id}`);
     this.mine = this.user && this.user.id === id;
     this.onRealtime("presence.changed", (data) => {
-      if (data && Number(data.user_id) === this.profile.id) {
-        Object.assign(this.profile, { status: data.status, online: data.status !== "offline", last_seen: data.last_seen });
-        this.statusSlot.replaceChildren(statusBadge(this, this.profile));
-      }
+      if (data && Number(data.user_id) === this.profile.id) this.showPresence(data);
     });
+    // Asking the hub also makes it push this person's changes to this tab, friend or not
+    // (asked again after a reconnection: a new socket hears nothing it did not ask for).
+    this.listen(this.shell.realtime, "connected", () => this.watchPresence());
+    this.watchPresence();
     this.root = h("section", { class: "profile-page" });
     this.draw();
     return this.root;
+  }
+
+  showPresence(presence) {
+    Object.assign(this.profile, { status: presence.status, online: presence.status !== "offline", last_seen: presence.last_seen });
+    this.statusSlot?.replaceChildren(statusBadge(this, this.profile));
+  }
+
+  async watchPresence() {
+    const rt = this.shell.realtime;
+    if (rt.state !== "online") return; // "connected" asks once the socket is up
+    const id = this.profile.id;
+    try {
+      const answer = await rt.request("presence.query", { user_ids: [id] });
+      const presence = answer?.presence?.[String(id)];
+      if (presence && this.profile.id === id) this.showPresence(presence);
+    } catch {
+      // The REST answer stays on screen; the next reconnection asks again.
+    }
   }
 
   draw() {
@@ -108,6 +133,8 @@ export class ProfileView extends View {
             await fn();
             this.profile = await this.api.get(`/api/users/${this.profile.id}`);
             this.draw();
+            // A block ended this tab's live view of them; an unblock lets it ask again.
+            this.watchPresence();
           } catch (e) {
             done();
             if (e instanceof Error && e.message === "cancelled") return;

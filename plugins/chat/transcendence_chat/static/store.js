@@ -139,6 +139,20 @@ export class ChatStore extends EventTarget {
     }
   }
 
+  /** The status of an invitation's game ("running", "finished"...), null when unknown.
+   * Only games that ended are remembered: they do not change any more. */
+  async gameStatus(gameId) {
+    this.endedGames ||= new Map();
+    if (this.endedGames.has(gameId)) return this.endedGames.get(gameId);
+    try {
+      const game = await this.shell.api.get(`/api/pong/games/${encodeURIComponent(gameId)}`);
+      if (game.status !== "running") this.endedGames.set(gameId, game.status);
+      return game.status;
+    } catch {
+      return null; // offline, or pong switched off meanwhile: the card stays as it is
+    }
+  }
+
   pongEnabled() {
     return this.shell.enabledModules().some((m) => m.name === "pong");
   }

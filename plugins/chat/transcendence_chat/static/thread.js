@@ -440,12 +440,30 @@ export class Thread {
       );
     } else {
       const key = { pending: "chat.invite_pending", accepted: "chat.invite_accepted", declined: "chat.invite_declined" }[status] || "chat.invite_expired";
-      parts.push(h("p", { class: "small mb-0 chat-invite-status", dataset: { status }, text: this.t(key) }));
+      const note = h("p", { class: "small mb-0 chat-invite-status", dataset: { status }, text: this.t(key) });
+      parts.push(note);
       if (status === "accepted" && d.game_id) {
-        parts.push(h("a", { class: "btn btn-sm btn-outline-info mt-1", href: `/play/games/${encodeURIComponent(d.game_id)}`, text: this.t("chat.open_game") }));
+        const link = h("a", { class: "btn btn-sm btn-outline-info mt-1", href: `/play/games/${encodeURIComponent(d.game_id)}`, text: this.t("chat.open_game") });
+        parts.push(link);
+        this.showGameOutcome(d.game_id, note, link);
       }
     }
     return h("div", { class: "chat-invite", dataset: { inviteId: String(d.invite_id), status } }, parts);
+  }
+
+  /** An accepted invitation's game may be long over: say so instead of "the game is on". */
+  async showGameOutcome(gameId, note, link) {
+    if (!this.store.pongEnabled()) return;
+    const status = await this.store.gameStatus(gameId);
+    if (!status || status === "running") return;
+    note.dataset.game = status;
+    if (status === "finished") {
+      note.textContent = this.t("chat.invite_played");
+      link.textContent = this.t("chat.see_result");
+    } else {
+      note.textContent = this.t("chat.invite_called_off");
+      link.remove();
+    }
   }
 
   scrollToEnd() {
@@ -584,7 +602,8 @@ export class Thread {
     const peer = this.peer;
     if (!peer) return;
     if (block) {
-      if (!window.confirm(this.t("chat.block_confirm", { name: peer.display_name }))) return;
+      // The shell's sentence, as on profiles: one place says exactly what blocking does.
+      if (!window.confirm(this.t("profile.block_confirm", { name: peer.display_name }))) return;
       await this.shell.api.post("/api/blocks/", { user_id: peer.id });
     } else {
       await this.shell.api.delete(`/api/blocks/${peer.id}`);

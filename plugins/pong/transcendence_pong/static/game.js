@@ -480,7 +480,9 @@ class Game {
     for (const side of SIDES) {
       const player = this.info ? this.info[side] : null;
       const name = player ? player.name : "…";
-      const you = this.side === side || (this.role === "local" && side === "left");
+      // At one keyboard the left seat is the account's own only in a plain local game: a
+      // local tournament's aliases are the people around the keyboard, none of them "you".
+      const you = this.role === "local" ? side === "left" && this.info?.mode === "local" : this.side === side;
       const label = player?.user_id ? h("a", { href: `/users/${player.user_id}`, text: name }) : h("span", { text: name });
       this.names[side].replaceChildren(...[label, you ? h("span", { class: "pong-you", text: ` ${this.t("pong.you")}` }) : null].filter(Boolean));
     }

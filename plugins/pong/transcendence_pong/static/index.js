@@ -53,6 +53,7 @@ export function register(shell) {
   // to the game, which the server holds until both are in (the lobby enters it itself).
   stopMatched = shell.realtime.on("pong.matched", (data) => {
     if (!data?.game_id) return;
+    dropChallengeToast(); // its game starts: "Challenge sent" is old news
     const path = `/play/games/${encodeURIComponent(data.game_id)}`;
     if (location.pathname === path || location.pathname === "/play") return;
     shell.navigate(path);
@@ -65,6 +66,7 @@ export function register(shell) {
 
   // A game that counted for no one (a no-show, or abandoned before any point): every tab.
   const stopCancelled = shell.realtime.on("pong.cancelled", (data) => {
+    dropChallengeToast();
     if (!data?.game_id || location.pathname === `/play/games/${encodeURIComponent(data.game_id)}`) return;
     shell.toast({
       title: shell.t("pong.cancelled_title"),
@@ -146,6 +148,19 @@ async function answer(shell, inviteId, accept) {
   }
 }
 
+// The "Challenge sent" toast of this tab: closed when the game it announced starts or is
+// called off, so it never sits on screen through (or after) that game.
+let challengeToast = null;
+
+function dropChallengeToast() {
+  const el = challengeToast;
+  challengeToast = null;
+  if (!el?.isConnected) return;
+  const toast = window.bootstrap?.Toast?.getInstance(el);
+  if (toast) toast.hide();
+  else el.remove();
+}
+
 /** On someone else's profile: challenge them to a classic game. */
 function challengeButton(shell, profile) {
   return shell.profileAction(profile, {
@@ -156,7 +171,8 @@ function challengeButton(shell, profile) {
     ariaLabel: shell.t("pong.challenge_named", { name: profile.display_name }),
     run: async () => {
       await shell.realtime.request("pong.invite", { user_id: profile.id, options: {} });
-      shell.toast({
+      dropChallengeToast();
+      challengeToast = shell.toast({
         title: shell.t("pong.challenge_sent"),
         body: shell.t("pong.challenge_sent_body", { name: profile.display_name }),
         kind: "success",

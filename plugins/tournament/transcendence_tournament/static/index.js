@@ -37,6 +37,15 @@ export function register(shell) {
     kind: "success",
     delay: 30_000,
   }));
+  // A local tournament's next match or winner: the toast leads to the tournament (and is
+  // closed on arriving there, instead of covering its standings).
+  for (const kind of ["tournament.next", "tournament.finished"]) {
+    shell.addNotificationToast(kind, ({ data = {} }) => ({
+      title: shell.t("notify.generic_title"),
+      body: shell.t(`notify.kind.${kind}`, data),
+      href: `/tournaments/${encodeURIComponent(data.tournament_id)}`,
+    }));
+  }
   // A called match takes every tab of the player to its game (held until both are in).
   stopCalled = shell.realtime.on("tournament.match_ready", (data) => {
     if (!data?.match_id) return;

@@ -21,6 +21,20 @@ export function makeTournamentView(shell) {
       return this.data ? this.data.name : this.t("tournament.title");
     }
 
+    /** This page follows its tournament live: its notifications need no toast here. */
+    showsNotification(n) {
+      return KINDS.includes(n?.kind) && Number(n.data?.tournament_id) === this.id;
+    }
+
+    /** Why it cannot be shown, in words (the router's error page uses it). */
+    errorText(error) {
+      if (error?.status === 404 && error.code === "not_found") return { title: this.t("tournament.not_found_title"), text: this.t("tournament.not_found_text") };
+      if (error?.status === 403 && error.code === "forbidden") {
+        return { title: this.t("tournament.not_yours_title"), text: this.t("tournament.not_yours_text") };
+      }
+      return null;
+    }
+
     async render() {
       this.id = Number(this.params.id);
       // Subscribed before reading, so no change falls between the read and the frames.
