@@ -63,9 +63,7 @@ async def test_the_profile_says_streaks_and_forfeits(client, make_player, matche
     assert theirs["stats"]["current_streak"] == {"result": "win", "length": 3}
 
 
-async def test_the_profile_lists_the_latest_ten_and_counts_them_all(
-    client, make_player, matches
-):
+async def test_the_profile_lists_the_latest_ten_and_counts_them_all(client, make_player, matches):
     alice, bob = await make_player("alice"), await make_player("bob")
     played = [await matches.play(alice, bob, (5, n % 5)) for n in range(14)]
     played.append(await matches.play(alice, "Player 2", (5, 1), mode="local"))  # history only
