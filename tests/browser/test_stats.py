@@ -375,6 +375,10 @@ def test_leaderboard_and_profile_section(new_page, account, server, shot):
     expect(page.locator(".stats-side-right .stats-side-score")).to_have_text("1")
 
 
+def language_saved(response) -> bool:
+    return response.url.endswith("/api/me/") and response.request.method == "PATCH"
+
+
 def test_the_profile_reads_as_a_summary(new_page, account, server, shot):
     alice, _ = account("alice")
     bob, _ = account("bob")
@@ -428,8 +432,7 @@ def test_the_profile_reads_as_a_summary(new_page, account, server, shot):
         ("ru", "3 победы", "Техническое поражение", "Последние 10 из 22 матчей"),
     ):
         rate = "66,7\u00a0%"  # a decimal comma and a space before the sign in both
-        saved = lambda r: r.url.endswith("/api/me/") and r.request.method == "PATCH"  # noqa: E731
-        with page.expect_response(saved):
+        with page.expect_response(language_saved):
             page.locator("#language-select").select_option(lang)
         expect(page.locator("html")).to_have_attribute("lang", lang)
         page.goto("/profile")

@@ -243,7 +243,8 @@ export function register(shell) {
       // The baseline first (the starting rating), then one point per remote game.
       const series = [{ rating: data.rating.initial }, ...points.map((p) => ({ rating: p.rating, at: p.at }))];
       const years = new Set(points.map((p) => new Date(p.at).getFullYear()));
-      const dayFormat = new Intl.DateTimeFormat(lang(), years.size > 1 ? { dateStyle: "medium" } : { month: "short", day: "numeric" });
+      const thisYear = years.size === 1 && years.has(new Date().getFullYear());
+      const dayFormat = new Intl.DateTimeFormat(lang(), thisYear ? { month: "short", day: "numeric" } : { dateStyle: "medium" });
       const day = (iso) => new Date(iso).toDateString(); // the reader's calendar day
       // One label per day, under its first game (several games a day would repeat it), and
       // no more labels than the axis has room for: the tooltips give each game's time.
