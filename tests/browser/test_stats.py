@@ -404,7 +404,7 @@ def test_the_profile_reads_as_a_summary(new_page, account, server, shot):
     row = section.locator(f'tr[data-match="{forfeited}"]')
     expect(row.locator("[data-result]")).to_have_text("Loss by forfeit")
     expect(row).to_contain_text("1\u20130")
-    local = rows.nth(3)  # newest first: three wins, the forfeit, then the one-keyboard game
+    local = rows.nth(4)  # newest first: three wins, the forfeit, then the one-keyboard game
     expect(local).to_contain_text("Player 2")
     expect(local.locator("[data-result]")).to_have_text("Not counted")
     card = page.locator(".profile-page").inner_text()
