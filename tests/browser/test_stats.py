@@ -443,6 +443,18 @@ def test_the_profile_reads_as_a_summary(new_page, account, server, shot):
         expect(section.locator("#stats-history-count")).to_have_text(shown)
         shot(page, f"profile-summary-{lang}")
 
+    # On a phone the block fits the screen's width.
+    phone = new_page(width=375, height=740, is_mobile=True, has_touch=True, label="phone")
+    phone.goto("/login")
+    phone.get_by_label("Username or email").fill(alice)
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Log in", exact=True).click()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text(alice)
+    phone.goto("/profile")
+    expect(phone.locator("#stats-history tbody tr")).to_have_count(10)
+    no_sideways_scroll(phone)
+    shot(phone, "phone-profile-summary")
+
     # A newcomer's profile says there is nothing yet, in words.
     carol, _ = account("carol")
     other = new_page(label="carol")
