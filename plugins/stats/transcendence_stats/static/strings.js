@@ -212,7 +212,7 @@ export const STRINGS = {
     "stats.history.lost": "Défaite",
     "stats.history.won_forfeit": "Victoire par forfait",
     "stats.history.lost_forfeit": "Défaite par forfait",
-    "stats.history.played": "Non comptée",
+    "stats.history.played": "Non compté",
     "stats.history_title": "Matchs",
     "stats.history_shown.one": "Les {shown} derniers matchs sur {count}",
     "stats.history_shown.other": "Les {shown} derniers matchs sur {count}",
