@@ -453,6 +453,10 @@ def test_the_profile_reads_as_a_summary(new_page, account, server, shot):
     phone.goto("/profile")
     expect(phone.locator("#stats-history tbody tr")).to_have_count(10)
     no_sideways_scroll(phone)
+    # Nor does the table need scrolling sideways in its box: the phone's columns fit.
+    assert phone.locator("#stats-history").evaluate(
+        "table => table.scrollWidth <= table.parentElement.clientWidth"
+    )
     shot(phone, "phone-profile-summary")
 
     # A newcomer's profile says there is nothing yet, in words.

@@ -73,32 +73,30 @@ export function register(shell) {
   function resultBadge(t, result, forfeit) {
     const colour = result === "won" ? "text-bg-success" : result === "lost" ? "text-bg-danger" : "text-bg-secondary";
     const key = result === "played" ? "stats.history.played" : `stats.history.${result}${forfeit ? "_forfeit" : ""}`;
-    return h("span", { class: `badge ${colour}`, dataset: { result, forfeit: String(Boolean(forfeit)) }, text: t(key) });
+    return h("span", { class: `badge text-wrap ${colour}`, dataset: { result, forfeit: String(Boolean(forfeit)) }, text: t(key) });
   }
+
+  // Columns a phone has no room for: the date and mode go, and the score itself links to the
+  // match's details instead of a button (only one of the two links is ever displayed).
+  const WIDE = "d-none d-sm-table-cell";
 
   /** History lines (the profile's `extras.matches`, `/matches` pages) as table rows. */
   function historyRows(t, lines) {
-    return lines.map((m) =>
-      h(
+    return lines.map((m) => {
+      const href = `/stats/matches/${m.match_id}`;
+      const label = t("stats.match_details", { opponent: m.opponent, date: date(m.ended_at) });
+      const score = `${m.points.scored}\u2013${m.points.conceded}`;
+      return h(
         "tr",
         { dataset: { match: m.match_id } },
-        h("td", { class: "text-nowrap", text: shortDate(m.ended_at) }),
+        h("td", { class: `text-nowrap ${WIDE}`, text: shortDate(m.ended_at) }),
         h("td", {}, m.opponent_user_id ? h("a", { href: `/users/${m.opponent_user_id}`, text: m.opponent }) : h("span", { text: m.opponent })),
         h("td", { class: "d-none d-md-table-cell", text: modeName(m.mode) }),
-        h("td", { class: "text-nowrap", text: `${m.points.scored}\u2013${m.points.conceded}` }),
+        h("td", { class: "text-nowrap" }, h("span", { class: "d-none d-sm-inline", text: score }), h("a", { class: "d-sm-none", href, "aria-label": label, text: score })),
         h("td", {}, resultBadge(t, m.result, m.forfeit)),
-        h(
-          "td",
-          {},
-          h("a", {
-            class: "btn btn-sm btn-outline-light",
-            href: `/stats/matches/${m.match_id}`,
-            text: t("stats.details"),
-            "aria-label": t("stats.match_details", { opponent: m.opponent, date: date(m.ended_at) }),
-          }),
-        ),
-      ),
-    );
+        h("td", { class: WIDE }, h("a", { class: "btn btn-sm btn-outline-light", href, text: t("stats.details"), "aria-label": label })),
+      );
+    });
   }
 
   function historyTable(t, lines, { id, caption }) {
@@ -114,7 +112,7 @@ export function register(shell) {
           "tr",
           {},
           [t("stats.date"), t("stats.opponent"), t("stats.mode"), t("stats.score"), t("stats.result"), t("stats.details")].map((c, i) =>
-            h("th", { scope: "col", class: i === 2 ? "d-none d-md-table-cell" : null, text: c }),
+            h("th", { scope: "col", class: i === 2 ? "d-none d-md-table-cell" : i === 0 || i === 5 ? WIDE : null, text: c }),
           ),
         ),
       ),
@@ -680,9 +678,10 @@ export function register(shell) {
       const { box, body } = historyTable(t, page.items, { id: "stats-history", caption: heading });
       this.body = body;
       this.more = h("button", { class: "btn btn-outline-light", type: "button", id: "stats-history-more", text: t("stats.more"), onclick: () => this.loadMore() });
-      this.more.hidden = !page.next_cursor;
+      this.footer = h("div", { class: "card-footer text-center" }, this.more);
+      this.footer.hidden = !page.next_cursor;
       this.cursor = page.next_cursor;
-      return h("section", { class: "stats-page" }, header, h("div", { class: "card" }, h("div", { class: "card-body" }, box), h("div", { class: "card-footer text-center" }, this.more)));
+      return h("section", { class: "stats-page" }, header, h("div", { class: "card" }, h("div", { class: "card-body" }, box), this.footer));
     }
 
     fetchPage(cursor) {
@@ -697,7 +696,7 @@ export function register(shell) {
         const page = await this.fetchPage(this.cursor);
         this.body.append(...historyRows((k, p) => this.t(k, p), page.items));
         this.cursor = page.next_cursor;
-        this.more.hidden = !this.cursor;
+        this.footer.hidden = !this.cursor;
       } catch (error) {
         shell.toast({ title: this.t("errors.title"), body: shell.errorMessage(error), kind: "danger" });
       } finally {
