@@ -176,7 +176,8 @@ export class ProfileView extends View {
     const entries = Object.entries(extras).filter(([key]) => !claimed.has(key));
     const body = [];
     if (entries.length) body.push(this.renderExtras(entries));
-    body.push(...sections);
+    // Apart from each other: a module's buttons do not touch the next module's heading.
+    body.push(...sections.map((section, i) => (i || body.length ? h("div", { class: "mt-3" }, section) : section)));
     if (!body.length) {
       body.push(
         h(

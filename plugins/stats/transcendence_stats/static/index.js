@@ -274,6 +274,7 @@ export function register(shell) {
               tooltip: { callbacks: { title: (items) => (items[0].dataIndex === 0 ? t("stats.rating_start") : dateTime(series[items[0].dataIndex].at)) } },
             },
             scales: {
+              y: { ticks: { callback: (value) => rating(value) } }, // 1015, not 1,015
               x: {
                 ticks: { autoSkip: false },
                 afterBuildTicks: (axis) => {
