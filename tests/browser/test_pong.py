@@ -183,10 +183,10 @@ def test_remote_game_between_two_browsers(new_page, account, shot):
     # The match is in both players' profiles.
     for page, other, won in ((ann_page, bob, ann_won), (bob_page, ann, not ann_won)):
         page.goto("/profile")
-        extras = page.locator(".extras")
-        expect(extras).to_contain_text(f"Opponent: {other}")
-        expect(extras).to_contain_text("Result: won" if won else "Result: lost")
-        expect(extras).to_contain_text("Mode: remote")
+        latest = page.locator("#stats-history tbody tr").first
+        expect(latest).to_contain_text(other)
+        expect(latest.locator("[data-result]")).to_have_text("Win" if won else "Loss")
+        expect(latest).to_contain_text("Remote")
     shot(ann_page, "ann-profile")
 
 

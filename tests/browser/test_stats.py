@@ -30,6 +30,14 @@ PLAN = [
     ("tournament", "Player 2", 5, 4),  # an online tournament's AI seat: it counts
     ("ai", "AI (hard)", 3, 5),
 ]
+# A longer history, for the profile: 22 matches, of which the latest 10 are listed there.
+# The fifth element, when present, is the side that forfeited (Alice plays on the left).
+PROFILE_PLAN = (
+    [("remote", "bob", 2, 5) if n % 3 == 2 else ("remote", "bob", 5, 3) for n in range(17)]
+    + [("local", "Player 2", 5, 2)]  # one keyboard: in the history, counted for nothing
+    + [("remote", "bob", 1, 0, "left")]  # Alice left while ahead: a loss by forfeit
+    + [("remote", "bob", 5, 4)] * 3
+)
 # The first match's rallies: hits and top speed per rally (the winners alternate, 5-3).
 FIRST_HITS = [2, 5, 3, 8, 4, 6, 3, 8]
 FIRST_SPEEDS = [360.0, 380.0, 420.0, 510.0, 450.0, 600.0, 400.0, 720.0]
@@ -63,7 +71,7 @@ async def _seed(plan: dict) -> dict:
             users[name] = types.SimpleNamespace(id=user.id, user=user)
         matches = StatsMatches(app)
         ids = []
-        for index, (mode, other, mine, theirs) in enumerate(plan["games"]):
+        for index, (mode, other, mine, theirs, *forfeit) in enumerate(plan["games"]):
             opponent = users[plan["bob"]] if other == "bob" else other
             rallies = None
             if index == 0:
@@ -76,12 +84,17 @@ async def _seed(plan: dict) -> dict:
                 (mine, theirs),
                 mode=mode,
                 rallies=rallies,
-                record={"keyboard": False},
+                forfeit=forfeit[0] if forfeit else None,
+                record={"keyboard": mode == "local"},
+                # In a shuffled order: the dashboard shows them in the lobby's.
                 options={
-                    "ball_speed": 360.0,
-                    "score_limit": 5,
-                    "powerups": False,
                     "theme": "classic",
+                    "powerups": False,
+                    "ball_speed_max": 1100.0,
+                    "ball_speed": 360.0,
+                    "acceleration": 1.06,
+                    "paddle_height": 100,
+                    "score_limit": 5,
                 },
             )
             ids.append(str(match.id))
@@ -104,8 +117,8 @@ from playwright.sync_api import expect  # noqa: E402
 pytestmark = pytest.mark.browser
 
 
-def seed(server, alice: str, bob: str) -> dict:
-    plan = {"alice": alice, "bob": bob, "games": PLAN}
+def seed(server, alice: str, bob: str, games: list | None = None) -> dict:
+    plan = {"alice": alice, "bob": bob, "games": games or PLAN}
     result = subprocess.run(
         [sys.executable, __file__, "seed", json.dumps(plan)],
         env=server.env,
@@ -127,7 +140,7 @@ def elo(a: int, b: int, a_won: bool) -> tuple[int, int]:
 def expected_ratings() -> list[tuple[int, int]]:
     alice = bob = 1000
     out = []
-    for mode, _other, mine, theirs in PLAN:
+    for mode, _other, mine, theirs, *_ in PLAN:
         if mode == "remote":
             alice, bob = elo(alice, bob, mine > theirs)
             out.append((alice, bob))
@@ -201,13 +214,19 @@ def test_dashboards_show_the_seeded_games(new_page, account, server, shot):
     expect(tile(page, "wins")).to_have_text("3")
     expect(tile(page, "losses")).to_have_text("2")
     expect(tile(page, "win_rate")).to_have_text("60%")
-    expect(tile(page, "current_streak")).to_have_text("1 lost")
+    expect(tile(page, "current_streak")).to_have_text("1 loss")
     expect(tile(page, "best_streak")).to_have_text("2")
     expect(tile(page, "points_scored")).to_have_text("20")
     expect(tile(page, "points_conceded")).to_have_text("18")
     expect(tile(page, "longest_rally")).to_have_text("8")
     expect(tile(page, "rating")).to_have_text(str(ratings[-1][0]))
     assert_charts_drawn(page, ["chart-rating", "chart-modes", "chart-opponents"])
+    # Three remote games on one day: the day is written once on the time axis, not thrice.
+    days = page.evaluate(
+        """() => window.Chart.getChart(document.getElementById("chart-rating-canvas"))
+              .scales.x.ticks.map(tick => tick.label)"""
+    )
+    assert days and all(days) and len(set(days)) == len(days), days
 
     # The tables behind the charts say the same, for screen readers (and on request).
     assert [row[1] for row in table_rows(page, "#chart-rating-table")] == [
@@ -270,7 +289,16 @@ def test_dashboards_show_the_seeded_games(new_page, account, server, shot):
         [alice, str(total // 2)],
         [bob, str(total - total // 2)],
     ]
-    expect(page.locator("#stats-settings")).to_contain_text("Score limit")
+    # The settings in words and units, in the lobby's order: no raw keys, no raw values.
+    assert table_rows(page, "#stats-settings") == [
+        ["Points to win", "5"],
+        ["Ball speed", "360 units/s"],
+        ["Maximum ball speed", "1,100 units/s"],
+        ["Speed-up per hit", "\u00d71.06"],
+        ["Paddle size", "100 units"],
+        ["Power-ups", "No"],
+        ["Map and colours", "Classic"],
+    ]
     shot(page, "match-dashboard")
 
     # Bob's dashboard, seen by Alice through the link on the opponent's name.
@@ -336,7 +364,8 @@ def test_leaderboard_and_profile_section(new_page, account, server, shot):
     page.get_by_role("link", name="Profile", exact=True).click()
     section = page.locator("#stats-profile")
     expect(section.get_by_role("link", name="Open the full statistics")).to_be_visible()
-    expect(section.locator("#stats-recent tbody tr")).to_have_count(3)
+    expect(section.locator("#stats-history tbody tr")).to_have_count(3)
+    expect(section.locator("#stats-history-all")).to_have_count(0)  # all three are there
     shot(page, "profile-section")
     last = seeded["match_ids"][2]
     section.locator(f'tr[data-match="{last}"]').get_by_role(
@@ -344,6 +373,102 @@ def test_leaderboard_and_profile_section(new_page, account, server, shot):
     ).click()
     expect(page.locator(".stats-side-left .stats-side-score")).to_have_text("5")
     expect(page.locator(".stats-side-right .stats-side-score")).to_have_text("1")
+
+
+def language_saved(response) -> bool:
+    return response.url.endswith("/api/me/") and response.request.method == "PATCH"
+
+
+def test_the_profile_reads_as_a_summary(new_page, account, server, shot):
+    alice, _ = account("alice")
+    bob, _ = account("bob")
+    seeded = seed(server, alice, bob, PROFILE_PLAN)
+    forfeited = seeded["match_ids"][PROFILE_PLAN.index(("remote", "bob", 1, 0, "left"))]
+    page = new_page(label="alice")
+    log_in(page, alice)
+    page.goto("/profile")
+    section = page.locator("#stats-profile")
+    # 21 counted games (the one-keyboard game is history only): 15 won, 6 lost.
+    expect(tile(section, "games")).to_have_text("21")
+    expect(tile(section, "wins")).to_have_text("15")
+    expect(tile(section, "losses")).to_have_text("6")
+    expect(tile(section, "win_rate")).to_have_text("71.4%")
+    expect(tile(section, "current_streak")).to_have_text("3 wins")
+    expect(tile(section, "best_streak")).to_have_text("3 wins")
+    # One list of matches: the latest 10 of 22, and a way to the rest.
+    rows = section.locator("#stats-history tbody tr")
+    expect(rows).to_have_count(10)
+    expect(page.locator("[data-match]")).to_have_count(10)
+    expect(page.locator(".extras")).to_have_count(0)  # the raw extras are not listed again
+    expect(section.locator("#stats-history-count")).to_have_text("The latest 10 of 22 matches")
+    row = section.locator(f'tr[data-match="{forfeited}"]')
+    expect(row.locator("[data-result]")).to_have_text("Loss by forfeit")
+    expect(row).to_contain_text("1\u20130")
+    local = rows.nth(4)  # newest first: three wins, the forfeit, then the one-keyboard game
+    expect(local).to_contain_text("Player 2")
+    expect(local.locator("[data-result]")).to_have_text("Not counted")
+    card = page.locator(".profile-page").inner_text()
+    for raw in ("null", "0.7143", "Result:", "Win rate null", "lost"):
+        assert raw not in card, raw
+    shot(page, "profile-summary")
+
+    page.get_by_role("link", name="See all matches").click()
+    expect(page).to_have_url(re.compile(r"/stats/users/\d+/matches$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("My matches")
+    expect(page.get_by_text("22 matches, newest first.")).to_be_visible()
+    expect(page.locator("#stats-history tbody tr")).to_have_count(20)
+    page.get_by_role("button", name="Show more").click()
+    expect(page.locator("#stats-history tbody tr")).to_have_count(22)
+    expect(page.get_by_role("button", name="Show more")).to_be_hidden()
+    assert page.locator("#stats-history tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.match)"
+    ) == list(reversed(seeded["match_ids"]))
+    shot(page, "all-matches")
+
+    # The same block in French and in Russian: numbers and words in the reader's language.
+    page.goto("/profile")
+    for lang, streak, forfeit, shown in (
+        ("fr", "3 victoires", "Défaite par forfait", "Les 10 derniers matchs sur 22"),
+        ("ru", "3 победы", "Техническое поражение", "Последние 10 из 22 матчей"),
+    ):
+        rate = "71,4\u00a0%"  # a decimal comma and a space before the sign in both
+        with page.expect_response(language_saved):
+            page.locator("#language-select").select_option(lang)
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        page.goto("/profile")
+        expect(tile(section, "current_streak")).to_have_text(streak)
+        assert tile(section, "win_rate").inner_text().replace("\u202f", "\u00a0") == rate
+        row = section.locator(f'tr[data-match="{forfeited}"]')
+        expect(row.locator("[data-result]")).to_have_text(forfeit)
+        expect(section.locator("#stats-history-count")).to_have_text(shown)
+        shot(page, f"profile-summary-{lang}")
+
+    # On a phone the block fits the screen's width.
+    phone = new_page(width=375, height=740, is_mobile=True, has_touch=True, label="phone")
+    phone.goto("/login")
+    phone.get_by_label("Username or email").fill(alice)
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Log in", exact=True).click()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text(alice)
+    phone.goto("/profile")
+    expect(phone.locator("#stats-history tbody tr")).to_have_count(10)
+    no_sideways_scroll(phone)
+    # Nor does the table need scrolling sideways in its box: the phone's columns fit.
+    assert phone.locator("#stats-history").evaluate(
+        "table => table.scrollWidth <= table.parentElement.clientWidth"
+    )
+    shot(phone, "phone-profile-summary")
+
+    # A newcomer's profile says there is nothing yet, in words.
+    carol, _ = account("carol")
+    other = new_page(label="carol")
+    log_in(other, carol)
+    other.goto("/profile")
+    expect(other.locator("#stats-profile-empty")).to_have_text(
+        "No matches yet: the first one will show here."
+    )
+    assert "null" not in other.locator(".profile-page").inner_text()
+    shot(other, "profile-newcomer")
 
 
 def test_dashboards_on_a_phone_in_french(new_page, account, server, shot):
@@ -387,6 +512,9 @@ def test_unknown_match_reads_as_not_found(new_page, account, browser_errors):
 # --- static checks of the module's browser code (no browser) ---------------------------------
 
 
+PLURAL = re.compile(r"\.(zero|one|two|few|many|other)$")
+
+
 def _strings() -> dict[str, dict[str, str]]:
     """The STRINGS object of strings.js, read as JSON (it is written as a plain literal)."""
     source = (STATIC / "strings.js").read_text()
@@ -399,15 +527,20 @@ def _strings() -> dict[str, dict[str, str]]:
 def test_module_strings_and_sources():
     strings = _strings()
     assert set(strings) == {"en", "fr", "ru"}
+    base = {lang: {PLURAL.sub("", key) for key in entries} for lang, entries in strings.items()}
     for lang in ("fr", "ru"):
-        assert set(strings[lang]) == set(strings["en"]), lang
+        assert base[lang] == base["en"], lang
+    for lang, entries in strings.items():
+        for key in entries:
+            if PLURAL.search(key):
+                assert PLURAL.sub(".other", key) in entries, f"{lang}: {key} needs an .other form"
     used = set()
     for path in STATIC.glob("*.js"):
         source = path.read_text()
         for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert risky not in source, f"{path.name} uses {risky}"
         used |= set(re.findall(r'\bt\("(stats\.[a-z_.]+)"', source))
-    assert used and used <= set(strings["en"]), used - set(strings["en"])
+    assert used and used <= base["en"], used - base["en"]
 
 
 def test_chart_library_is_vendored_with_its_version_and_licence():

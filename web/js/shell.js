@@ -91,9 +91,14 @@ export class Shell extends EventTarget {
     document.head.append(h("link", { rel: "stylesheet", href: url, dataset: { owner: this.owner } }));
   }
 
-  /** A section of profile pages: fn(profile, view) returns an element (or null). */
-  addProfileSection(fn) {
+  /**
+   * A section of profile pages: fn(profile, view) returns an element (or null).
+   * `extras`: the keys of `profile.extras` the section shows itself, which the profile's
+   * generic rendering then leaves out (unless the section fails).
+   */
+  addProfileSection(fn, { extras = [] } = {}) {
     fn.owner = this.owner;
+    fn.extras = [...extras];
     this.profileSections.push(fn);
   }
 

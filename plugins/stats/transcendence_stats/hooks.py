@@ -56,10 +56,12 @@ async def match_finished(match):
 
 @hookimpl
 async def user_profile_extras(user):
-    """The profile's totals and its match history, one readable line per match."""
+    """The profile's totals and streaks, its latest matches and how many there are in all
+    (the browser's profile section renders them: docs/stats.md, "On the profile")."""
     return {
         "stats": await service.profile_summary(user.id),
         "matches": await service.profile_history(user.id),
+        "matches_total": await service.history_count(user.id),
     }
 
 

@@ -186,6 +186,38 @@ class MatchDashboard(BaseModel):
     summary: MatchSummary
 
 
+class HistoryQuery(BaseModel):
+    limit: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(None, pattern=r"^\d{1,6}$", description="next_cursor of a page")
+
+
+class HistoryPoints(BaseModel):
+    scored: int
+    conceded: int
+
+
+class HistoryLine(BaseModel):
+    match_id: str
+    result: Literal["won", "lost", "played"] = Field(
+        description="played: a game that counts for no win nor loss (one keyboard)"
+    )
+    forfeit: bool = Field(description="the loser left or did not come back")
+    score: str = Field(description='"5-3": this player\'s points first')
+    points: HistoryPoints
+    opponent: str
+    opponent_user_id: int | None = Field(description="null for a name or an AI")
+    mode: str
+    date: str | None
+    ended_at: str | None
+
+
+class MatchHistory(BaseModel):
+    user: UserRef
+    total: int = Field(description="every match of the history")
+    items: list[HistoryLine] = Field(description="newest first")
+    next_cursor: str | None
+
+
 class LeaderboardQuery(BaseModel):
     period: Literal["all", "month", "week"] = "all"
     mode: Literal["remote", "ai", "tournament", "all"] = "remote"
@@ -227,6 +259,22 @@ async def user_dashboard(user_id: int, query_args: DashboardQuery):
     if user is None:
         raise APIError(404, "not_found", "no such user")
     return await service.user_dashboard(user, query_args.rating_points)
+
+
+@blueprint.get("/users/<id:user_id>/matches")
+@validate_querystring(HistoryQuery)
+@validate_response(MatchHistory, 200)
+async def match_history(user_id: int, query_args: HistoryQuery):
+    """Every match of a player's history (counted or not), newest first, a page at a time:
+    what the profile's "See all matches" opens."""
+    me = await current_user()
+    if not 0 < user_id <= MAX_ID:
+        raise APIError(404, "not_found", "no such user")
+    user = me if me.id == user_id else await User.get_or_none(id=user_id)
+    if user is None:
+        raise APIError(404, "not_found", "no such user")
+    offset = int(query_args.cursor or 0)
+    return await service.match_history(user, query_args.limit, offset)
 
 
 @blueprint.get("/matches/<match_id>")

@@ -30,6 +30,7 @@ log = logging.getLogger("transcendence.stats")
 MODES = ("local", "remote", "ai", "tournament")
 INITIAL_RATING = 1000  # pong's starting Elo (`transcendence_pong.matchmaking.rating_of`)
 RECENT_MATCHES = 10
+PROFILE_MATCHES = 10  # the latest matches a profile lists; the rest are a link away
 TOP_OPPONENTS = 5
 PERIODS = {"all": None, "month": timedelta(days=30), "week": timedelta(days=7)}
 RatingKey = tuple[str, int]  # (match id, user id)
@@ -398,45 +399,76 @@ async def display_names(user_ids: Iterable[int | None]) -> dict[int, str]:
 
 async def profile_summary(user_id: int) -> dict[str, Any]:
     """What a profile shows: one row read."""
-    row = await PlayerStats.get_or_none(user_id=user_id)
-    games, wins = (row.games, row.wins) if row else (0, 0)
+    row = await PlayerStats.get_or_none(user_id=user_id) or PlayerStats(user_id=user_id)
     return {
-        "games": games,
-        "wins": wins,
-        "losses": row.losses if row else 0,
-        "win_rate": win_rate(wins, games),
-        "best_streak": row.best_streak if row else 0,
+        "games": row.games,
+        "wins": row.wins,
+        "losses": row.losses,
+        "win_rate": win_rate(row.wins, row.games),
+        "current_streak": _streak(row.current_streak),
+        "best_streak": row.best_streak,
+        "worst_streak": row.worst_streak,
     }
 
 
-async def profile_history(user_id: int, limit: int = 10) -> list[dict[str, Any]]:
-    """The latest matches a profile lists, in words (one bounded, indexed read)."""
+def history_line(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One match of a player's history, as the profile and the full list show it."""
+    return {
+        "match_id": str(row["match_id"]),
+        # A game that counts for no win nor loss (one keyboard, abandoned at 0-0).
+        "result": ("won" if row["won"] else "lost") if row["counted"] else "played",
+        # Said as such: a player who left while ahead still lost ("lost", 1-0, forfeit).
+        "forfeit": bool(row["forfeit"]),
+        "score": f"{row['points_for']}-{row['points_against']}",
+        "points": {"scored": row["points_for"], "conceded": row["points_against"]},
+        "opponent": row["account"] or row["opponent_name"],
+        "opponent_user_id": row["opponent_user_id"],
+        "mode": row["mode"],
+        "date": row["ended_at"].date().isoformat() if row["ended_at"] else None,
+        "ended_at": _iso(row["ended_at"]),
+    }
+
+
+async def profile_history(
+    user_id: int, limit: int = PROFILE_MATCHES, offset: int = 0
+) -> list[dict[str, Any]]:
+    """A page of a player's matches, newest first (one bounded, indexed read)."""
     rows = await (
         UserMatch.filter(user_id=user_id)
         .order_by("-ended_at", "-id")
+        .offset(offset)
         .limit(limit)
         .values(
+            "match_id",
             "won",
             "counted",
+            "forfeit",
             "points_for",
             "points_against",
+            "opponent_user_id",
             "opponent_name",
             "mode",
             "ended_at",
             account="opponent_user__display_name",
         )
     )
-    return [
-        {
-            # A game that counts for no win nor loss (one keyboard, abandoned at 0-0).
-            "result": ("won" if row["won"] else "lost") if row["counted"] else "played",
-            "score": f"{row['points_for']}-{row['points_against']}",
-            "opponent": row["account"] or row["opponent_name"],
-            "mode": row["mode"],
-            "date": row["ended_at"].date().isoformat() if row["ended_at"] else None,
-        }
-        for row in rows
-    ]
+    return [history_line(row) for row in rows]
+
+
+async def history_count(user_id: int) -> int:
+    """How many matches a player's history holds (the profile's "10 of 16")."""
+    return await UserMatch.filter(user_id=user_id).count()
+
+
+async def match_history(user: User, limit: int = 20, offset: int = 0) -> dict[str, Any]:
+    """Every match of a player, a page at a time (`GET /api/stats/users/<id>/matches`)."""
+    items = await profile_history(user.id, limit + 1, offset)
+    return {
+        "user": {"id": user.id, "display_name": user.display_name},
+        "total": await history_count(user.id),
+        "items": items[:limit],
+        "next_cursor": str(offset + limit) if len(items) > limit else None,
+    }
 
 
 def _streak(value: int) -> dict[str, Any]:

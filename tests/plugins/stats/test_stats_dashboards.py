@@ -265,40 +265,61 @@ async def test_the_profile_carries_the_summary(client, make_user, matches):
     response = await client.get(f"/api/users/{alice.id}", headers=bob.headers)
     assert response.status_code == 200
     stats = (await response.get_json())["extras"]["stats"]
-    assert stats == {"games": 3, "wins": 2, "losses": 1, "win_rate": 0.6667, "best_streak": 2}
+    assert stats == {
+        "games": 3,
+        "wins": 2,
+        "losses": 1,
+        "win_rate": 0.6667,
+        "current_streak": {"result": "loss", "length": 1},
+        "best_streak": 2,
+        "worst_streak": 1,
+    }
     me = await (await client.get("/api/me/", headers=bob.headers)).get_json()
     assert me["extras"]["stats"] == {
         "games": 3,
         "wins": 1,
         "losses": 2,
         "win_rate": 0.3333,
+        "current_streak": {"result": "win", "length": 1},
         "best_streak": 1,
+        "worst_streak": 2,
     }
 
 
 async def test_the_profile_lists_matches_in_words(client, make_player, matches):
     alice, bob = await make_player("alice"), await make_player("bob")
     first = await matches.play(alice, bob, (5, 3))
-    await matches.play(alice, "AI (hard)", (2, 5), mode="ai")
+    second = await matches.play(alice, "AI (hard)", (2, 5), mode="ai")
     await matches.play(alice, "Ann", (5, 0), mode="tournament")  # a keyboard tournament
     profile = await (await client.get(f"/api/users/{alice.id}", headers=bob.headers)).get_json()
     lines = profile["extras"]["matches"]
     assert lines == [
         {
+            "match_id": str(second.id),
             "result": "lost",
+            "forfeit": False,
             "score": "2-5",
+            "points": {"scored": 2, "conceded": 5},
             "opponent": "AI (hard)",
+            "opponent_user_id": None,
             "mode": "ai",
-            "date": lines[0]["date"],
+            "date": second.ended_at.date().isoformat(),
+            "ended_at": second.ended_at.isoformat(),
         },
         {
+            "match_id": str(first.id),
             "result": "won",
+            "forfeit": False,
             "score": "5-3",
+            "points": {"scored": 5, "conceded": 3},
             "opponent": "bob",
+            "opponent_user_id": bob.id,
             "mode": "remote",
             "date": first.ended_at.date().isoformat(),
+            "ended_at": first.ended_at.isoformat(),
         },
     ]
+    assert profile["extras"]["matches_total"] == 2
     theirs = await (await client.get(f"/api/users/{bob.id}", headers=alice.headers)).get_json()
     assert theirs["extras"]["matches"][0]["result"] == "lost"
     assert theirs["extras"]["matches"][0]["opponent"] == "alice"

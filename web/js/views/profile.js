@@ -186,20 +186,25 @@ export class ProfileView extends View {
 
   extrasCard() {
     const extras = this.profile.extras || {};
+    // A section that shows some extras itself claims them: they are not listed twice.
+    const claimed = new Set();
     const sections = this.shell.profileSections
       .map((render) => {
         try {
-          return render(this.profile, this);
+          const section = render(this.profile, this);
+          for (const key of render.extras || []) claimed.add(key);
+          return section;
         } catch (error) {
           console.warn("a profile section failed", error);
           return null;
         }
       })
       .filter(Boolean);
-    const entries = Object.entries(extras);
+    const entries = Object.entries(extras).filter(([key]) => !claimed.has(key));
     const body = [];
     if (entries.length) body.push(this.renderExtras(entries));
-    body.push(...sections);
+    // Apart from each other: a module's buttons do not touch the next module's heading.
+    body.push(...sections.map((section, i) => (i || body.length ? h("div", { class: "mt-3" }, section) : section)));
     if (!body.length) {
       body.push(
         h(
@@ -223,6 +228,13 @@ export class ProfileView extends View {
     return this.shell.i18n.has(k) ? this.t(k) : humanize(key);
   }
 
+  /** A module's raw value, for the generic rendering: numbers in the reader's language. */
+  value(v) {
+    if (v === null || v === undefined) return "—";
+    if (typeof v === "number") return new Intl.NumberFormat(this.shell.i18n.lang).format(v);
+    return typeof v === "object" ? JSON.stringify(v) : String(v);
+  }
+
   renderExtras(entries) {
     const scalars = entries.filter(([, v]) => v === null || typeof v !== "object");
     const lists = entries.filter(([, v]) => Array.isArray(v));
@@ -241,7 +253,7 @@ export class ProfileView extends View {
                 h(
                   "div",
                   { class: "stat-tile" },
-                  h("div", { class: "stat-value", text: value === null ? "—" : String(value) }),
+                  h("div", { class: "stat-value", text: this.value(value) }),
                   h("div", { class: "stat-label", text: this.label(key) }),
                 ),
               ),
@@ -258,7 +270,7 @@ export class ProfileView extends View {
             { class: "row small mb-0" },
             Object.entries(value).map(([k, v]) => [
               h("dt", { class: "col-6 col-sm-4 fw-normal text-body-secondary", text: this.label(k) }),
-              h("dd", { class: "col-6 col-sm-8", text: typeof v === "object" && v !== null ? JSON.stringify(v) : String(v) }),
+              h("dd", { class: "col-6 col-sm-8", text: this.value(v) }),
             ]),
           ),
         ),
@@ -278,7 +290,7 @@ export class ProfileView extends View {
                     { class: "list-group-item px-0" },
                     item && typeof item === "object"
                       ? Object.entries(item)
-                          .map(([k, v]) => `${this.label(k)}: ${typeof v === "object" && v !== null ? JSON.stringify(v) : v}`)
+                          .map(([k, v]) => `${this.label(k)}: ${this.value(v)}`)
                           .join(" · ")
                       : String(item),
                   ),

@@ -1,7 +1,9 @@
 // The stats module's browser entry (docs/stats.md, "Browser"):
 //   /stats                 my dashboard          /stats/users/:id   anyone's dashboard
 //   /stats/matches/:id     a finished match      /leaderboard       ranked players (period, mode)
-// plus a "Statistics" section on profiles with the last matches, each linking to its dashboard.
+//   /stats/users/:id/matches   anyone's whole match history ("See all matches")
+// plus the profile's "Statistics" section: totals and streaks, and the latest matches (each
+// linking to its dashboard) from the profile's `extras`, which it claims from the shell.
 
 import { COLORS, chartFigure, loadChartJs } from "./charts.js";
 import { STRINGS } from "./strings.js";
@@ -35,11 +37,24 @@ export function register(shell) {
     return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${rest}` : `${minutes}:${rest}`;
   };
   const modeName = (mode) => (shell.i18n.has(`stats.mode.${mode}`) ? shell.t(`stats.mode.${mode}`) : mode);
+  // A match's settings in the order of pong's lobby, each value in words and units.
+  const SETTINGS = ["score_limit", "ball_speed", "ball_speed_max", "acceleration", "paddle_height", "powerups", "theme"];
+  const settingValue = (key, value) => {
+    if (typeof value === "boolean") return shell.t(value ? "stats.yes" : "stats.no");
+    if (key === "ball_speed" || key === "ball_speed_max") return shell.t("stats.value.speed", { value: num(value) });
+    if (key === "paddle_height") return shell.t("stats.value.units", { value: num(value) });
+    if (key === "acceleration") return shell.t("stats.value.factor", { value: num(value, 2) });
+    // Themes are pong's (this module requires it): its names for them.
+    if (key === "theme" && shell.i18n.has(`pong.theme_${value}`)) return shell.t(`pong.theme_${value}`);
+    return typeof value === "number" ? num(value, 2) : String(value);
+  };
+  const settingLabel = (key) => (shell.i18n.has(`stats.setting.${key}`) ? shell.t(`stats.setting.${key}`) : key);
+  const settingOrder = (key) => (SETTINGS.includes(key) ? SETTINGS.indexOf(key) : SETTINGS.length);
 
-  function tile(label, value, id) {
+  function tile(label, value, id, cols = "col-6 col-md-4 col-xl-3") {
     return h(
       "div",
-      { class: "col-6 col-md-4 col-xl-3" },
+      { class: cols },
       h("div", { class: "stat-tile h-100", dataset: id ? { stat: id } : {} }, h("div", { class: "stat-value", text: value }), h("div", { class: "stat-label", text: label })),
     );
   }
@@ -51,7 +66,59 @@ export function register(shell) {
 
   function streakText(t, streak) {
     if (!streak?.result || !streak.length) return t("stats.streak_none");
-    return t(streak.result === "win" ? "stats.streak_win" : "stats.streak_loss", { count: streak.length });
+    return t(streak.result === "win" ? "stats.streak_wins" : "stats.streak_losses", { count: streak.length });
+  }
+
+  /** "Win", "Loss by forfeit", "Not counted": a result said in words, with its colour. */
+  function resultBadge(t, result, forfeit) {
+    const colour = result === "won" ? "text-bg-success" : result === "lost" ? "text-bg-danger" : "text-bg-secondary";
+    const key = result === "played" ? "stats.history.played" : `stats.history.${result}${forfeit ? "_forfeit" : ""}`;
+    return h("span", { class: `badge text-wrap ${colour}`, dataset: { result, forfeit: String(Boolean(forfeit)) }, text: t(key) });
+  }
+
+  // Columns a phone has no room for: the date and mode go, and the score itself links to the
+  // match's details instead of a button (only one of the two links is ever displayed).
+  const WIDE = "d-none d-sm-table-cell";
+
+  /** History lines (the profile's `extras.matches`, `/matches` pages) as table rows. */
+  function historyRows(t, lines) {
+    return lines.map((m) => {
+      const href = `/stats/matches/${m.match_id}`;
+      const label = t("stats.match_details", { opponent: m.opponent, date: date(m.ended_at) });
+      const score = `${m.points.scored}\u2013${m.points.conceded}`;
+      return h(
+        "tr",
+        { dataset: { match: m.match_id } },
+        h("td", { class: `text-nowrap ${WIDE}`, text: shortDate(m.ended_at) }),
+        h("td", {}, m.opponent_user_id ? h("a", { href: `/users/${m.opponent_user_id}`, text: m.opponent }) : h("span", { text: m.opponent })),
+        h("td", { class: "d-none d-md-table-cell", text: modeName(m.mode) }),
+        h("td", { class: "text-nowrap" }, h("span", { class: "d-none d-sm-inline", text: score }), h("a", { class: "d-sm-none", href, "aria-label": label, text: score })),
+        h("td", {}, resultBadge(t, m.result, m.forfeit)),
+        h("td", { class: WIDE }, h("a", { class: "btn btn-sm btn-outline-light", href, text: t("stats.details"), "aria-label": label })),
+      );
+    });
+  }
+
+  function historyTable(t, lines, { id, caption }) {
+    const body = h("tbody", {}, historyRows(t, lines));
+    const table = h(
+      "table",
+      { class: "table table-sm align-middle stats-recent mb-0", id },
+      h("caption", { class: "visually-hidden", text: caption }),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          [t("stats.date"), t("stats.opponent"), t("stats.mode"), t("stats.score"), t("stats.result"), t("stats.details")].map((c, i) =>
+            h("th", { scope: "col", class: i === 2 ? "d-none d-md-table-cell" : i === 0 || i === 5 ? WIDE : null, text: c }),
+          ),
+        ),
+      ),
+      body,
+    );
+    return { box: h("div", { class: "table-responsive" }, table), body };
   }
 
   function recentTable(view, matches, caption) {
@@ -85,12 +152,7 @@ export function register(shell) {
               h("td", {}, userLink(m.opponent)),
               h("td", { class: "d-none d-md-table-cell", text: modeName(m.mode) }),
               h("td", { class: "text-nowrap", text: `${m.score.scored}–${m.score.conceded}` }),
-              h(
-                "td",
-                {},
-                h("span", { class: `badge ${m.result === "win" ? "text-bg-success" : "text-bg-danger"}`, text: t(`stats.result.${m.result}`) }),
-                m.forfeit ? h("span", { class: "small text-body-secondary ms-1", text: `(${t("stats.forfeit")})` }) : null,
-              ),
+              h("td", {}, resultBadge(t, m.result === "win" ? "won" : "lost", m.forfeit)),
               h(
                 "td",
                 {},
@@ -177,7 +239,14 @@ export function register(shell) {
       const points = data.rating.points;
       const title = t("stats.rating_title");
       // The baseline first (the starting rating), then one point per remote game.
-      const series = [{ label: "", rating: data.rating.initial }, ...points.map((p) => ({ label: date(p.at), rating: p.rating, at: p.at }))];
+      const series = [{ rating: data.rating.initial }, ...points.map((p) => ({ rating: p.rating, at: p.at }))];
+      const years = new Set(points.map((p) => new Date(p.at).getFullYear()));
+      const thisYear = years.size === 1 && years.has(new Date().getFullYear());
+      const dayFormat = new Intl.DateTimeFormat(lang(), thisYear ? { month: "short", day: "numeric" } : { dateStyle: "medium" });
+      const day = (iso) => new Date(iso).toDateString(); // the reader's calendar day
+      // One label per day, under its first game (several games a day would repeat it), and
+      // no more labels than the axis has room for: the tooltips give each game's time.
+      const firstOfDay = series.flatMap((p, i) => (i > 0 && (i === 1 || day(p.at) !== day(series[i - 1].at)) ? [i] : []));
       const figure = chartFigure(this, {
         id: "chart-rating",
         title,
@@ -186,7 +255,7 @@ export function register(shell) {
         config: {
           type: "line",
           data: {
-            labels: series.map((p, i) => (i === 0 ? "" : p.label)),
+            labels: series.map((p, i) => (i === 0 ? "" : dayFormat.format(new Date(p.at)))),
             datasets: [
               {
                 label: t("stats.rating"),
@@ -199,7 +268,23 @@ export function register(shell) {
               },
             ],
           },
-          options: { plugins: { legend: { display: false } } },
+          options: {
+            plugins: {
+              legend: { display: false },
+              tooltip: { callbacks: { title: (items) => (items[0].dataIndex === 0 ? t("stats.rating_start") : dateTime(series[items[0].dataIndex].at)) } },
+            },
+            scales: {
+              y: { ticks: { callback: (value) => rating(value) } }, // 1015, not 1,015
+              x: {
+                ticks: { autoSkip: false },
+                afterBuildTicks: (axis) => {
+                  const room = Math.max(2, Math.floor((axis.width || 600) / 96));
+                  const step = Math.ceil(firstOfDay.length / room);
+                  axis.ticks = firstOfDay.filter((_, k) => k % step === 0).map((value) => ({ value }));
+                },
+              },
+            },
+          },
         },
         table: {
           head: [t("stats.date"), t("stats.rating")],
@@ -273,7 +358,7 @@ export function register(shell) {
       const heading = t("stats.match_title", { left: m.left.name, right: m.right.name });
       document.title = `${heading} · Transcendence`;
       const winner = m.winner ? m[m.winner].name : "—";
-      const settings = Object.entries(data.settings || {});
+      const settings = Object.entries(data.settings || {}).sort(([a], [b]) => settingOrder(a) - settingOrder(b));
       const side = (s, which) =>
         h(
           "div",
@@ -299,7 +384,7 @@ export function register(shell) {
         h(
           "div",
           { class: "row g-3 mb-4", id: "stats-tiles" },
-          tile(t("stats.winner"), m.forfeit ? `${winner} (${t("stats.forfeit")})` : winner, "winner"),
+          tile(t("stats.winner"), m.forfeit && m.winner ? t("stats.winner_forfeit", { name: winner }) : winner, "winner"),
           tile(t("stats.duration"), duration(data.duration_seconds), "duration"),
           tile(t("stats.wall_time"), duration(data.wall_seconds), "wall_time"),
           tile(t("stats.rallies"), num(data.summary.rallies), "rallies"),
@@ -333,8 +418,8 @@ export function register(shell) {
                       h(
                         "tr",
                         {},
-                        h("th", { scope: "row", class: "fw-normal", text: shell.i18n.has(`stats.setting.${key}`) ? t(`stats.setting.${key}`) : key }),
-                        h("td", { text: typeof value === "boolean" ? t(value ? "stats.yes" : "stats.no") : typeof value === "number" ? num(value, 2) : String(value) }),
+                        h("th", { scope: "row", class: "fw-normal", text: settingLabel(key) }),
+                        h("td", { dataset: { setting: key }, text: settingValue(key, value) }),
                       ),
                     ),
                   ),
@@ -563,28 +648,127 @@ export function register(shell) {
     }
   }
 
+  // --- the whole match history --------------------------------------------------------
+
+  class MatchHistoryView extends View {
+    title() {
+      return this.data && !this.mine ? this.t("stats.history_user_title", { name: this.data.user.display_name }) : this.t("stats.history_my_title");
+    }
+
+    async render() {
+      const t = (k, p) => this.t(k, p);
+      const page = await this.fetchPage(null);
+      this.data = page;
+      this.mine = page.user.id === this.user.id;
+      const heading = this.title();
+      document.title = `${heading} · Transcendence`;
+      const header = this.header(
+        heading,
+        t("stats.history_lead", { count: page.total }),
+        h("a", { class: "btn btn-outline-light", href: `/users/${page.user.id}`, text: t("stats.profile_link") }),
+        h("a", { class: "btn btn-outline-light", href: this.mine ? "/stats" : `/stats/users/${page.user.id}`, text: t("stats.dashboard_link") }),
+      );
+      if (!page.items.length) {
+        return h(
+          "section",
+          { class: "stats-page" },
+          header,
+          h("div", { class: "empty-state", id: "stats-history-empty" }, h("div", { class: "empty-icon", "aria-hidden": "true", text: "▣" }), h("p", { class: "mb-0 text-body-secondary", text: t("stats.history_none") })),
+        );
+      }
+      const { box, body } = historyTable(t, page.items, { id: "stats-history", caption: heading });
+      this.body = body;
+      this.more = h("button", { class: "btn btn-outline-light", type: "button", id: "stats-history-more", text: t("stats.more"), onclick: () => this.loadMore() });
+      this.footer = h("div", { class: "card-footer text-center" }, this.more);
+      this.footer.hidden = !page.next_cursor;
+      this.cursor = page.next_cursor;
+      return h("section", { class: "stats-page" }, header, h("div", { class: "card" }, h("div", { class: "card-body" }, box), this.footer));
+    }
+
+    fetchPage(cursor) {
+      const query = { limit: 20 };
+      if (cursor) query.cursor = cursor;
+      return this.api.get(`/api/stats/users/${Number(this.params.id)}/matches`, { query });
+    }
+
+    async loadMore() {
+      this.more.disabled = true;
+      try {
+        const page = await this.fetchPage(this.cursor);
+        this.body.append(...historyRows((k, p) => this.t(k, p), page.items));
+        this.cursor = page.next_cursor;
+        this.footer.hidden = !this.cursor;
+      } catch (error) {
+        shell.toast({ title: this.t("errors.title"), body: shell.errorMessage(error), kind: "danger" });
+      } finally {
+        this.more.disabled = false;
+      }
+    }
+  }
+
   // --- the profile section ---------------------------------------------------------------
 
-  shell.addProfileSection((profile) => {
-    const holder = h("div", { class: "stats-profile mt-3", id: "stats-profile" });
-    const heading = h("h2", { class: "h6 text-uppercase text-body-secondary", text: shell.t("stats.profile_section") });
-    const link = h("a", { class: "btn btn-sm btn-primary", href: profile.id === shell.user?.id ? "/stats" : `/stats/users/${profile.id}`, id: "stats-profile-link", text: shell.t("stats.profile_open") });
-    holder.append(heading, link);
-    if (shell.user) {
-      shell.api.get(`/api/stats/users/${profile.id}`, { query: { rating_points: 1 } }).then(
-        (data) => {
-          if (!data.recent_matches.length) return;
-          const view = { t: (k, p) => shell.t(k, p) };
-          holder.append(h("div", { class: "mt-3" }, recentTable(view, data.recent_matches.slice(0, 5), shell.t("stats.recent_title"))));
-        },
-        () => {},
+  // What this module puts in the profile's `extras` (hooks.py), shown here, not by the shell.
+  const PROFILE_EXTRAS = ["stats", "matches", "matches_total"];
+
+  shell.addProfileSection(
+    (profile) => {
+      const extras = profile.extras || {};
+      const summary = extras.stats;
+      if (!summary) return null;
+      const t = (k, p) => shell.t(k, p);
+      const lines = extras.matches || [];
+      const total = extras.matches_total ?? lines.length;
+      const mine = profile.id === shell.user?.id;
+      const holder = h("div", { class: "stats-profile", id: "stats-profile" });
+      holder.append(
+        h(
+          "div",
+          { class: "d-flex flex-wrap align-items-center justify-content-between gap-2 mb-3" },
+          h("h2", { class: "h6 text-uppercase text-body-secondary mb-0", text: t("stats.profile_section") }),
+          h("a", { class: "btn btn-sm btn-outline-light", href: mine ? "/stats" : `/stats/users/${profile.id}`, id: "stats-profile-link", text: t("stats.profile_open") }),
+        ),
       );
-    }
-    return holder;
-  });
+      if (!total && !summary.games) {
+        holder.append(h("p", { class: "text-body-secondary mb-0", id: "stats-profile-empty", text: t("stats.history_none") }));
+        return holder;
+      }
+      if (summary.games) {
+        const cols = "col-6 col-sm-4";
+        const streak = summary.best_streak ? t("stats.streak_wins", { count: summary.best_streak }) : t("stats.streak_none");
+        holder.append(
+          h(
+            "div",
+            { class: "row g-2 mb-4", id: "stats-profile-tiles" },
+            tile(t("stats.games"), num(summary.games), "games", cols),
+            tile(t("stats.wins"), num(summary.wins), "wins", cols),
+            tile(t("stats.losses"), num(summary.losses), "losses", cols),
+            tile(t("stats.win_rate"), pct(summary.win_rate), "win_rate", cols),
+            tile(t("stats.current_streak"), streakText(t, summary.current_streak), "current_streak", cols),
+            tile(t("stats.best_streak"), streak, "best_streak", cols),
+          ),
+        );
+      }
+      holder.append(h("h2", { class: "h6 text-uppercase text-body-secondary", text: t("stats.history_title") }));
+      if (lines.length) holder.append(historyTable(t, lines, { id: "stats-history", caption: t("stats.history_title") }).box);
+      if (total > lines.length) {
+        holder.append(
+          h(
+            "div",
+            { class: "d-flex flex-wrap align-items-center justify-content-between gap-2 mt-2" },
+            h("p", { class: "small text-body-secondary mb-0", id: "stats-history-count", text: t("stats.history_shown", { shown: lines.length, count: total }) }),
+            h("a", { class: "btn btn-sm btn-primary", href: `/stats/users/${profile.id}/matches`, id: "stats-history-all", text: t("stats.history_all") }),
+          ),
+        );
+      }
+      return holder;
+    },
+    { extras: PROFILE_EXTRAS },
+  );
 
   shell.addRoute("/stats", UserStatsView);
   shell.addRoute("/stats/users/:id(\\d+)", UserStatsView);
+  shell.addRoute("/stats/users/:id(\\d+)/matches", MatchHistoryView);
   shell.addRoute("/stats/matches/:id", MatchStatsView);
   shell.addRoute("/leaderboard", LeaderboardView);
   shell.addNav({ href: "/stats", label: "stats.nav", order: 30 });
