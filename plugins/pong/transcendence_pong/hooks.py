@@ -162,6 +162,7 @@ class Pong:
                 ai_level=level,
             )
         raise GameError(
+            400,
             "invalid_mode",
             "create local or ai games; remote ones come from the queue or an invitation",
         )
@@ -169,7 +170,7 @@ class Pong:
     def _ai(self, level: str) -> Any:
         ai = self.core.hook("pong_ai_player")(side=Side.RIGHT, level=level)
         if ai is None:
-            raise GameError("ai_unavailable", "the ai module is disabled")
+            raise GameError(409, "ai_unavailable", "the ai module is disabled")
         return ai
 
     async def start_remote(
@@ -278,10 +279,10 @@ class Pong:
         says it is a rematch (`offered`), which they accept or decline."""
         match = await self.match(game_id)
         if match is None or match.status != "finished":
-            raise GameError("not_found", "no such finished game")
+            raise GameError(404, "not_found", "no such finished game")
         side = self.side_of(match, user_id)
         if side is None:
-            raise GameError("forbidden", "you did not play this game")
+            raise GameError(403, "forbidden", "you did not play this game")
         if match.mode in ("local", "ai"):
             record = match.record if isinstance(match.record, dict) else {}
             level = str(record.get("ai_level") or "normal")
@@ -290,10 +291,10 @@ class Pong:
             )
             return {"status": "started", "game_id": str(again.id), "invite_id": None}
         if match.mode != "remote":
-            raise GameError("invalid_mode", "a tournament's match has no rematch")
+            raise GameError(400, "invalid_mode", "a tournament's match has no rematch")
         other = match.right_user_id if side == "left" else match.left_user_id  # type: ignore[attr-defined]
         if other is None:
-            raise GameError("not_found", "your opponent's account is gone")
+            raise GameError(404, "not_found", "your opponent's account is gone")
         invite = await self.invite(user_id, other, match.options, rematch_of=game_id)
         return {"status": "offered", "game_id": None, "invite_id": invite.id}
 
@@ -340,9 +341,9 @@ class Pong:
         who may send keys to a game, asked the same way by REST and by `pong.input`."""
         match = await self.match(game_id)
         if match is None or match.status != "running":
-            raise GameError("not_found", "no such running game")
+            raise GameError(404, "not_found", "no such running game")
         if self.side_of(match, user_id) is None:
-            raise GameError("forbidden", "you are not playing this game")
+            raise GameError(403, "forbidden", "you are not playing this game")
         return match
 
 
@@ -409,17 +410,11 @@ async def shutdown(app):
 @hookimpl(optionalhook=True)
 async def chat_game_invite(app, sender_id, recipient_id, options):
     """chat: an invitation from a direct chat."""
-    try:
-        row = await facade(app).invite(sender_id, recipient_id, options)
-    except GameError as exc:
-        raise exc.as_api_error() from None
+    row = await facade(app).invite(sender_id, recipient_id, options)
     return int(row.id)
 
 
 @hookimpl(optionalhook=True)
 async def chat_game_answer(app, user_id, invite_id, accept):
     """chat: the invited player answers from the chat."""
-    try:
-        return {"game_id": await facade(app).answer_invite(user_id, invite_id, accept)}
-    except GameError as exc:
-        raise exc.as_api_error() from None
+    return {"game_id": await facade(app).answer_invite(user_id, invite_id, accept)}

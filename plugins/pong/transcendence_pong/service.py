@@ -46,29 +46,14 @@ log = logging.getLogger("transcendence.pong")
 MODES = ("local", "remote", "ai", "tournament")
 
 
-class GameError(Exception):
-    """A request about a game that cannot be honoured; `code` is for the client."""
+class GameError(APIError):
+    """A request about a game that cannot be honoured: `GameError(status, code, message)`.
 
-    # The HTTP status of each code (400 for the others): pong's routes and the hooks other
-    # modules call (chat's invitations) answer with the same one.
-    HTTP_STATUS = {
-        "not_found": 404,
-        "blocked": 403,
-        "forbidden": 403,
-        "conflict": 409,
-        "too_many_games": 409,
-        "already_in_game": 409,
-        "unavailable": 503,
-        "ai_unavailable": 409,
-    }
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def as_api_error(self) -> APIError:
-        return APIError(self.HTTP_STATUS.get(self.code, 400), self.code, self.message)
+    An `APIError`, so the core answers it as one on every path: a route's JSON error, a
+    realtime handler's error frame, the hooks other modules call (chat's invitations) with
+    the same status as pong's own routes. Its own class so a caller can tell pong's refusals
+    from other errors.
+    """
 
 
 def game_topic(game_id: str) -> str:
@@ -199,7 +184,7 @@ class Games:
         (read from `ai.level` when not given).
         """
         if mode not in MODES:
-            raise GameError("invalid_mode", f"mode must be one of {', '.join(MODES)}")
+            raise GameError(400, "invalid_mode", f"mode must be one of {', '.join(MODES)}")
         keyboard = mode == "local" if keyboard is None else keyboard
         match = await Match.create(
             id=uuid.uuid4(),
@@ -299,7 +284,7 @@ class Games:
     def room(self, game_id: str) -> Room:
         room = self.rooms.get(game_id)
         if room is None:
-            raise GameError("not_found", "no such running game on this node")
+            raise GameError(404, "not_found", "no such running game on this node")
         return room
 
     # --- inputs and presence, from any node ------------------------------------------
@@ -322,7 +307,7 @@ class Games:
         try:
             key = Key(key).value
         except ValueError:
-            raise GameError("invalid_key", "key must be up, down or power") from None
+            raise GameError(400, "invalid_key", "key must be up, down or power") from None
         await self.send(
             game_id,
             {
@@ -1022,7 +1007,7 @@ def parse_options(raw: dict[str, Any] | None) -> Options:
     try:
         return Options(**(raw or {}))
     except (TypeError, ValueError) as exc:
-        raise GameError("invalid_options", str(exc)) from None
+        raise GameError(400, "invalid_options", str(exc)) from None
 
 
 # --- how many games one user holds (docs/pong.md, "Limits") ----------------------------
@@ -1059,6 +1044,7 @@ async def check_game_limits(user_ids: list[int], mode: str, max_local: int) -> N
         ).count()
         if running >= max_local:
             raise GameError(
+                409,
                 "too_many_games",
                 f"you have {running} local or AI games running (at most {max_local}): "
                 "finish or leave one first",
@@ -1075,4 +1061,4 @@ async def check_game_limits(user_ids: list[int], mode: str, max_local: int) -> N
     )
     if playing:
         who = "you are" if user_ids[0] in playing.values() else "your opponent is"
-        raise GameError("already_in_game", f"{who} already playing a game")
+        raise GameError(409, "already_in_game", f"{who} already playing a game")

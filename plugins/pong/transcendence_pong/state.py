@@ -22,7 +22,7 @@ def facade(app: Quart) -> Pong:
     """The module's state in this app (created when the module starts)."""
     found: Pong | None = app.extensions.get(EXTENSION)
     if found is None:
-        raise GameError("unavailable", "the pong module is not running")
+        raise GameError(503, "unavailable", "the pong module is not running")
     return found
 
 
