@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -105,6 +106,16 @@ class LiveFrame(BaseModel):
 
 
 def register(hub: Any) -> None:
+    # The jobs that wait for a socket to close (below): the loop keeps only a weak reference
+    # to a task, so each is held here until done. Each ends with its socket: nothing to
+    # cancel at shutdown.
+    waiting: set[asyncio.Task[None]] = set()
+
+    def keep(job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        waiting.add(task)
+        task.add_done_callback(waiting.discard)
+
     @hub.handler("pong.create", CreateIn, reply=GameOut)
     async def create(conn, data: CreateIn):
         """Start a local (two players, one keyboard) or an AI game."""
@@ -143,7 +154,7 @@ def register(hub: Any) -> None:
                     game_id, {"op": "unwatch", "user_id": conn.user_id, "conn": conn.id}
                 )
 
-            asyncio.get_running_loop().create_task(unwatch())
+            keep(unwatch())
             return
         plays(conn, game_id)
         await games.send(game_id, {"op": "joined", "user_id": conn.user_id, "conn": conn.id})
@@ -152,7 +163,7 @@ def register(hub: Any) -> None:
             await conn.wait_closed()
             await games.send(game_id, {"op": "left", "user_id": conn.user_id, "conn": conn.id})
 
-        asyncio.get_running_loop().create_task(watch())
+        keep(watch())
 
     # Per socket, the games it was checked to play in: `pong.input` asks the database (as
     # REST does) once per socket and game, not at every key press.
@@ -167,7 +178,7 @@ def register(hub: Any) -> None:
                 await conn.wait_closed()
                 playing.pop(conn.id, None)
 
-            asyncio.get_running_loop().create_task(forget())
+            keep(forget())
         games.add(game_id)
 
     @hub.handler("pong.away", GameRef, reply=Ok)
@@ -227,7 +238,7 @@ def register(hub: Any) -> None:
             except Exception as exc:  # the database: the entry stays until the next queue
                 log.warning("could not take user %s out of the queue (%r)", conn.user_id, exc)
 
-        asyncio.get_running_loop().create_task(watch())
+        keep(watch())
 
     @hub.handler("pong.unqueue", None, reply=Ok)
     async def unqueue(conn, data):

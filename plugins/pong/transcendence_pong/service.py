@@ -24,7 +24,7 @@ import logging
 import os
 import random
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -136,6 +136,9 @@ class Games:
         # Players' sockets on this node, per game: {game_id: {conn: user_id}} (roll calls).
         self.local_players: dict[str, dict[str, int]] = {}
         self._background: list[asyncio.Task[None]] = []
+        # One-off jobs (checkpoints, takeovers, arrivals): the loop keeps only a weak
+        # reference to a task, so they are held here until done, and cancelled at shutdown.
+        self._spawned: set[asyncio.Task[Any]] = set()
         self._closing = False
         self._taking: set[str] = set()
         self._finishing: set[Room] = set()  # rooms being recorded right now
@@ -355,7 +358,7 @@ class Games:
             if seat.side in room.waiting:
                 room.arrive(seat.side)
                 if first:
-                    asyncio.get_running_loop().create_task(self._arrived(room, user_id))
+                    self._spawn(self._arrived(room, user_id))
             else:
                 room.reconnected(seat.side)
         elif op == "left":
@@ -455,11 +458,15 @@ class Games:
 
     def _point_scored(self, room: Room) -> None:
         if not self._closing:
-            task = asyncio.get_running_loop().create_task(self._checkpoint(room))
-            task.add_done_callback(self._background_done)
+            self._spawn(self._checkpoint(room))
 
-    @staticmethod
-    def _background_done(task: asyncio.Task[Any]) -> None:
+    def _spawn(self, job: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        self._spawned.add(task)
+        task.add_done_callback(self._spawned_done)
+
+    def _spawned_done(self, task: asyncio.Task[Any]) -> None:
+        self._spawned.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("pong background task failed", exc_info=task.exception())
 
@@ -549,10 +556,7 @@ class Games:
                             self.leases.node_id
                         ):
                             reason = f"handed over by node {event.get('from')}"
-                            task = asyncio.get_running_loop().create_task(
-                                self.take_over(game_id, reason)
-                            )
-                            task.add_done_callback(self._background_done)
+                            self._spawn(self.take_over(game_id, reason))
                         elif event.get("op") == "rollcall":
                             await self._answer_roll_call(game_id)
             except SubscriptionOverflow:
@@ -820,9 +824,10 @@ class Games:
         """Stop this node's games: hand them over to another node, or record them as
         interrupted when none takes them (or when there is no other node)."""
         self._closing = True
-        for task in self._background:
+        tasks = [*self._background, *self._spawned]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._background = []
         rooms = list(self.rooms.values())
         for room in rooms:
