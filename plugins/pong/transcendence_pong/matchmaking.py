@@ -148,12 +148,12 @@ async def leave_queue(user_id: int) -> bool:
 
 async def create_invite(sender: User, recipient_id: int, options: dict[str, Any]) -> Invite:
     if recipient_id == sender.id:
-        raise GameError("invalid_invite", "you cannot invite yourself")
+        raise GameError(400, "invalid_invite", "you cannot invite yourself")
     recipient = await User.get_or_none(id=recipient_id, anonymised=False)
     if recipient is None:
-        raise GameError("not_found", "no such player")
+        raise GameError(404, "not_found", "no such player")
     if await is_blocked(sender.id, recipient_id):
-        raise GameError("blocked", "you cannot invite this player")
+        raise GameError(403, "blocked", "you cannot invite this player")
     return await Invite.create(sender=sender, recipient=recipient, options=options)
 
 
@@ -161,9 +161,9 @@ async def answer_invite(user: User, invite_id: int, accept: bool) -> Invite:
     async with in_transaction():
         invite = await Invite.filter(id=invite_id, recipient_id=user.id).select_for_update().first()
         if invite is None:
-            raise GameError("not_found", "no such invitation")
+            raise GameError(404, "not_found", "no such invitation")
         if invite.status != "pending":
-            raise GameError("conflict", f"this invitation was already {invite.status}")
+            raise GameError(409, "conflict", f"this invitation was already {invite.status}")
         invite.status = "accepted" if accept else "declined"
         await invite.save(update_fields=["status"])
     return invite

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field
 from transcendence.ids import DbId
 from transcendence.realtime import RealtimeError
 from transcendence_pong import live, matchmaking
-from transcendence_pong.service import GameError, game_topic
+from transcendence_pong.service import game_topic
 from transcendence_pong.state import facade
 
 log = logging.getLogger("transcendence.pong")
@@ -105,22 +106,26 @@ class LiveFrame(BaseModel):
 
 
 def register(hub: Any) -> None:
-    def fail(exc: GameError) -> RealtimeError:
-        return RealtimeError(exc.code, exc.message)
+    # The jobs that wait for a socket to close (below): the loop keeps only a weak reference
+    # to a task, so each is held here until done. Each ends with its socket: nothing to
+    # cancel at shutdown.
+    waiting: set[asyncio.Task[None]] = set()
+
+    def keep(job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        waiting.add(task)
+        task.add_done_callback(waiting.discard)
 
     @hub.handler("pong.create", CreateIn, reply=GameOut)
     async def create(conn, data: CreateIn):
         """Start a local (two players, one keyboard) or an AI game."""
-        try:
-            match = await facade(conn.app).create_game(
-                conn.user_id,
-                data.mode,
-                data.options.model_dump(),
-                level=data.level,
-                opponent_name=data.opponent_name,
-            )
-        except GameError as exc:
-            raise fail(exc) from None
+        match = await facade(conn.app).create_game(
+            conn.user_id,
+            data.mode,
+            data.options.model_dump(),
+            level=data.level,
+            opponent_name=data.opponent_name,
+        )
         await follow(conn, str(match.id))
         keyboard = data.mode == "local"
         return GameOut(game_id=str(match.id), side="left", mode=data.mode, keyboard=keyboard)
@@ -149,7 +154,7 @@ def register(hub: Any) -> None:
                     game_id, {"op": "unwatch", "user_id": conn.user_id, "conn": conn.id}
                 )
 
-            asyncio.get_running_loop().create_task(unwatch())
+            keep(unwatch())
             return
         plays(conn, game_id)
         await games.send(game_id, {"op": "joined", "user_id": conn.user_id, "conn": conn.id})
@@ -158,7 +163,7 @@ def register(hub: Any) -> None:
             await conn.wait_closed()
             await games.send(game_id, {"op": "left", "user_id": conn.user_id, "conn": conn.id})
 
-        asyncio.get_running_loop().create_task(watch())
+        keep(watch())
 
     # Per socket, the games it was checked to play in: `pong.input` asks the database (as
     # REST does) once per socket and game, not at every key press.
@@ -173,7 +178,7 @@ def register(hub: Any) -> None:
                 await conn.wait_closed()
                 playing.pop(conn.id, None)
 
-            asyncio.get_running_loop().create_task(forget())
+            keep(forget())
         games.add(game_id)
 
     @hub.handler("pong.away", GameRef, reply=Ok)
@@ -198,15 +203,12 @@ def register(hub: Any) -> None:
     async def key(conn, data: InputIn):
         """A key pressed or released (never a position: the server moves the paddles).
         Someone who does not play the game gets an error frame (`forbidden`, `not_found`)."""
-        try:
-            if data.game_id not in playing.get(conn.id, ()):
-                await facade(conn.app).player_of(data.game_id, conn.user_id)
-                plays(conn, data.game_id)
-            await facade(conn.app).games.send_input(
-                data.game_id, conn.user_id, data.key, data.pressed, data.seq, data.side
-            )
-        except GameError as exc:
-            raise fail(exc) from None
+        if data.game_id not in playing.get(conn.id, ()):
+            await facade(conn.app).player_of(data.game_id, conn.user_id)
+            plays(conn, data.game_id)
+        await facade(conn.app).games.send_input(
+            data.game_id, conn.user_id, data.key, data.pressed, data.seq, data.side
+        )
 
     @hub.handler("pong.leave", GameRef, reply=Ok)
     async def leave(conn, data: GameRef):
@@ -220,10 +222,7 @@ def register(hub: Any) -> None:
     @hub.handler("pong.queue", QueueIn, reply=QueueOut)
     async def queue(conn, data: QueueIn):
         """Wait for a remote opponent of a similar rating (the range widens with time)."""
-        try:
-            game_id = await facade(conn.app).join_queue(conn.user_id, data.options.model_dump())
-        except GameError as exc:
-            raise fail(exc) from None
+        game_id = await facade(conn.app).join_queue(conn.user_id, data.options.model_dump())
         if game_id is None:
             leave_when_closed(conn)
         return QueueOut(status="matched" if game_id else "waiting", game_id=game_id)
@@ -239,7 +238,7 @@ def register(hub: Any) -> None:
             except Exception as exc:  # the database: the entry stays until the next queue
                 log.warning("could not take user %s out of the queue (%r)", conn.user_id, exc)
 
-        asyncio.get_running_loop().create_task(watch())
+        keep(watch())
 
     @hub.handler("pong.unqueue", None, reply=Ok)
     async def unqueue(conn, data):
@@ -249,32 +248,19 @@ def register(hub: Any) -> None:
     @hub.handler("pong.invite", InviteIn, reply=InviteOut)
     async def invite(conn, data: InviteIn):
         """Challenge a player directly; they get a notification to accept or decline."""
-        try:
-            row = await facade(conn.app).invite(
-                conn.user_id, data.user_id, data.options.model_dump()
-            )
-        except GameError as exc:
-            raise fail(exc) from None
+        row = await facade(conn.app).invite(conn.user_id, data.user_id, data.options.model_dump())
         return InviteOut(invite_id=row.id)
 
     @hub.handler("pong.answer", InviteAnswer, reply=QueueOut)
     async def answer(conn, data: InviteAnswer):
-        try:
-            game_id = await facade(conn.app).answer_invite(
-                conn.user_id, data.invite_id, data.accept
-            )
-        except GameError as exc:
-            raise fail(exc) from None
+        game_id = await facade(conn.app).answer_invite(conn.user_id, data.invite_id, data.accept)
         return QueueOut(status="matched" if game_id else "waiting", game_id=game_id)
 
     @hub.handler("pong.rematch", GameRef, reply=RematchOut)
     async def rematch(conn, data: GameRef):
         """Play a finished game again with the same options: a local or AI game starts at
         once; a remote one is offered to the opponent (a `pong.invite` with `rematch_of`)."""
-        try:
-            found = await facade(conn.app).rematch(conn.user_id, data.game_id)
-        except GameError as exc:
-            raise fail(exc) from None
+        found = await facade(conn.app).rematch(conn.user_id, data.game_id)
         if found["game_id"] is not None:
             await follow(conn, found["game_id"])
         return RematchOut(**found)

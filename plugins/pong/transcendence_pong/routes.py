@@ -19,7 +19,6 @@ from transcendence.openapi import error_responses, other_response
 from transcendence_pong import matchmaking
 from transcendence_pong.models import Match, played_by
 from transcendence_pong.realtime import CreateIn, KeyIn, OptionsIn
-from transcendence_pong.service import GameError
 from transcendence_pong.state import facade
 
 blueprint = Blueprint("pong", __name__)
@@ -100,16 +99,13 @@ async def history_for(user_id: int, limit: int = 20) -> list[dict[str, Any]]:
 async def create_game(data: CreateIn):
     """Start a local or AI game; follow it on the socket with `pong.join`."""
     user = await current_user()
-    try:
-        match = await facade(current_app).create_game(
-            user.id,
-            data.mode,
-            data.options.model_dump(),
-            level=data.level,
-            opponent_name=data.opponent_name,
-        )
-    except GameError as exc:
-        raise exc.as_api_error() from None
+    match = await facade(current_app).create_game(
+        user.id,
+        data.mode,
+        data.options.model_dump(),
+        level=data.level,
+        opponent_name=data.opponent_name,
+    )
     return {"game_id": str(match.id), "side": "left", "mode": data.mode}, 201
 
 
@@ -121,10 +117,7 @@ async def join_queue(data: QueueIn):
     """Wait for a remote opponent who asked for the same options; `pong.matched` arrives
     on the socket when paired."""
     user = await current_user()
-    try:
-        game_id = await facade(current_app).join_queue(user.id, data.options.model_dump())
-    except GameError as exc:  # options no game can be played with
-        raise exc.as_api_error() from None
+    game_id = await facade(current_app).join_queue(user.id, data.options.model_dump())
     return {"status": "matched" if game_id else "waiting", "game_id": game_id}
 
 
@@ -169,11 +162,8 @@ async def send_input(game_id: str, data: KeyIn):
     """A key pressed or released by the player this token belongs to."""
     user = await current_user()
     pong = facade(current_app)
-    try:
-        await pong.player_of(game_id, user.id)  # the same check as `pong.input`
-        await pong.games.send_input(game_id, user.id, data.key, data.pressed, data.seq, data.side)
-    except GameError as exc:
-        raise exc.as_api_error() from None
+    await pong.player_of(game_id, user.id)  # the same check as `pong.input`
+    await pong.games.send_input(game_id, user.id, data.key, data.pressed, data.seq, data.side)
     return "", 202
 
 

@@ -24,7 +24,7 @@ import logging
 import os
 import random
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,29 +46,14 @@ log = logging.getLogger("transcendence.pong")
 MODES = ("local", "remote", "ai", "tournament")
 
 
-class GameError(Exception):
-    """A request about a game that cannot be honoured; `code` is for the client."""
+class GameError(APIError):
+    """A request about a game that cannot be honoured: `GameError(status, code, message)`.
 
-    # The HTTP status of each code (400 for the others): pong's routes and the hooks other
-    # modules call (chat's invitations) answer with the same one.
-    HTTP_STATUS = {
-        "not_found": 404,
-        "blocked": 403,
-        "forbidden": 403,
-        "conflict": 409,
-        "too_many_games": 409,
-        "already_in_game": 409,
-        "unavailable": 503,
-        "ai_unavailable": 409,
-    }
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def as_api_error(self) -> APIError:
-        return APIError(self.HTTP_STATUS.get(self.code, 400), self.code, self.message)
+    An `APIError`, so the core answers it as one on every path: a route's JSON error, a
+    realtime handler's error frame, the hooks other modules call (chat's invitations) with
+    the same status as pong's own routes. Its own class so a caller can tell pong's refusals
+    from other errors.
+    """
 
 
 def game_topic(game_id: str) -> str:
@@ -151,6 +136,9 @@ class Games:
         # Players' sockets on this node, per game: {game_id: {conn: user_id}} (roll calls).
         self.local_players: dict[str, dict[str, int]] = {}
         self._background: list[asyncio.Task[None]] = []
+        # One-off jobs (checkpoints, takeovers, arrivals): the loop keeps only a weak
+        # reference to a task, so they are held here until done, and cancelled at shutdown.
+        self._spawned: set[asyncio.Task[Any]] = set()
         self._closing = False
         self._taking: set[str] = set()
         self._finishing: set[Room] = set()  # rooms being recorded right now
@@ -199,7 +187,7 @@ class Games:
         (read from `ai.level` when not given).
         """
         if mode not in MODES:
-            raise GameError("invalid_mode", f"mode must be one of {', '.join(MODES)}")
+            raise GameError(400, "invalid_mode", f"mode must be one of {', '.join(MODES)}")
         keyboard = mode == "local" if keyboard is None else keyboard
         match = await Match.create(
             id=uuid.uuid4(),
@@ -299,7 +287,7 @@ class Games:
     def room(self, game_id: str) -> Room:
         room = self.rooms.get(game_id)
         if room is None:
-            raise GameError("not_found", "no such running game on this node")
+            raise GameError(404, "not_found", "no such running game on this node")
         return room
 
     # --- inputs and presence, from any node ------------------------------------------
@@ -322,7 +310,7 @@ class Games:
         try:
             key = Key(key).value
         except ValueError:
-            raise GameError("invalid_key", "key must be up, down or power") from None
+            raise GameError(400, "invalid_key", "key must be up, down or power") from None
         await self.send(
             game_id,
             {
@@ -370,7 +358,7 @@ class Games:
             if seat.side in room.waiting:
                 room.arrive(seat.side)
                 if first:
-                    asyncio.get_running_loop().create_task(self._arrived(room, user_id))
+                    self._spawn(self._arrived(room, user_id))
             else:
                 room.reconnected(seat.side)
         elif op == "left":
@@ -470,11 +458,15 @@ class Games:
 
     def _point_scored(self, room: Room) -> None:
         if not self._closing:
-            task = asyncio.get_running_loop().create_task(self._checkpoint(room))
-            task.add_done_callback(self._background_done)
+            self._spawn(self._checkpoint(room))
 
-    @staticmethod
-    def _background_done(task: asyncio.Task[Any]) -> None:
+    def _spawn(self, job: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        self._spawned.add(task)
+        task.add_done_callback(self._spawned_done)
+
+    def _spawned_done(self, task: asyncio.Task[Any]) -> None:
+        self._spawned.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("pong background task failed", exc_info=task.exception())
 
@@ -564,10 +556,7 @@ class Games:
                             self.leases.node_id
                         ):
                             reason = f"handed over by node {event.get('from')}"
-                            task = asyncio.get_running_loop().create_task(
-                                self.take_over(game_id, reason)
-                            )
-                            task.add_done_callback(self._background_done)
+                            self._spawn(self.take_over(game_id, reason))
                         elif event.get("op") == "rollcall":
                             await self._answer_roll_call(game_id)
             except SubscriptionOverflow:
@@ -835,9 +824,10 @@ class Games:
         """Stop this node's games: hand them over to another node, or record them as
         interrupted when none takes them (or when there is no other node)."""
         self._closing = True
-        for task in self._background:
+        tasks = [*self._background, *self._spawned]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._background = []
         rooms = list(self.rooms.values())
         for room in rooms:
@@ -1022,7 +1012,7 @@ def parse_options(raw: dict[str, Any] | None) -> Options:
     try:
         return Options(**(raw or {}))
     except (TypeError, ValueError) as exc:
-        raise GameError("invalid_options", str(exc)) from None
+        raise GameError(400, "invalid_options", str(exc)) from None
 
 
 # --- how many games one user holds (docs/pong.md, "Limits") ----------------------------
@@ -1059,6 +1049,7 @@ async def check_game_limits(user_ids: list[int], mode: str, max_local: int) -> N
         ).count()
         if running >= max_local:
             raise GameError(
+                409,
                 "too_many_games",
                 f"you have {running} local or AI games running (at most {max_local}): "
                 "finish or leave one first",
@@ -1075,4 +1066,4 @@ async def check_game_limits(user_ids: list[int], mode: str, max_local: int) -> N
     )
     if playing:
         who = "you are" if user_ids[0] in playing.values() else "your opponent is"
-        raise GameError("already_in_game", f"{who} already playing a game")
+        raise GameError(409, "already_in_game", f"{who} already playing a game")

@@ -1,7 +1,8 @@
-"""Where the pong module keeps its per-app state (`Pong`, made by its `startup` hook).
+"""Where the pong module keeps its per-app state (`Pong` in facade.py, made by its `startup`
+hook).
 
-A leaf of the module, so its routes and realtime handlers reach the state without importing
-the hooks that import them.
+A leaf of the module, so its routes and realtime handlers (which the hooks import) reach the
+state without importing the facade and what it imports.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from quart import Quart
 from transcendence_pong.service import GameError
 
 if TYPE_CHECKING:
-    from transcendence_pong.hooks import Pong
+    from transcendence_pong.facade import Pong
 
 EXTENSION = "pong"
 
@@ -22,7 +23,7 @@ def facade(app: Quart) -> Pong:
     """The module's state in this app (created when the module starts)."""
     found: Pong | None = app.extensions.get(EXTENSION)
     if found is None:
-        raise GameError("unavailable", "the pong module is not running")
+        raise GameError(503, "unavailable", "the pong module is not running")
     return found
 
 
