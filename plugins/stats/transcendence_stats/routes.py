@@ -247,17 +247,23 @@ class Leaderboard(BaseModel):
 # --- routes -------------------------------------------------------------------------------
 
 
-@blueprint.get("/users/<id:user_id>")
-@validate_querystring(DashboardQuery)
-@validate_response(UserDashboard, 200)
-async def user_dashboard(user_id: int, query_args: DashboardQuery):
-    """A player's dashboard: results, streaks, rating over time, rallies, opponents."""
+async def _user_or_404(user_id: int) -> User:
+    """The player a dashboard or a history is about (the caller, read once, or another)."""
     me = await current_user()
     if not 0 < user_id <= MAX_ID:
         raise APIError(404, "not_found", "no such user")
     user = me if me.id == user_id else await User.get_or_none(id=user_id)
     if user is None:
         raise APIError(404, "not_found", "no such user")
+    return user
+
+
+@blueprint.get("/users/<id:user_id>")
+@validate_querystring(DashboardQuery)
+@validate_response(UserDashboard, 200)
+async def user_dashboard(user_id: int, query_args: DashboardQuery):
+    """A player's dashboard: results, streaks, rating over time, rallies, opponents."""
+    user = await _user_or_404(user_id)
     return await service.user_dashboard(user, query_args.rating_points)
 
 
@@ -267,12 +273,7 @@ async def user_dashboard(user_id: int, query_args: DashboardQuery):
 async def match_history(user_id: int, query_args: HistoryQuery):
     """Every match of a player's history (counted or not), newest first, a page at a time:
     what the profile's "See all matches" opens."""
-    me = await current_user()
-    if not 0 < user_id <= MAX_ID:
-        raise APIError(404, "not_found", "no such user")
-    user = me if me.id == user_id else await User.get_or_none(id=user_id)
-    if user is None:
-        raise APIError(404, "not_found", "no such user")
+    user = await _user_or_404(user_id)
     offset = int(query_args.cursor or 0)
     return await service.match_history(user, query_args.limit, offset)
 

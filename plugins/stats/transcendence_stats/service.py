@@ -400,6 +400,11 @@ async def display_names(user_ids: Iterable[int | None]) -> dict[int, str]:
 async def profile_summary(user_id: int) -> dict[str, Any]:
     """What a profile shows: one row read."""
     row = await PlayerStats.get_or_none(user_id=user_id) or PlayerStats(user_id=user_id)
+    return _results(row)
+
+
+def _results(row: PlayerStats) -> dict[str, Any]:
+    """Results and streaks, as the profile and the dashboard both show them."""
     return {
         "games": row.games,
         "wins": row.wins,
@@ -527,13 +532,7 @@ async def user_dashboard(user: User, rating_points: int = 100) -> dict[str, Any]
     by_mode = row.by_mode or {}
     return {
         "user": {"id": user.id, "display_name": user.display_name},
-        "games": row.games,
-        "wins": row.wins,
-        "losses": row.losses,
-        "win_rate": win_rate(row.wins, row.games),
-        "current_streak": _streak(row.current_streak),
-        "best_streak": row.best_streak,
-        "worst_streak": row.worst_streak,
+        **_results(row),
         "points": {
             "scored": row.points_for,
             "conceded": row.points_against,
