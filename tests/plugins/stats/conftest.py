@@ -1,8 +1,10 @@
-"""Players without a password: the stats tests need many accounts, not argon2's cost."""
+"""Players without a password (the stats tests need many accounts, not argon2's cost), and
+finished matches written as pong records them (`statskit.Matches`)."""
 
 from __future__ import annotations
 
 import pytest
+from statskit import Matches
 
 from testkit import Player
 
@@ -19,3 +21,8 @@ def make_player(app):
         return Player(user, session, access, refresh, "")
 
     return make
+
+
+@pytest.fixture
+def matches(app):
+    return Matches(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from statskit import TICKS_PER_RALLY, Matches, elo, rallies_for
+from statskit import TICKS_PER_RALLY, elo, rallies_for
 
 from transcendence_pong.matchmaking import update_ratings
 from transcendence_pong.models import Match, Rating
@@ -13,11 +13,6 @@ from transcendence_stats import service
 from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserMatch
 
 pytestmark = pytest.mark.modules("pong", "stats")
-
-
-@pytest.fixture
-def matches(app):
-    return Matches(app)
 
 
 async def dashboard(client, viewer, user_id, **query):

@@ -4,14 +4,8 @@ full match history behind its "See all matches" (`GET /api/stats/users/<id>/matc
 from __future__ import annotations
 
 import pytest
-from statskit import Matches
 
 pytestmark = pytest.mark.modules("pong", "stats")
-
-
-@pytest.fixture
-def matches(app):
-    return Matches(app)
 
 
 async def extras(client, viewer, user_id):

@@ -6,16 +6,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from statskit import Matches
 
 from transcendence_pong.models import Match, Rating
 
 pytestmark = pytest.mark.modules("pong", "stats")
-
-
-@pytest.fixture
-def matches(app):
-    return Matches(app)
 
 
 async def dashboard(client, viewer, user_id):
