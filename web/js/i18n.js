@@ -119,3 +119,15 @@ export class I18n extends EventTarget {
     }
   }
 }
+
+// The page's translations (the shell's I18n, set once at start), for code that has neither a
+// view nor the shell at hand: modules import { t, i18n } from "@transcendence/shell".
+export let i18n = null;
+
+export function usePageI18n(instance) {
+  i18n = instance;
+}
+
+export function t(key, params) {
+  return i18n.t(key, params);
+}
