@@ -2,7 +2,7 @@
 
 import { h, View } from "@transcendence/shell";
 
-import { historyTable } from "./parts.js";
+import { historyRows, historyTable } from "./parts.js";
 
 export class MatchHistoryView extends View {
   title() {

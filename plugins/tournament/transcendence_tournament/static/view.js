@@ -123,11 +123,11 @@ export class TournamentView extends View {
           "section",
           { class: "card mb-4", "aria-labelledby": "tournament-bracket-title" },
           h("div", { class: "card-header" }, h("h2", { class: "h6 mb-0", id: "tournament-bracket-title", text: this.t(data.format === "single" ? "tournament.bracket" : "tournament.rounds") })),
-          h("div", { class: "card-body" }, bracketElement(shell, data, { playUrl: (matchId) => matchUrl(this.id, matchId) })),
+          h("div", { class: "card-body" }, bracketElement(this.shell, data, { playUrl: (matchId) => matchUrl(this.id, matchId) })),
         ),
       );
     }
-    sections.push(standingsElement(shell, data));
+    sections.push(standingsElement(this.shell, data));
     if (!online) sections.push(this.playersCard(data));
     // Forms survive a redraw (a live update while someone types): same elements, focus kept.
     const active = document.activeElement;
