@@ -14,7 +14,6 @@ const STORED = "transcendence.language";
 export class I18n extends EventTarget {
   constructor(baseUrl) {
     super();
-    this.baseUrl = baseUrl;
     this.lang = "en";
     // owner → {baseUrl, dicts: {code: entries}}; the shell's own first, so no module
     // overrides a core string.
