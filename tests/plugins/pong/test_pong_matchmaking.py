@@ -16,9 +16,9 @@ import pytest
 
 from realtime_kit import realtime_server
 from transcendence_pong import matchmaking
+from transcendence_pong.errors import GameError
 from transcendence_pong.lease import grace_period, queue_interval, snapshot_rate
 from transcendence_pong.models import QueueEntry, Rating
-from transcendence_pong.service import GameError
 
 QUICK = {"score_limit": 1, "paddle_height": 20}
 SLOW = {"ball_speed": 200, "score_limit": 21}
