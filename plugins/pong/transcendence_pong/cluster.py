@@ -21,7 +21,7 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -72,7 +72,7 @@ class Cluster:
         self.make_ai: Callable[[str], Any] | None = None
         # A match this node recorded "interrupted" (no node could carry it on), while it
         # runs: `await on_interrupted(game_id)` (the tournament calls the match again).
-        self.on_interrupted: Callable[[str], Any] | None = None
+        self.on_interrupted: Callable[[str], Awaitable[None]] | None = None
         # Players' sockets on this node, per game: {game_id: {conn: user_id}} (roll calls).
         self.local_players: dict[str, dict[str, int]] = {}
         self._background: list[asyncio.Task[None]] = []

@@ -146,7 +146,9 @@ class Games(Cluster):
             Seat(Side.LEFT, left[0], remote=remote and left[0] is not None),
             Seat(Side.RIGHT, right[0], remote=remote and right[0] is not None),
         ]
-        if ai is not None:
+        if ai is None:
+            ai_level = None
+        else:
             ai_level = ai_level or getattr(getattr(ai, "level", None), "name", None) or "normal"
         room = self._make_room(
             game_id, engine, seats, mode=mode, keyboard=keyboard, ai=ai, ai_level=ai_level
@@ -189,7 +191,7 @@ class Games(Cluster):
             on_tick=ai.tick if ai is not None else None,
             mode=mode,
             keyboard=keyboard,
-            ai_level=ai_level if ai is not None else None,
+            ai_level=ai_level,
             on_point=self._point_scored,
             on_arrived=self._arrived,
             observe_tick=self.tick_seconds.observe,
