@@ -5,7 +5,7 @@ database this script creates on that server and drops afterwards):
 
 1. seed: one player, `--opponents` accounts and `--matches` finished matches of every mode
    with realistic records (rallies, hits, speeds), inserted in bulk into `pong_match`, then
-   folded into the aggregates through `transcendence_stats.service.record_matches` in
+   folded into the aggregates through `transcendence_stats.aggregation.record_matches` in
    batches, with Elo ratings computed as pong would;
 2. measure `GET /api/stats/users/<id>` — the whole platform path: auth, module guard,
    validation, metrics, response model — through the Quart test client, `--requests`
@@ -85,7 +85,7 @@ def fake_record(rng: random.Random, left: int, right: int, options: dict[str, An
 async def seed(matches: int, opponents: int, batch: int) -> dict[str, Any]:
     from transcendence.accounts import service as accounts
     from transcendence_pong.models import Match, Rating
-    from transcendence_stats import service
+    from transcendence_stats import aggregation
 
     rng = random.Random(42)
     player = await accounts.create_user("bench_player", "bench_player@example.test", None)
@@ -154,7 +154,7 @@ async def seed(matches: int, opponents: int, batch: int) -> dict[str, Any]:
     t1 = time.perf_counter()
     applied = 0
     for i in range(0, len(rows), batch):
-        applied += await service.record_matches(rows[i : i + batch], ratings=after)
+        applied += await aggregation.record_matches(rows[i : i + batch], ratings=after)
     t2 = time.perf_counter()
     await Rating.bulk_create(
         [Rating(user_id=uid, rating=r, games=1) for uid, r in ratings.items()], batch_size=500

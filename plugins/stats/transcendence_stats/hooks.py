@@ -12,7 +12,7 @@ import typer
 
 from transcendence import hookimpl
 from transcendence.commands import CLIContext, console
-from transcendence_stats import service
+from transcendence_stats import aggregation, dashboards
 from transcendence_stats.routes import blueprint
 
 log = logging.getLogger("transcendence.stats")
@@ -51,7 +51,7 @@ async def match_finished(match):
     # No guard: the core runs each module's match_finished on its own and logs a failure
     # with the module's name. A failed update is caught up by the backfill at the next
     # start, or by `transcendence stats backfill`.
-    await service.record_match(match)
+    await aggregation.record_match(match)
 
 
 @hookimpl
@@ -59,15 +59,15 @@ async def user_profile_extras(user):
     """The profile's totals and streaks, its latest matches and how many there are in all
     (the browser's profile section renders them: docs/stats.md, "On the profile")."""
     return {
-        "stats": await service.profile_summary(user.id),
-        "matches": await service.profile_history(user.id),
-        "matches_total": await service.history_count(user.id),
+        "stats": await dashboards.profile_summary(user.id),
+        "matches": await dashboards.profile_history(user.id),
+        "matches_total": await dashboards.history_count(user.id),
     }
 
 
 async def _backfill() -> None:
     try:
-        applied = await service.backfill()
+        applied = await aggregation.backfill()
         if applied:
             log.info("stats: caught up with %d match results", applied)
     except asyncio.CancelledError:
@@ -105,7 +105,7 @@ def register_commands(cli):
 
         async def run():
             async with ctx.database():
-                return await service.backfill(batch=batch)
+                return await aggregation.backfill(batch=batch)
 
         applied = asyncio.run(run())
         console.print(f"stats: {applied} match results applied")

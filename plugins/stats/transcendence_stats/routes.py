@@ -18,7 +18,7 @@ from transcendence.auth import current_user
 from transcendence.errors import APIError
 from transcendence.openapi import error_responses
 from transcendence_pong.api import Match
-from transcendence_stats import service
+from transcendence_stats import dashboards, leaderboards
 
 blueprint = Blueprint("stats", __name__)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one names nobody (and PostgreSQL refuses it)
@@ -264,7 +264,7 @@ async def _user_or_404(user_id: int) -> User:
 async def user_dashboard(user_id: int, query_args: DashboardQuery):
     """A player's dashboard: results, streaks, rating over time, rallies, opponents."""
     user = await _user_or_404(user_id)
-    return await service.user_dashboard(user, query_args.rating_points)
+    return await dashboards.user_dashboard(user, query_args.rating_points)
 
 
 @blueprint.get("/users/<id:user_id>/matches")
@@ -275,7 +275,7 @@ async def match_history(user_id: int, query_args: HistoryQuery):
     what the profile's "See all matches" opens."""
     user = await _user_or_404(user_id)
     offset = int(query_args.cursor or 0)
-    return await service.match_history(user, query_args.limit, offset)
+    return await dashboards.match_history(user, query_args.limit, offset)
 
 
 @blueprint.get("/matches/<match_id>")
@@ -293,7 +293,7 @@ async def match_dashboard(match_id: str):
         raise APIError(404, "not_found", "no such match")
     if match.status != "finished":
         raise APIError(409, "not_finished", "this match is still being played")
-    return service.match_dashboard(match)
+    return dashboards.match_dashboard(match)
 
 
 @blueprint.get("/leaderboard")
@@ -305,4 +305,6 @@ async def leaderboard(query_args: LeaderboardQuery):
     game (mode=all). One-keyboard games count on no board."""
     await current_user()
     offset = int(query_args.cursor or 0)
-    return await service.leaderboard(query_args.period, query_args.mode, query_args.limit, offset)
+    return await leaderboards.leaderboard(
+        query_args.period, query_args.mode, query_args.limit, offset
+    )

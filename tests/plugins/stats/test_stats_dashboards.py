@@ -9,7 +9,7 @@ from statskit import TICKS_PER_RALLY, elo, rallies_for
 
 from transcendence_pong.matchmaking import update_ratings
 from transcendence_pong.models import Match, Rating
-from transcendence_stats import service
+from transcendence_stats import aggregation
 from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserMatch
 
 pytestmark = pytest.mark.modules("pong", "stats")
@@ -214,8 +214,8 @@ async def test_a_replayed_hook_counts_once(client, make_player, matches):
     match = await matches.play(alice, bob, (5, 2))
     before = await dashboard(client, alice, alice.id)
     await matches.report(match)  # the hook again (and the rating moves again in pong)
-    await asyncio.gather(*(service.record_match(match) for _ in range(3)))
-    assert await service.record_matches([match, match]) == 0
+    await asyncio.gather(*(aggregation.record_match(match) for _ in range(3)))
+    assert await aggregation.record_matches([match, match]) == 0
     after = await dashboard(client, alice, alice.id)
     assert after == before
     assert (after["games"], after["wins"]) == (1, 1)
@@ -227,8 +227,8 @@ async def test_a_replayed_hook_counts_once(client, make_player, matches):
 async def test_a_match_twice_in_one_batch_counts_once(client, make_player, matches):
     alice, bob = await make_player("alice"), await make_player("bob")
     twice = await matches.play(alice, bob, (1, 5), report=False)
-    assert await service.record_matches([twice, twice]) == 2  # one per player
-    assert await service.record_matches([twice]) == 0
+    assert await aggregation.record_matches([twice, twice]) == 2  # one per player
+    assert await aggregation.record_matches([twice]) == 0
     body = await dashboard(client, alice, alice.id)
     assert (body["games"], body["losses"], body["points"]["conceded"]) == (1, 1, 5)
 
@@ -329,8 +329,8 @@ async def test_backfill_counts_what_the_hook_missed_once(client, make_player, ma
         await matches.play(alice, "AI (hard)", (5, 4), mode="ai", report=False),
     ]
     await matches.play(host := alice, "Ann", (5, 0), mode="tournament", report=False)
-    assert await service.backfill(batch=1) == 3  # 2 players + 1 player
-    assert await service.backfill() == 0
+    assert await aggregation.backfill(batch=1) == 3  # 2 players + 1 player
+    assert await aggregation.backfill() == 0
     body = await dashboard(client, host, alice.id)
     assert (body["games"], body["wins"], body["losses"]) == (3, 2, 1)
     assert body["recent_matches"][0]["match_id"] == str(missed[1].id)
@@ -353,7 +353,7 @@ async def test_a_caught_up_match_charts_the_ratings_pong_stored_with_it(
     assert stored == {"left": after[alice.id], "right": after[bob.id]}
     assert after[alice.id] < 1016  # she lost it
     await matches.play(alice, "AI (hard)", (5, 1), report=False, mode="ai")  # no rating
-    assert await service.backfill() == 3
+    assert await aggregation.backfill() == 3
     body = await dashboard(client, alice, alice.id)
     chart = [p["rating"] for p in body["rating"]["points"]]
     assert chart == [1016, after[alice.id]]  # both matches on the chart, exact
@@ -515,7 +515,7 @@ async def test_concurrent_reports_neither_lose_nor_double_count(client, make_pla
     alice, bob = await make_player("alice"), await make_player("bob")
     played = [await matches.play(alice, bob, (5, i), report=False) for i in range(4)]
     # Four different matches of the same players at once, each reported three times.
-    await asyncio.gather(*(service.record_match(m) for m in played for _ in range(3)))
+    await asyncio.gather(*(aggregation.record_match(m) for m in played for _ in range(3)))
     body = await dashboard(client, alice, alice.id)
     assert (body["games"], body["wins"], body["points"]["conceded"]) == (4, 4, 0 + 1 + 2 + 3)
     assert body["best_streak"] == 4
