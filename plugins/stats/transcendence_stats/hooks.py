@@ -47,11 +47,11 @@ def register_blueprints():
 
 
 @hookimpl
-async def match_finished(match):
+async def match_finished(result):
     # No guard: the core runs each module's match_finished on its own and logs a failure
     # with the module's name. A failed update is caught up by the backfill at the next
     # start, or by `transcendence stats backfill`.
-    await aggregation.record_match(match)
+    await aggregation.record_match(result)
 
 
 @hookimpl
