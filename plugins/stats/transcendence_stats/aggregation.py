@@ -1,26 +1,25 @@
 """Keeping the aggregates: folding finished matches into the `stats_*` rows.
 
-`record_matches` is the one write path: the `match_finished` hook calls it with one match,
-the backfill and the benchmark with batches. Each (match, player) pair is applied once: its
-`UserMatch` row is the marker, inserted in the same transaction as the totals it changes,
-under a unique index, so a replayed hook (or two nodes racing) cannot count twice.
+`record_matches` is the one write path: the `match_finished` hook calls it with one match's
+result (any game's `MatchResult`), the backfill and the benchmark with batches. Each
+(match, player) pair is applied once: its `UserMatch` row is the marker, inserted in the
+same transaction as the totals it changes, under a unique index, so a replayed hook (or
+two nodes racing) cannot count twice.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
-from transcendence_pong.api import Match, Rating
+from transcendence.games import HookSource, MatchResult, games_of
 from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserMatch
 from transcendence_stats.outcomes import Outcome, outcomes_of
 
-RatingKey = tuple[str, int]  # (match id, user id)
+EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
 def apply_outcome(stats: PlayerStats, outcome: Outcome) -> None:
@@ -77,35 +76,28 @@ STATS_FIELDS = [
 ]
 
 
-async def record_matches(
-    matches: Iterable[Match],
-    *,
-    ratings: Mapping[RatingKey, int] | None = None,
-    rating_points: bool = True,
-) -> int:
+async def record_matches(results: Iterable[MatchResult]) -> int:
     """Apply finished matches to the aggregates, each (match, player) exactly once.
 
-    Matches are applied in the order they ended (streaks depend on it). `ratings` gives
-    the rating after a remote game by `(str(match id), user id)`; without it the player's
-    current pong rating is used, which is right when called as the match is reported
-    (pong updates ratings just before `match_finished`). A match that carries its ratings
-    (`record["ratings"]`, stored by pong with the result) uses those, always with a point
-    on the rating chart. `rating_points=False` (catching up on old matches, whose ratings
-    are lost) only refreshes the current rating and adds no
-    point to the rating chart. Returns how many (match, player) pairs were new.
+    Matches are applied in the order they ended (streaks depend on it). A rated match
+    carries each player's rating after it (`result.ratings`, stored by the game with the
+    result): it goes on the player's rating chart, and becomes the current rating when it
+    is the player's latest match. A match without it (pong's older records) moves no
+    rating. Returns how many (match, player) pairs were new.
     """
-    unique = {str(match.id): match for match in matches}.values()  # the same match twice: once
+    # The same match twice (one batch, or the hook and the catch-up): counted once.
+    unique = {(result.game, result.id): result for result in results}.values()
     outcomes = [
         outcome
-        for match in sorted(unique, key=lambda m: m.ended_at or m.started_at)
-        for outcome in outcomes_of(match)
+        for result in sorted(unique, key=lambda r: r.ended_at or r.started_at or EPOCH)
+        for outcome in outcomes_of(result)
     ]
     if not outcomes:
         return 0
     for attempt in range(3):
         try:
             async with in_transaction():
-                return await _apply(outcomes, ratings, rating_points)
+                return await _apply(outcomes)
         except IntegrityError:
             # Another transaction inserted some of these markers (or a first stats row) in
             # the meantime; it has been rolled back here, and the retry skips what it did.
@@ -114,33 +106,32 @@ async def record_matches(
     return 0  # pragma: no cover
 
 
-async def _apply(
-    outcomes: list[Outcome], ratings: Mapping[RatingKey, int] | None, rating_points: bool
-) -> int:
+async def _apply(outcomes: list[Outcome]) -> int:
     user_ids = sorted({o.user_id for o in outcomes})
-    # Lock the players' rows first (always in user order, so two writers cannot deadlock):
-    # every change to a player's aggregates happens under this lock.
-    rows = await PlayerStats.filter(user_id__in=user_ids).order_by("user_id").select_for_update()
-    missing = set(user_ids) - {r.user_id for r in rows}  # type: ignore[attr-defined]
+    # Lock the players' rows first (always in (user, game) order, so two writers cannot
+    # deadlock): every change to a player's aggregates happens under this lock.
+    locked = PlayerStats.filter(user_id__in=user_ids).order_by("user_id", "game")
+    rows = await locked.select_for_update()
+    have = {(r.user_id, r.game) for r in rows}  # type: ignore[attr-defined]
+    missing = sorted({(o.user_id, o.game) for o in outcomes} - have)
     if missing:
-        await PlayerStats.bulk_create([PlayerStats(user_id=uid) for uid in sorted(missing)])
-        rows = (
-            await PlayerStats.filter(user_id__in=user_ids).order_by("user_id").select_for_update()
-        )
-    stats = {r.user_id: r for r in rows}  # type: ignore[attr-defined]
+        await PlayerStats.bulk_create([PlayerStats(user_id=u, game=g) for u, g in missing])
+        rows = await locked.select_for_update()
+    stats = {(r.user_id, r.game): r for r in rows}  # type: ignore[attr-defined]
 
     done = set(
         await UserMatch.filter(
             match_id__in=list({o.match_id for o in outcomes}), user_id__in=user_ids
-        ).values_list("match_id", "user_id")
+        ).values_list("game", "match_id", "user_id")
     )
-    fresh = [o for o in outcomes if (_uuid(o.match_id), o.user_id) not in done]
+    fresh = [o for o in outcomes if (o.game, o.match_id, o.user_id) not in done]
     if not fresh:
         return 0
     await UserMatch.bulk_create(
         [
             UserMatch(
                 user_id=o.user_id,
+                game=o.game,
                 match_id=o.match_id,
                 mode=o.mode,
                 side=o.side,
@@ -158,71 +149,55 @@ async def _apply(
         batch_size=1000,
     )
 
-    current: dict[int, int] = {}
-    if ratings is None and any(o.counts.rating and o.rating_after is None for o in fresh):
-        remote_users = sorted({o.user_id for o in fresh if o.counts.rating})
-        current = dict(
-            await Rating.filter(user_id__in=remote_users).values_list("user_id", "rating")
-        )
     points = []
     for outcome in fresh:
-        row = stats[outcome.user_id]
+        row = stats[(outcome.user_id, outcome.game)]
         latest = row.last_played_at is None or outcome.ended_at >= row.last_played_at
         if not outcome.counts.stats:
             continue  # history only: its UserMatch row, nothing else
         apply_outcome(row, outcome)
-        if not outcome.counts.rating:
+        rating = outcome.rating_after
+        if not outcome.counts.rating or rating is None:
             continue
-        if outcome.rating_after is not None:
-            rating: int | None = outcome.rating_after
-        elif ratings is not None:
-            rating = ratings.get((str(outcome.match_id), outcome.user_id))
-        else:
-            rating = current.get(outcome.user_id)
-        if rating is None:
-            continue
-        # A rating of the time (stored, or given) of a match older than the player's last
-        # one is history: it goes on the chart but is not the current rating.
-        if latest or (outcome.rating_after is None and ratings is None):
+        # The rating after a match older than the player's last one is history: it goes
+        # on the chart but is not the current rating.
+        if latest:
             row.rating = rating
         row.best_rating = max(rating, row.best_rating or rating)
-        if rating_points or outcome.rating_after is not None:
-            points.append(
-                RatingPoint(
-                    user_id=outcome.user_id,
-                    match_id=outcome.match_id,
-                    rating=rating,
-                    at=outcome.ended_at,
-                )
+        points.append(
+            RatingPoint(
+                user_id=outcome.user_id,
+                game=outcome.game,
+                match_id=outcome.match_id,
+                rating=rating,
+                at=outcome.ended_at,
             )
-    for uid in sorted({o.user_id for o in fresh}):
-        await stats[uid].save(update_fields=STATS_FIELDS)
+        )
+    for key in sorted({(o.user_id, o.game) for o in fresh}):
+        await stats[key].save(update_fields=STATS_FIELDS)
     if points:
         await RatingPoint.bulk_create(points, batch_size=1000)
     await _update_opponents([o for o in fresh if o.counts.stats])
     return len(fresh)
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
 async def _update_opponents(outcomes: list[Outcome]) -> None:
     if not outcomes:
         return
-    keys = {(o.user_id, o.opponent_key) for o in outcomes}
+    keys = {(o.user_id, o.game, o.opponent_key) for o in outcomes}
     existing = await Opponent.filter(
-        user_id__in=list({u for u, _ in keys}), key__in=list({k for _, k in keys})
+        user_id__in=list({u for u, _, _ in keys}), key__in=list({k for _, _, k in keys})
     )
-    rows = {(r.user_id, r.key): r for r in existing}  # type: ignore[attr-defined]
-    new: dict[tuple[int, str], Opponent] = {}
+    rows = {(r.user_id, r.game, r.key): r for r in existing}  # type: ignore[attr-defined]
+    new: dict[tuple[int, str, str], Opponent] = {}
     changed: dict[int, Opponent] = {}
     for o in outcomes:
-        key = (o.user_id, o.opponent_key)
+        key = (o.user_id, o.game, o.opponent_key)
         row = rows.get(key) or new.get(key)
         if row is None:
             row = new[key] = Opponent(
                 user_id=o.user_id,
+                game=o.game,
                 key=o.opponent_key,
                 opponent_user_id=o.opponent_user_id,
                 name=o.opponent_name[:32],
@@ -239,30 +214,30 @@ async def _update_opponents(outcomes: list[Outcome]) -> None:
         await Opponent.bulk_create(list(new.values()), batch_size=1000)
 
 
-async def record_match(match: Match) -> int:
+async def record_match(result: MatchResult) -> int:
     """The `match_finished` path: apply one match (a no-op when already applied)."""
-    return await record_matches([match])
+    return await record_matches([result])
 
 
-async def backfill(batch: int = 500, limit: int | None = None) -> int:
-    """Apply every counted finished match that has no marker yet (matches that finished
-    while the module was disabled, or whose hook failed). Returns the pairs applied."""
+async def backfill(hooks: HookSource, batch: int = 500) -> int:
+    """Apply every finished match of every enabled game that has no marker yet (matches
+    that finished while the module was disabled, or whose hook failed), read through the
+    game API (`Game.finished`, in the order they ended). Returns the pairs applied."""
     applied = 0
-    seen = 0
-    counted = Match.filter(status="finished", winner__in=["left", "right"]).filter(
-        Q(left_user_id__not_isnull=True) | Q(right_user_id__not_isnull=True)
-    )
-    counted = counted.exclude(
-        Q(mode="tournament") & (Q(left_user_id__isnull=True) | Q(right_user_id__isnull=True))
-    )
-    while limit is None or seen < limit:
-        todo = counted.exclude(id__in=Subquery(UserMatch.all().values("match_id")))
-        rows = await todo.order_by("ended_at", "id").limit(batch)
-        if not rows:
-            break
-        now = await record_matches(rows, rating_points=False)
-        applied += now
-        seen += len(rows)
-        if len(rows) < batch or now == 0:
-            break  # the rest would never get a marker (an account playing itself)
+    for game in games_of(hooks).values():
+        after: MatchResult | None = None
+        while True:
+            results = await game.finished(after=after, limit=batch)
+            if not results:
+                break
+            after = results[-1]
+            marked = set(
+                await UserMatch.filter(
+                    game=game.name, match_id__in=[r.id for r in results]
+                ).values_list("match_id", flat=True)
+            )
+            # Markers go in with all of a match's players at once: one means all.
+            applied += await record_matches(r for r in results if r.id not in marked)
+            if len(results) < batch:
+                break
     return applied

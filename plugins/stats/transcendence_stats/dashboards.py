@@ -1,20 +1,22 @@
-"""Reading the dashboards from the aggregates: a player's (and the profile's share of
-it), a player's match history, and a finished match's own dashboard. No HTTP here.
+"""Reading the dashboards from the aggregates: a player's in one game (and the profile's
+summary over every game), a player's match history (every game), and a finished match's
+own dashboard (from its game's result). No HTTP here.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from transcendence.accounts.models import User
-from transcendence_pong.api import TICK_RATE, Match
+from transcendence.games import MODES, MatchResult
 from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserMatch
+from transcendence_stats.outcomes import SIDES, TICKS_PER_SECOND, tick_seconds
 
-MODES = ("local", "remote", "ai", "tournament")
-INITIAL_RATING = 1000  # pong's starting Elo (`transcendence_pong.matchmaking.rating_of`)
+DEFAULT_GAME = "pong"  # the dashboards' game when the request names none
+INITIAL_RATING = 1000  # a rating's start (pong's Elo: `transcendence_pong.matchmaking`)
 RECENT_MATCHES = 10
 PROFILE_MATCHES = 10  # the latest matches a profile lists; the rest are a link away
 TOP_OPPONENTS = 5
@@ -29,9 +31,23 @@ def iso(value: datetime | None) -> str | None:
 
 
 async def profile_summary(user_id: int) -> dict[str, Any]:
-    """What a profile shows: one row read."""
-    row = await PlayerStats.get_or_none(user_id=user_id) or PlayerStats(user_id=user_id)
-    return _results(row)
+    """What a profile shows, over every game the player played (one indexed read): the
+    totals added up, the longest runs of any game, and the current run of the game played
+    last."""
+    rows = await PlayerStats.filter(user_id=user_id).order_by("-last_played_at", "game")
+    if len(rows) < 2:
+        return _results(rows[0] if rows else PlayerStats(user_id=user_id))
+    latest = max(rows, key=lambda r: r.last_played_at or datetime.min.replace(tzinfo=UTC))
+    total = PlayerStats(
+        user_id=user_id,
+        games=sum(r.games for r in rows),
+        wins=sum(r.wins for r in rows),
+        losses=sum(r.losses for r in rows),
+        current_streak=latest.current_streak,
+        best_streak=max(r.best_streak for r in rows),
+        worst_streak=max(r.worst_streak for r in rows),
+    )
+    return _results(total)
 
 
 def _results(row: PlayerStats) -> dict[str, Any]:
@@ -50,6 +66,7 @@ def _results(row: PlayerStats) -> dict[str, Any]:
 def history_line(row: Mapping[str, Any]) -> dict[str, Any]:
     """One match of a player's history, as the profile and the full list show it."""
     return {
+        "game": row["game"],
         "match_id": str(row["match_id"]),
         # A game that counts for no win nor loss (one keyboard, abandoned at 0-0).
         "result": ("won" if row["won"] else "lost") if row["counted"] else "played",
@@ -75,6 +92,7 @@ async def profile_history(
         .offset(offset)
         .limit(limit)
         .values(
+            "game",
             "match_id",
             "won",
             "counted",
@@ -113,21 +131,24 @@ def _streak(value: int) -> dict[str, Any]:
     return {"result": "win" if value > 0 else "loss", "length": abs(value)}
 
 
-async def user_dashboard(user: User, rating_points: int = 100) -> dict[str, Any]:
+async def user_dashboard(
+    user: User, rating_points: int = 100, game: str = DEFAULT_GAME
+) -> dict[str, Any]:
+    """A player's dashboard in one game."""
     # Four indexed reads, each bounded by a LIMIT: none grows with the number of matches.
     reads = (
-        PlayerStats.get_or_none(user_id=user.id),
+        PlayerStats.get_or_none(user_id=user.id, game=game),
         # Plain tuples: a chart's worth of points without a model instance for each.
-        RatingPoint.filter(user_id=user.id)
+        RatingPoint.filter(user_id=user.id, game=game)
         .order_by("-at", "-id")
         .limit(rating_points)
         .values_list("at", "rating", "match_id"),
         # An opponent with an account shows its current name: joined in, not looked up after.
-        Opponent.filter(user_id=user.id)
+        Opponent.filter(user_id=user.id, game=game)
         .order_by("-games", "-last_played_at", "id")
         .limit(TOP_OPPONENTS)
         .values("opponent_user_id", "name", "games", "wins", account="opponent_user__display_name"),
-        UserMatch.filter(user_id=user.id, counted=True)
+        UserMatch.filter(user_id=user.id, game=game, counted=True)
         .order_by("-ended_at", "-id")
         .limit(RECENT_MATCHES)
         .values(
@@ -153,7 +174,7 @@ async def user_dashboard(user: User, rating_points: int = 100) -> dict[str, Any]
         # p50 -25 %, p99 lower). Each is its own snapshot, fine for a dashboard.
         results = list(await asyncio.gather(*reads))
     found, points, opponents, recent = results
-    row = found or PlayerStats(user_id=user.id)
+    row = found or PlayerStats(user_id=user.id, game=game)
     points = list(points)
     points.reverse()
 
@@ -163,6 +184,7 @@ async def user_dashboard(user: User, rating_points: int = 100) -> dict[str, Any]
     by_mode = row.by_mode or {}
     return {
         "user": {"id": user.id, "display_name": user.display_name},
+        "game": game,
         **_results(row),
         "points": {
             "scored": row.points_for,
@@ -177,10 +199,10 @@ async def user_dashboard(user: User, rating_points: int = 100) -> dict[str, Any]
             "average_hits": round(row.rally_hits / row.rallies, 2) if row.rallies else None,
             "longest_hits": row.longest_rally,
             "average_seconds": (
-                round(row.rally_ticks / row.rallies / TICK_RATE, 2) if row.rallies else None
+                round(row.rally_ticks / row.rallies / TICKS_PER_SECOND, 2) if row.rallies else None
             ),
         },
-        "play_seconds": round(row.play_ticks / TICK_RATE, 1),
+        "play_seconds": round(row.play_ticks / TICKS_PER_SECOND, 1),
         "by_mode": [
             {
                 "mode": mode,
@@ -231,13 +253,15 @@ async def user_dashboard(user: User, rating_points: int = 100) -> dict[str, Any]
     }
 
 
-def match_dashboard(match: Match) -> dict[str, Any]:
-    """The game-session dashboard of a finished match, from its record alone."""
-    record = match.record if isinstance(match.record, dict) else {}
+def match_dashboard(result: MatchResult) -> dict[str, Any]:
+    """The game-session dashboard of a finished match, from its game's result alone: the
+    rallies, hits and game time where the game reports them (`details`, docs/stats.md)."""
+    details = result.details if isinstance(result.details, Mapping) else {}
+    tick = tick_seconds(details, result.duration)
     left = right = 0
     score = [{"rally": 0, "t": 0.0, "left": 0, "right": 0}]
     rallies = []
-    for index, rally in enumerate(record.get("rallies") or (), start=1):
+    for index, rally in enumerate(details.get("rallies") or (), start=1):
         start, end = int(rally.get("start") or 0), rally.get("end")
         end = int(end) if end is not None else start
         winner = rally.get("winner")
@@ -245,39 +269,41 @@ def match_dashboard(match: Match) -> dict[str, Any]:
             left += 1
         elif winner == "right":
             right += 1
-        score.append({"rally": index, "t": round(end / TICK_RATE, 2), "left": left, "right": right})
+        score.append({"rally": index, "t": round(end * tick, 2), "left": left, "right": right})
         rallies.append(
             {
                 "rally": index,
-                "start": round(start / TICK_RATE, 2),
-                "end": round(end / TICK_RATE, 2),
-                "seconds": round((end - start) / TICK_RATE, 2),
+                "start": round(start * tick, 2),
+                "end": round(end * tick, 2),
+                "seconds": round((end - start) * tick, 2),
                 "hits": int(rally.get("hits") or 0),
                 "max_speed": float(rally.get("max_speed") or 0.0),
                 "winner": winner,
             }
         )
-    hits = record.get("hits") or {}
+    hits = details.get("hits") or {}
     wall = (
-        round((match.ended_at - match.started_at).total_seconds(), 1)
-        if match.ended_at and match.started_at
+        round((result.ended_at - result.started_at).total_seconds(), 1)
+        if result.ended_at and result.started_at
         else None
     )
+    seats = [{"user_id": p.user_id, "name": p.name} for p in result.players]
     return {
+        "game": result.game,
         "match": {
-            "id": str(match.id),
-            "mode": match.mode,
-            "left": {"user_id": match.left_user_id, "name": match.left_name},  # type: ignore[attr-defined]
-            "right": {"user_id": match.right_user_id, "name": match.right_name},  # type: ignore[attr-defined]
-            "score": {"left": match.left_score, "right": match.right_score},
-            "winner": match.winner,
-            "forfeit": match.forfeit,
-            "started_at": iso(match.started_at),
-            "ended_at": iso(match.ended_at),
+            "id": result.id,
+            "mode": result.mode,
+            "left": seats[0],
+            "right": seats[1],
+            "score": {"left": result.players[0].score, "right": result.players[1].score},
+            "winner": SIDES[result.winner] if result.winner is not None else None,
+            "forfeit": result.forfeit,
+            "started_at": iso(result.started_at),
+            "ended_at": iso(result.ended_at),
         },
-        "duration_seconds": round(int(record.get("ticks") or 0) / TICK_RATE, 2),
+        "duration_seconds": round(result.duration or 0.0, 2),
         "wall_seconds": wall,
-        "settings": dict(match.options or record.get("options") or {}),
+        "settings": dict(result.options or {}),
         "score_over_time": score,
         "rallies": rallies,
         "hits": {"left": int(hits.get("left") or 0), "right": int(hits.get("right") or 0)},

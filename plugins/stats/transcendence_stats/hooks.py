@@ -11,7 +11,11 @@ from typing import Annotated
 import typer
 
 from transcendence import hookimpl
+from transcendence.bus import InProcessBus
 from transcendence.commands import CLIContext, console
+from transcendence.core import core_of
+from transcendence.games import HookSource
+from transcendence.registry import Registry
 from transcendence_stats import aggregation, dashboards
 from transcendence_stats.routes import blueprint
 
@@ -25,8 +29,9 @@ def module_info():
         "name": "stats",
         "title": "Statistics",
         "description": "User and game-session dashboards and a leaderboard, from aggregates "
-        "kept up to date as matches finish.",
-        "requires": ["pong"],
+        "kept up to date as matches of every game finish.",
+        # No game required: it counts the matches of whichever games are enabled.
+        "requires": [],
     }
 
 
@@ -48,9 +53,9 @@ def register_blueprints():
 
 @hookimpl
 async def match_finished(result):
-    # No guard: the core runs each module's match_finished on its own and logs a failure
-    # with the module's name. A failed update is caught up by the backfill at the next
-    # start, or by `transcendence stats backfill`.
+    # Any game's result (the game API). No guard: the core runs each module's match_finished
+    # on its own and logs a failure with the module's name. A failed update is caught up
+    # by the backfill at the next start, or by `transcendence stats backfill`.
     await aggregation.record_match(result)
 
 
@@ -65,9 +70,9 @@ async def user_profile_extras(user):
     }
 
 
-async def _backfill() -> None:
+async def _backfill(hooks: HookSource) -> None:
     try:
-        applied = await aggregation.backfill()
+        applied = await aggregation.backfill(hooks)
         if applied:
             log.info("stats: caught up with %d match results", applied)
     except asyncio.CancelledError:
@@ -80,7 +85,8 @@ async def _backfill() -> None:
 async def startup(app):
     # Matches that finished while the module was off (or whose update failed) are counted
     # now, in the background; each is applied once whichever node gets there first.
-    app.extensions["stats"] = asyncio.create_task(_backfill(), name="stats-backfill")
+    backfill = _backfill(core_of(app))
+    app.extensions["stats"] = asyncio.create_task(backfill, name="stats-backfill")
 
 
 @hookimpl
@@ -105,7 +111,9 @@ def register_commands(cli):
 
         async def run():
             async with ctx.database():
-                return await aggregation.backfill(batch=batch)
+                registry = Registry(ctx.modules, InProcessBus())  # the enabled games
+                await registry.refresh()
+                return await aggregation.backfill(registry, batch=batch)
 
         applied = asyncio.run(run())
         console.print(f"stats: {applied} match results applied")

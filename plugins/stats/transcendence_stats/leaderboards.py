@@ -1,4 +1,5 @@
-"""The leaderboard: players ranked by rating or by wins, over a period. No HTTP here."""
+"""The leaderboard of one game: players ranked by rating or by wins, over a period. No HTTP
+here."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 
 from transcendence.accounts.models import User
-from transcendence_stats.dashboards import iso, win_rate
+from transcendence_stats.dashboards import DEFAULT_GAME, iso, win_rate
 from transcendence_stats.models import PlayerStats, UserMatch
 
 PERIODS = {"all": None, "month": timedelta(days=30), "week": timedelta(days=7)}
@@ -34,14 +35,19 @@ async def display_names(user_ids: Iterable[int | None]) -> dict[int, str]:
 
 
 async def leaderboard(
-    period: str = "all", mode: str = "remote", limit: int = 20, offset: int = 0
+    period: str = "all",
+    mode: str = "remote",
+    limit: int = 20,
+    offset: int = 0,
+    game: str = DEFAULT_GAME,
 ) -> dict[str, Any]:
-    """Ranked players; see docs/stats.md, "Leaderboard", for the exact rules."""
+    """Ranked players of `game`; see docs/stats.md, "Leaderboard", for the exact rules."""
     since = period_start(period)
     if mode == "remote":
-        items, more = await _by_rating(since, limit, offset)
+        items, more = await _by_rating(game, since, limit, offset)
     else:
-        items, more = await _by_wins(since, limit, offset, None if mode == "all" else mode)
+        only = None if mode == "all" else mode
+        items, more = await _by_wins(game, since, limit, offset, only)
     names = await display_names(item["user_id"] for item in items)
     ranked = [
         {
@@ -56,6 +62,7 @@ async def leaderboard(
         for i, item in enumerate(items)
     ]
     return {
+        "game": game,
         "period": period,
         "mode": mode,
         "ranked_by": "rating" if mode == "remote" else "wins",
@@ -66,12 +73,12 @@ async def leaderboard(
 
 
 async def _by_rating(
-    since: datetime | None, limit: int, offset: int
+    game: str, since: datetime | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], bool]:
-    query = PlayerStats.filter(rating__not_isnull=True, user__anonymised=False)
+    query = PlayerStats.filter(game=game, rating__not_isnull=True, user__anonymised=False)
     if since is not None:
         active = (
-            UserMatch.filter(mode="remote", counted=True, ended_at__gte=since)
+            UserMatch.filter(game=game, mode="remote", counted=True, ended_at__gte=since)
             .distinct()
             .values("user_id")
         )
@@ -90,6 +97,7 @@ async def _by_rating(
     else:
         grouped = (
             await UserMatch.filter(
+                game=game,
                 mode="remote",
                 counted=True,
                 ended_at__gte=since,
@@ -113,11 +121,11 @@ async def _by_rating(
 
 
 async def _by_wins(
-    since: datetime | None, limit: int, offset: int, mode: str | None = None
+    game: str, since: datetime | None, limit: int, offset: int, mode: str | None = None
 ) -> tuple[list[dict[str, Any]], bool]:
     if since is None and mode is None:
         rows = (
-            await PlayerStats.filter(games__gt=0, user__anonymised=False)
+            await PlayerStats.filter(game=game, games__gt=0, user__anonymised=False)
             .order_by("-wins", "games", "user_id")
             .offset(offset)
             .limit(limit + 1)
@@ -129,6 +137,7 @@ async def _by_wins(
     else:
         grouped = (
             await UserMatch.filter(
+                game=game,
                 counted=True,
                 user__anonymised=False,
                 **({} if since is None else {"ended_at__gte": since}),
@@ -142,9 +151,9 @@ async def _by_wins(
             .values("user_id", "games", "wins")
         )
         ratings = dict(
-            await PlayerStats.filter(user_id__in=[g["user_id"] for g in grouped]).values_list(
-                "user_id", "rating"
-            )
+            await PlayerStats.filter(
+                game=game, user_id__in=[g["user_id"] for g in grouped]
+            ).values_list("user_id", "rating")
         )
         items = [
             {

@@ -15,7 +15,6 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
-
 GAME_LENGTH = 32  # a game's name (its module's)
 MATCH_ID_LENGTH = 64  # a game's id for a match (pong: a UUID)
 
