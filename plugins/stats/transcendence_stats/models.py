@@ -40,7 +40,7 @@ class PlayerStats(Model):
     rally_hits = fields.BigIntField(default=0)
     rally_ticks = fields.BigIntField(default=0)
     longest_rally = fields.IntField(default=0)  # in paddle hits
-    play_ticks = fields.BigIntField(default=0)  # seconds of play, in 1/60 s
+    play_ticks = fields.BigIntField(default=0)  # time played, in 1/60 s
     # {"remote": {"games", "wins", "losses", "points_for", "points_against"}, ...}
     by_mode: Any = fields.JSONField(default=dict)
     rating = fields.IntField(null=True, db_index=True)  # after the last rated match

@@ -190,7 +190,7 @@ class MatchSummary(BaseModel):
 class MatchDashboard(BaseModel):
     game: str
     match: MatchInfo
-    duration_seconds: float = Field(description="game time (ticks / 60), pauses excluded")
+    duration_seconds: float = Field(description="seconds of play (the game's), pauses excluded")
     wall_seconds: float | None = Field(description="from start to end, pauses included")
     settings: dict[str, object]
     score_over_time: list[ScorePoint]
