@@ -16,7 +16,7 @@ from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserM
 from transcendence_stats.outcomes import SIDES, TICKS_PER_SECOND, tick_seconds
 
 DEFAULT_GAME = "pong"  # the dashboards' game when the request names none
-INITIAL_RATING = 1000  # a rating's start (pong's Elo: `transcendence_pong.matchmaking`)
+INITIAL_RATING = 1000  # a rating's start (pong's Elo: `transcendence_pong.ratings.INITIAL_RATING`)
 RECENT_MATCHES = 10
 PROFILE_MATCHES = 10  # the latest matches a profile lists; the rest are a link away
 TOP_OPPONENTS = 5

@@ -8,8 +8,8 @@ import pytest
 from statskit import TICKS_PER_RALLY, elo, rallies_for
 
 from transcendence.core import core_of
-from transcendence_pong.matchmaking import update_ratings
 from transcendence_pong.models import Match, Rating
+from transcendence_pong.ratings import update_ratings
 from transcendence_pong.records import result_of
 from transcendence_stats import aggregation
 from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserMatch
