@@ -125,7 +125,7 @@ class Game(ABC):
         `invalid_options(...)` (400) when they are not acceptable."""
 
     def describe(self) -> dict[str, Any]:
-        """What clients are told of the game (`GET /api/games`)."""
+        """What clients are told of the game (`GET /api/games` lists it)."""
         return {
             "name": self.name,
             "title": self.title,
@@ -177,7 +177,12 @@ class Game(ABC):
         """`user_id` gives the running match up (a tournament's no-show): it ends on
         whichever node runs it, a win for the other seat. Nothing when it has ended."""
 
-    # --- optional: chat invitations, headless play ----------------------------------
+    # --- optional: ratings, chat invitations, headless play -------------------------
+
+    async def ratings(self, user_ids: Sequence[int]) -> dict[int, int]:
+        """These accounts' current ratings in this game (a tournament seeds by them);
+        an account that has none yet is left out. A game without ratings: {}."""
+        return {}
 
     async def invite(
         self, core: Core, sender_id: int, recipient_id: int, options: Mapping[str, Any]
@@ -205,14 +210,14 @@ class Game(ABC):
 
 
 def games_of(hooks: HookSource) -> dict[str, Game]:
-    """The games of the modules enabled here, by name."""
+    """The games of the modules enabled here, by name (in the names' order)."""
     found: dict[str, Game] = {}
     for games in hooks.hook("register_games")():
         for game in games or ():
             if not isinstance(game, Game):
                 raise TypeError(f"register_games returned {game!r}, not a transcendence Game")
             found[game.name] = game
-    return found
+    return dict(sorted(found.items()))
 
 
 def game_of(hooks: HookSource, name: str) -> Game:
