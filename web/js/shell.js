@@ -8,6 +8,7 @@
 //   }
 
 import { Api, ApiError } from "./api.js";
+import { Appearance } from "./appearance.js";
 import { alertBox, h, replace } from "./dom.js";
 import { I18n, LANGUAGES } from "./i18n.js";
 import { Realtime } from "./realtime.js";
@@ -25,6 +26,8 @@ export class Shell extends EventTarget {
     this.assetBase = assetBase;
     this.api = new Api();
     this.session = new Session(this.api);
+    this.appearance = new Appearance(this.session, this.api); // theme and text size
+    this.appearance.show(Appearance.remembered());
     this.i18n = new I18n(new URL("i18n/", assetBase));
     this.realtime = new Realtime(this.api);
     this.router = new Router(this, outlet);
