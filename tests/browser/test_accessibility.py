@@ -225,6 +225,8 @@ def test_high_contrast_and_text_size_are_remembered_per_user(new_page, account, 
     log_in(other, ann)
     expect(other.locator("html")).to_have_attribute("data-theme", "high-contrast")
     assert appearance_of(other) == chosen
+    # Larger text reflows: no sideways scrolling at 1280 px.
+    assert other.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(other, "home-high-contrast-larger")
 
     # It is Ann's, not the browser's: Bob, logging in there after her, reads the standard one.
