@@ -159,6 +159,14 @@ def test_no_serious_violations_on_the_main_views(
     ):
         view_ready(page, path)
         check(page, f"logged in {path}")
+    # A conversation, opened from their profile.
+    view_ready(page, f"/users/{their_id}")
+    page.locator("#chat-message-button").click()
+    expect(page).to_have_url(re.compile(r"/chat/\d+$"))
+    expect(page.locator("#app textarea")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    check(page, "logged in: a conversation")
+    shot(page, "conversation")
     view_ready(page, new_tournament(page))
     check(page, "logged in: a tournament")
     shot(page, "tournament")
