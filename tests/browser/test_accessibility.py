@@ -266,6 +266,14 @@ def test_high_contrast_home_and_game_have_no_serious_violations(
     assert blocking_violations(page, axe_script) == []
     shot(page, "home-high-contrast")
     local_game(page)
+    # The field follows the theme: drawn black (the classic one is navy).
+    page.wait_for_function(
+        """() => {
+            const canvas = document.querySelector(".pong-canvas");
+            const [r, g, b] = canvas.getContext("2d").getImageData(2, 2, 1, 1).data;
+            return r + g + b === 0;
+        }"""
+    )
     assert blocking_violations(page, axe_script) == []
     shot(page, "game-high-contrast")
 
