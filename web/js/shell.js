@@ -9,6 +9,7 @@
 // module switched off leaves nothing behind.
 
 import { Api, ApiError } from "./api.js";
+import { Appearance } from "./appearance.js";
 import { alertBox, h } from "./dom.js";
 import { I18n, usePageI18n } from "./i18n.js";
 import { ModuleLoader } from "./module-loader.js";
@@ -26,6 +27,8 @@ export class Shell extends EventTarget {
     this.assetBase = assetBase;
     this.api = new Api();
     this.session = new Session(this.api);
+    this.appearance = new Appearance(this.session, this.api); // theme and text size
+    this.appearance.show(Appearance.remembered());
     this.i18n = new I18n(new URL("i18n/", assetBase));
     usePageI18n(this.i18n);
     this.realtime = new Realtime(this.api);

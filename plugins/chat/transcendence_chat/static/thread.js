@@ -115,9 +115,9 @@ export class Thread {
   draw() {
     const h = this.h;
     this.errorBox = h("div", { class: "alert alert-danger chat-error mb-2", role: "alert", hidden: true });
+    // A list of messages, read out as they arrive (a role="log" would unmake the list).
     this.log = h("ol", {
       class: "chat-log list-unstyled mb-0",
-      role: "log",
       "aria-live": "polite",
       "aria-label": this.t("chat.messages_label", { name: chatTitle(this.shell, this.chat) }),
       tabindex: "0",
@@ -188,8 +188,8 @@ export class Thread {
     if (chat.kind === "direct" && peer) {
       if (this.store.pongEnabled() && !rel.blocked && !rel.blocked_by) {
         out.push(
-          this.button(this.t("chat.invite"), "btn-primary", () => this.invite(), {
-            "aria-label": this.t("chat.invite_named", { name: peer.display_name }),
+          // Whom, in the words shown too (a screen reader's name holds what is seen).
+          this.button(this.t("chat.invite_named", { name: peer.display_name }), "btn-primary", () => this.invite(), {
             dataset: { action: "invite" },
           }),
         );

@@ -396,7 +396,7 @@ class Game {
       right: h("span", { class: "pong-score", dataset: { testid: "pong-score-right" }, text: "0" }),
     };
     this.powers = { left: h("span", { class: "pong-power", hidden: true }), right: h("span", { class: "pong-power", hidden: true }) };
-    this.scoreText = h("span", { class: "visually-hidden", "aria-live": "polite" });
+    this.scoreText = h("span", { class: "visually-hidden", "aria-live": "polite", "aria-atomic": "true", "data-testid": "pong-score-live" });
     const board = h(
       "div",
       { class: "pong-scoreboard", "data-testid": "pong-scoreboard" },

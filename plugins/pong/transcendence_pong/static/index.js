@@ -156,8 +156,8 @@ function challengeButton(shell, profile) {
     id: "pong-challenge-button",
     className: "pong-profile-section",
     style: "outline-light",
-    label: shell.t("pong.challenge"),
-    ariaLabel: shell.t("pong.challenge_named", { name: profile.display_name }),
+    // Who is challenged, in the words shown too (a screen reader's name holds what is seen).
+    label: shell.t("pong.challenge_named", { name: profile.display_name }),
     run: async () => {
       await shell.realtime.request("pong.invite", { user_id: profile.id, options: {} });
       dropChallengeToast();
