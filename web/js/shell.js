@@ -9,6 +9,7 @@
 
 import { Api, ApiError } from "./api.js";
 import { alertBox, h, replace } from "./dom.js";
+import { errorText, fieldName } from "./errors.js";
 import { I18n, LANGUAGES } from "./i18n.js";
 import { Realtime } from "./realtime.js";
 import { Router, safeNext } from "./router.js";
@@ -179,38 +180,12 @@ export class Shell extends EventTarget {
 
   /** A readable message for an error from the api (translated when we know its code). */
   errorMessage(error) {
-    if (error && error.name === "RealtimeError") {
-      return error.code === "offline" ? this.t("errors.offline") : error.message;
-    }
-    if (error instanceof ApiError) {
-      if (error.code === "conflict" && error.field) {
-        return this.t("errors.taken", { field: this.fieldName(error.field) });
-      }
-      if (error.code === "too_many_attempts" && error.details && error.details.retry_after) {
-        return this.t("errors.too_many_attempts", { seconds: error.details.retry_after });
-      }
-      if (error.code === "weak_password") {
-        // Why, from the reason the server gives (and its numbers), in the reader's language.
-        const reason = error.details && typeof error.details === "object" ? error.details.reason : null;
-        const why = `errors.weak_password_${reason}`;
-        return this.t(reason && this.i18n.has(why) ? why : "errors.weak_password", error.details || {});
-      }
-      const key = `errors.${error.code}`;
-      if (this.i18n.has(key)) return this.t(key);
-      if (error.code === "validation_error" && Array.isArray(error.details)) {
-        return error.details
-          .map((d) => `${this.fieldName((d.loc || []).slice(-1)[0])}: ${d.msg}`)
-          .join(" · ");
-      }
-      return error.message;
-    }
+    if (error instanceof ApiError || error?.name === "RealtimeError") return errorText(this.i18n, error);
     return this.t("errors.unexpected");
   }
 
   fieldName(field) {
-    if (!field) return "";
-    const key = `fields.${field}`;
-    return this.i18n.has(key) ? this.t(key) : String(field);
+    return fieldName(this.i18n, field);
   }
 
   /** What a view shows when its render() failed. A view may say it in its own words:
