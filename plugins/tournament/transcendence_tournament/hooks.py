@@ -107,7 +107,14 @@ async def match_finished(match, core):
             app,
             tournament.owner_id,  # type: ignore[attr-defined]
             f"{tournament.name}: next match, {a} vs {b}",
-            {"kind": "tournament.next", "tournament_id": tournament.id, "players": [a, b]},
+            {
+                "kind": "tournament.next",
+                "tournament_id": tournament.id,
+                "name": tournament.name,
+                "players": [a, b],
+                "left": a,
+                "right": b,
+            },
         )
     elif view["winner"]:
         await notify(
@@ -122,6 +129,7 @@ async def match_finished(match, core):
             {
                 "kind": "tournament.finished",
                 "tournament_id": tournament.id,
+                "name": tournament.name,
                 "winner": view["winner"],
             },
         )

@@ -146,6 +146,10 @@ export const STRINGS = {
     "notify.kind.tournament.next": "The next match of your tournament is ready to play.",
     "notify.kind.tournament.finished": "{winner} wins the tournament.",
     "notify.kind.tournament.cancelled": "A tournament you joined was cancelled.",
+    "notice.tournament.match_ready": "{name}: your match against {opponent} is ready.",
+    "notice.tournament.next": "{name}: next match, {left} vs {right}.",
+    "notice.tournament.finished": "{name}: {winner} wins the tournament.",
+    "notice.tournament.cancelled": "{name} was cancelled: not enough players.",
   },
   fr: {
     "tournament.nav": "Tournois",
@@ -291,6 +295,10 @@ export const STRINGS = {
     "notify.kind.tournament.next": "Le prochain match de votre tournoi est prêt.",
     "notify.kind.tournament.finished": "{winner} remporte le tournoi.",
     "notify.kind.tournament.cancelled": "Un tournoi auquel vous participiez a été annulé.",
+    "notice.tournament.match_ready": "{name} : votre match contre {opponent} est prêt.",
+    "notice.tournament.next": "{name} : prochain match, {left} contre {right}.",
+    "notice.tournament.finished": "{name} : {winner} remporte le tournoi.",
+    "notice.tournament.cancelled": "{name} a été annulé : pas assez de joueurs.",
   },
   ru: {
     "tournament.nav": "Турниры",
@@ -436,5 +444,9 @@ export const STRINGS = {
     "notify.kind.tournament.next": "Следующий матч вашего турнира готов.",
     "notify.kind.tournament.finished": "{winner} побеждает в турнире.",
     "notify.kind.tournament.cancelled": "Турнир, в котором вы участвовали, отменён.",
+    "notice.tournament.match_ready": "{name}: ваш матч против {opponent} готов.",
+    "notice.tournament.next": "{name}: следующий матч — {left} против {right}.",
+    "notice.tournament.finished": "{name}: победа в турнире — {winner}.",
+    "notice.tournament.cancelled": "Турнир «{name}» отменён: не хватило игроков.",
   },
 };
