@@ -36,6 +36,7 @@ export class Shell extends EventTarget {
     this.profileSections = [];
     this.settingsSections = [];
     this.loginProviders = [];
+    this.playerNames = [];
     this.notificationToasts = new Map(); // kind → fn(notification) → toast options
     this.modules = new Map(); // name → {info, loaded: bool, error}
     this.owner = "core";
@@ -160,6 +161,25 @@ export class Shell extends EventTarget {
   addNotificationToast(kind, fn) {
     fn.owner = this.owner;
     this.notificationToasts.set(kind, fn);
+  }
+
+  /**
+   * How a player a module stores by name reads in the reader's language: fn(ref) returns the
+   * text for `ref` ({user_id, name, kind...}) or null. Pong words its AI and the unnamed
+   * second player of a local game; `playerName(ref)` asks every such function.
+   */
+  addPlayerName(fn) {
+    fn.owner = this.owner;
+    this.playerNames.push(fn);
+  }
+
+  playerName(ref) {
+    if (!ref) return "";
+    for (const fn of this.playerNames) {
+      const text = fn(ref);
+      if (text) return text;
+    }
+    return ref.name ?? ref.display_name ?? "";
   }
 
   addTranslations(lang, entries) {
@@ -374,7 +394,7 @@ export class Shell extends EventTarget {
       console.warn(`module ${info.name}: its browser code failed to load`, error);
       this.toast({
         title: this.t("modules.failed_title"),
-        body: this.t("modules.failed", { name: info.title || info.name }),
+        body: this.t("modules.failed", { name: this.moduleTitle(info) }),
         kind: "danger",
       });
     }
@@ -468,6 +488,16 @@ export class Shell extends EventTarget {
 
   label(text) {
     return this.i18n.has(text) ? this.t(text) : text;
+  }
+
+  /** A module's title and description (`/api/modules` entry) in the reader's language:
+   *  its `translations[lang]`, else the English `title` / `description`. */
+  moduleTitle(info) {
+    return info?.translations?.[this.i18n.lang]?.title || info?.title || info?.name || "";
+  }
+
+  moduleDescription(info) {
+    return info?.translations?.[this.i18n.lang]?.description || info?.description || "";
   }
 
   renderNav() {

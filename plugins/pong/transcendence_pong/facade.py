@@ -25,6 +25,7 @@ from transcendence_pong.lease import (
     snapshot_rate,
 )
 from transcendence_pong.models import Invite, Match, QueueEntry
+from transcendence_pong.seats import SECOND_PLAYER, ai_name
 from transcendence_pong.service import (
     GameError,
     Games,
@@ -115,7 +116,7 @@ class Pong:
         options: dict[str, Any],
         *,
         level: str = "normal",
-        opponent_name: str = "Player 2",
+        opponent_name: str = SECOND_PLAYER,
     ) -> Match:
         async with self._starting(user_id):  # count and create in turn, per user
             return await self._create_game(user_id, mode, options, level, opponent_name)
@@ -151,7 +152,7 @@ class Pong:
             return await self.games.create(
                 "ai",
                 (user.id, user.display_name),
-                (None, f"AI ({level})"),
+                (None, ai_name(level)),
                 parsed,
                 ai=ai,
                 ai_level=level,

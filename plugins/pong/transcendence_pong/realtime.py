@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from transcendence.ids import DbId
 from transcendence.realtime import RealtimeError
 from transcendence_pong import live, matchmaking
+from transcendence_pong.seats import SECOND_PLAYER
 from transcendence_pong.service import game_topic
 from transcendence_pong.state import facade
 
@@ -33,7 +34,7 @@ class CreateIn(BaseModel):
     mode: Literal["local", "ai"]
     options: OptionsIn = Field(default_factory=OptionsIn)
     level: Literal["easy", "normal", "hard"] = "normal"
-    opponent_name: str = Field("Player 2", min_length=1, max_length=32)
+    opponent_name: str = Field(SECOND_PLAYER, min_length=1, max_length=32)
 
 
 class GameOut(BaseModel):

@@ -19,6 +19,7 @@ from transcendence.openapi import error_responses, other_response
 from transcendence_pong import matchmaking
 from transcendence_pong.models import Match, played_by
 from transcendence_pong.realtime import CreateIn, KeyIn, OptionsIn
+from transcendence_pong.seats import seat
 from transcendence_pong.state import facade
 
 blueprint = Blueprint("pong", __name__)
@@ -43,7 +44,11 @@ class MatchOut(BaseModel):
     id: str
     mode: str
     status: str
-    left: dict[str, Any]
+    left: dict[str, Any] = Field(
+        description="`user_id`, `name`, `kind`: `user`, `ai` (with `level`) or `guest` (with "
+        "`named`: false when the name is the default one): a browser words the AI and an "
+        "unnamed second player in its reader's language"
+    )
     right: dict[str, Any]
     score: dict[str, int]
     winner: str | None
@@ -76,8 +81,8 @@ def match_out(match: Match) -> dict[str, Any]:
         "id": str(match.id),
         "mode": match.mode,
         "status": match.status,
-        "left": {"user_id": match.left_user_id, "name": match.left_name},  # type: ignore[attr-defined]
-        "right": {"user_id": match.right_user_id, "name": match.right_name},  # type: ignore[attr-defined]
+        "left": seat(match.left_user_id, match.left_name, match.mode, "left"),  # type: ignore[attr-defined]
+        "right": seat(match.right_user_id, match.right_name, match.mode, "right"),  # type: ignore[attr-defined]
         "score": {"left": match.left_score, "right": match.right_score},
         "winner": match.winner,
         "forfeit": match.forfeit,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +17,8 @@ from transcendence_stats import service
 from transcendence_stats.routes import blueprint
 
 log = logging.getLogger("transcendence.stats")
-STATIC = Path(__file__).parent / "static"
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
 
 
 @hookimpl
@@ -27,6 +29,8 @@ def module_info():
         "description": "User and game-session dashboards and a leaderboard, from aggregates "
         "kept up to date as matches finish.",
         "requires": ["pong"],
+        # The title and description in the platform's other languages (for /about and home).
+        "translations": json.loads((HERE / "translations.json").read_text("utf-8")),
     }
 
 

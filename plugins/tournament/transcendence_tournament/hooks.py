@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -11,6 +12,8 @@ from transcendence.hub import notify
 from transcendence_tournament import cli as commands
 from transcendence_tournament import hookspecs, online, realtime, service
 from transcendence_tournament.routes import blueprint
+
+HERE = Path(__file__).parent
 
 
 @hookimpl
@@ -22,6 +25,8 @@ def module_info():
         "alias, start on time or when full, live match calls, no-show forfeits); single "
         "elimination or round robin.",
         "requires": ["pong"],
+        # The title and description in the platform's other languages (for /about and home).
+        "translations": json.loads((HERE / "translations.json").read_text("utf-8")),
     }
 
 

@@ -54,13 +54,13 @@ export class AboutView extends View {
         h(
           "div",
           { class: "d-flex justify-content-between align-items-start gap-2 mb-2" },
-          h("h2", { class: "h5 mb-0", text: info.title || info.name }),
+          h("h2", { class: "h5 mb-0", text: this.shell.moduleTitle(info) }),
           h("span", {
             class: `badge ${info.enabled ? "text-bg-success" : "text-bg-secondary"}`,
             text: this.t(info.enabled ? "about.enabled" : "about.disabled"),
           }),
         ),
-        h("p", { class: "small text-body-secondary", text: info.description || this.t("home.module_no_description") }),
+        h("p", { class: "small text-body-secondary", text: this.shell.moduleDescription(info) || this.t("home.module_no_description") }),
         h(
           "dl",
           { class: "row small mb-2" },

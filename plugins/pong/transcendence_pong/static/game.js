@@ -472,14 +472,14 @@ class Game {
 
   nameOf(side) {
     const player = this.info ? this.info[side] : null;
-    return player ? player.name : side;
+    return player ? this.shell.playerName(player) : side;
   }
 
   renderNames() {
     const h = this.h;
     for (const side of SIDES) {
       const player = this.info ? this.info[side] : null;
-      const name = player ? player.name : "…";
+      const name = player ? this.shell.playerName(player) : "…";
       // At one keyboard the left seat is the account's own only in a plain local game: a
       // local tournament's aliases are the people around the keyboard, none of them "you".
       const you = this.role === "local" ? side === "left" && this.info?.mode === "local" : this.side === side;

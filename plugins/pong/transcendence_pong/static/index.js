@@ -9,6 +9,20 @@ import { lobbyView } from "./lobby.js";
 export { mountGame };
 
 let stopMatched = null;
+const AI_NAME = /^AI \((easy|normal|hard)\)$/;
+
+/**
+ * The AI and a local game's unnamed second player in the reader's language: from the seat's
+ * `kind` (GET /api/pong/games/:id), else from the English name pong stores for them (stats
+ * and others pass names on as they are).
+ */
+function seatName(shell, ref) {
+  if (ref.user_id) return null;
+  const level = ref.kind === "ai" ? ref.level : ref.kind ? null : AI_NAME.exec(ref.name || "")?.[1];
+  if (level) return shell.t(`pong.ai_player.${level}`);
+  const unnamed = ref.kind === "guest" ? ref.named === false : !ref.kind && ref.name === "Player 2";
+  return unnamed ? shell.t("pong.second_player") : null;
+}
 
 export function unregister() {
   dropBanner();
@@ -20,6 +34,7 @@ export function register(shell) {
   unregister();
   for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
   shell.addStylesheet("pong.css");
+  shell.addPlayerName((ref) => seatName(shell, ref));
   const { View, h } = shell;
 
   class GameView extends View {

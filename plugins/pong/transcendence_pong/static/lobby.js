@@ -344,7 +344,7 @@ export function lobbyView(shell) {
       const me = this.user?.id;
       this.live.replaceChildren(
         ...items.map((game) => {
-          const players = `${game.left.name} – ${game.right.name}`;
+          const players = `${shell.playerName(game.left)} – ${shell.playerName(game.right)}`;
           const mine = me && (game.left.user_id === me || game.right.user_id === me);
           return h(
             "li",

@@ -60,8 +60,8 @@ export function register(shell) {
   }
 
   function userLink(ref, text) {
-    if (ref?.user_id) return h("a", { href: `/stats/users/${ref.user_id}`, text: text || ref.name });
-    return h("span", { text: text || (ref ? ref.name : "—") });
+    if (ref?.user_id) return h("a", { href: `/stats/users/${ref.user_id}`, text: text || shell.playerName(ref) });
+    return h("span", { text: text || (ref ? shell.playerName(ref) : "—") });
   }
 
   function streakText(t, streak) {
@@ -160,7 +160,7 @@ export function register(shell) {
                   class: "btn btn-sm btn-outline-light",
                   href: `/stats/matches/${m.match_id}`,
                   text: t("stats.details"),
-                  "aria-label": t("stats.match_details", { opponent: m.opponent.name, date: date(m.ended_at) }),
+                  "aria-label": t("stats.match_details", { opponent: shell.playerName(m.opponent), date: date(m.ended_at) }),
                 }),
               ),
             ),
@@ -327,7 +327,7 @@ export function register(shell) {
         config: {
           type: "bar",
           data: {
-            labels: rows.map((o) => o.name),
+            labels: rows.map((o) => shell.playerName(o)),
             datasets: [
               { label: t("stats.wins"), data: rows.map((o) => o.wins), backgroundColor: COLORS.cyan },
               { label: t("stats.losses"), data: rows.map((o) => o.losses), backgroundColor: COLORS.pink },
@@ -337,7 +337,7 @@ export function register(shell) {
         },
         table: {
           head: [t("stats.opponent"), t("stats.games"), t("stats.wins"), t("stats.losses"), t("stats.win_rate")],
-          rows: rows.length ? rows.map((o) => [o.name, num(o.games), num(o.wins), num(o.losses), pct(o.win_rate)]) : [[t("stats.no_opponents"), "", "", "", ""]],
+          rows: rows.length ? rows.map((o) => [shell.playerName(o), num(o.games), num(o.wins), num(o.losses), pct(o.win_rate)]) : [[t("stats.no_opponents"), "", "", "", ""]],
         },
       });
     }
@@ -347,7 +347,7 @@ export function register(shell) {
 
   class MatchStatsView extends View {
     title() {
-      return this.data ? this.t("stats.match_title", { left: this.data.match.left.name, right: this.data.match.right.name }) : this.t("stats.nav");
+      return this.data ? this.t("stats.match_title", { left: shell.playerName(this.data.match.left), right: shell.playerName(this.data.match.right) }) : this.t("stats.nav");
     }
 
     async render() {
@@ -355,9 +355,9 @@ export function register(shell) {
       this.data = data;
       const t = (k, p) => this.t(k, p);
       const m = data.match;
-      const heading = t("stats.match_title", { left: m.left.name, right: m.right.name });
+      const heading = t("stats.match_title", { left: shell.playerName(m.left), right: shell.playerName(m.right) });
       document.title = `${heading} · Transcendence`;
-      const winner = m.winner ? m[m.winner].name : "—";
+      const winner = m.winner ? shell.playerName(m[m.winner]) : "—";
       const settings = Object.entries(data.settings || {}).sort(([a], [b]) => settingOrder(a) - settingOrder(b));
       const side = (s, which) =>
         h(
@@ -443,14 +443,14 @@ export function register(shell) {
           data: {
             labels: points.map((p) => num(p.t, 1)),
             datasets: [
-              { label: m.left.name, data: points.map((p) => p.left), borderColor: COLORS.cyan, backgroundColor: COLORS.cyan, stepped: true },
-              { label: m.right.name, data: points.map((p) => p.right), borderColor: COLORS.pink, backgroundColor: COLORS.pink, stepped: true },
+              { label: shell.playerName(m.left), data: points.map((p) => p.left), borderColor: COLORS.cyan, backgroundColor: COLORS.cyan, stepped: true },
+              { label: shell.playerName(m.right), data: points.map((p) => p.right), borderColor: COLORS.pink, backgroundColor: COLORS.pink, stepped: true },
             ],
           },
           options: { scales: { y: { ticks: { precision: 0 } } } },
         },
         table: {
-          head: [t("stats.rally_number"), t("stats.time"), m.left.name, m.right.name],
+          head: [t("stats.rally_number"), t("stats.time"), shell.playerName(m.left), shell.playerName(m.right)],
           rows: points.map((p) => [String(p.rally), num(p.t, 1), String(p.left), String(p.right)]),
         },
       });
@@ -480,7 +480,7 @@ export function register(shell) {
         },
         table: {
           head: [t("stats.rally_number"), t("stats.hits"), t("stats.seconds"), t("stats.winner")],
-          rows: rallies.map((r) => [String(r.rally), num(r.hits), num(r.seconds, 1), r.winner ? data.match[r.winner].name : "—"]),
+          rows: rallies.map((r) => [String(r.rally), num(r.hits), num(r.seconds, 1), r.winner ? shell.playerName(data.match[r.winner]) : "—"]),
         },
       });
     }
@@ -517,7 +517,7 @@ export function register(shell) {
         config: {
           type: "bar",
           data: {
-            labels: [m.left.name, m.right.name],
+            labels: [shell.playerName(m.left), shell.playerName(m.right)],
             datasets: [{ label: t("stats.hits"), data: [data.hits.left, data.hits.right], backgroundColor: [COLORS.cyan, COLORS.pink] }],
           },
           options: { plugins: { legend: { display: false } }, scales: { y: { ticks: { precision: 0 } } } },
@@ -525,8 +525,8 @@ export function register(shell) {
         table: {
           head: [t("stats.player"), t("stats.hits")],
           rows: [
-            [m.left.name, num(data.hits.left)],
-            [m.right.name, num(data.hits.right)],
+            [shell.playerName(m.left), num(data.hits.left)],
+            [shell.playerName(m.right), num(data.hits.right)],
           ],
         },
       });
