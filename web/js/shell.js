@@ -2,7 +2,7 @@
 // and the navigation bar, and is the one object modules talk to (see docs/frontend.md):
 //
 //   export function register(shell, module) {
-//     shell.addTranslations("en", {"chat.nav": "Chat"});
+//     await shell.loadStrings();                       // its static/i18n/<lang>.json
 //     shell.addRoute("/chat", ChatView);              // needs a login unless {auth: false}
 //     shell.addNav({href: "/chat", label: "chat.nav", order: 20});
 //   }
@@ -182,8 +182,11 @@ export class Shell extends EventTarget {
     return ref.name ?? ref.display_name ?? "";
   }
 
-  addTranslations(lang, entries) {
-    this.i18n.addTranslations(lang, entries);
+  /** The module's strings: `folder` (relative to its static folder) holds en.json, fr.json
+   *  and ru.json; loaded for the language in use, dropped when the module is switched off. */
+  async loadStrings(folder = "i18n/") {
+    const base = new URL(this.modules.get(this.owner).info.provides.static, location.origin);
+    await this.i18n.addCatalog(this.owner, new URL(folder, base));
   }
 
   navigate(to, options) {
@@ -357,6 +360,7 @@ export class Shell extends EventTarget {
       this.loginProviders = this.loginProviders.filter((p) => p.owner !== name);
       for (const [kind, fn] of this.notificationToasts) if (fn.owner === name) this.notificationToasts.delete(kind);
       for (const link of document.querySelectorAll("link[data-owner]")) if (link.dataset.owner === name) link.remove();
+      this.i18n.removeCatalog(name);
       this.modules.delete(name);
       if (entry.loaded && entry.exports && typeof entry.exports.unregister === "function") {
         try {

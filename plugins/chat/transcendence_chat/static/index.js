@@ -1,7 +1,6 @@
 // The chat module's browser entry (see docs/chat.md, "Browser"): the /chat view, the chat
 // pop-up on every other page, and a "Message" button on other people's profiles.
 
-import { STRINGS } from "./i18n.js";
 import { ChatDock } from "./popup.js";
 import { ChatStore } from "./store.js";
 import { makeChatView } from "./view.js";
@@ -9,8 +8,8 @@ import { makeChatView } from "./view.js";
 let store = null;
 let dock = null;
 
-export function register(shell) {
-  for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
+export async function register(shell) {
+  await shell.loadStrings();
   shell.addStylesheet("chat.css");
 
   store = new ChatStore(shell);

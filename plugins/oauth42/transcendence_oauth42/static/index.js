@@ -7,10 +7,10 @@
 //   `?oauth_error=<code>` explains what went wrong (one message per code);
 // - a "42 account" section in Settings: linked as <login> with Unlink, or Link.
 
-import { CODES, STRINGS } from "./strings.js";
+import { CODES } from "./codes.js";
 
-export function register(shell) {
-  for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
+export async function register(shell) {
+  await shell.loadStrings();
   shell.addStylesheet("oauth42.css");
   const { View, h, ApiError } = shell;
   const state = { configured: false, loginUrl: "/api/oauth42/login" };

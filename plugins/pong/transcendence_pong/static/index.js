@@ -3,7 +3,6 @@
 // "Continue" button to `next` when the game ends.
 
 import { mountGame } from "./game.js";
-import { STRINGS } from "./i18n.js";
 import { lobbyView } from "./lobby.js";
 
 export { mountGame };
@@ -30,9 +29,9 @@ export function unregister() {
   stopMatched = null;
 }
 
-export function register(shell) {
+export async function register(shell) {
   unregister();
-  for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
+  await shell.loadStrings();
   shell.addStylesheet("pong.css");
   shell.addPlayerName((ref) => seatName(shell, ref));
   const { View, h } = shell;

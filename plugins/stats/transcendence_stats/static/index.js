@@ -6,15 +6,14 @@
 // linking to its dashboard) from the profile's `extras`, which it claims from the shell.
 
 import { COLORS, chartFigure, loadChartJs } from "./charts.js";
-import { STRINGS } from "./strings.js";
 
 const MODES = ["local", "remote", "ai", "tournament"];
 const PERIODS = ["all", "month", "week"];
 // The main board ranks remote games by rating; the AI and tournament boards sit beside it.
 const LEADERBOARD_MODES = ["remote", "ai", "tournament", "all"];
 
-export function register(shell) {
-  for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
+export async function register(shell) {
+  await shell.loadStrings();
   shell.addStylesheet("stats.css");
   const { View, h } = shell;
 

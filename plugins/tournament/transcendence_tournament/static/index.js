@@ -7,7 +7,6 @@
 // (leading to the game).
 
 import { makeCreateView } from "./create.js";
-import { STRINGS } from "./i18n.js";
 import { makeListView } from "./list.js";
 import { makeLocalView } from "./local.js";
 import { makeTournamentView, matchUrl } from "./view.js";
@@ -19,9 +18,9 @@ export function unregister() {
   stopCalled = null;
 }
 
-export function register(shell) {
+export async function register(shell) {
   unregister();
-  for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
+  await shell.loadStrings();
   shell.addStylesheet("tournament.css");
   shell.addRoute("/tournaments", makeListView(shell));
   shell.addRoute("/tournaments/local/new", makeLocalView(shell));

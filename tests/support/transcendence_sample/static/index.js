@@ -1,12 +1,10 @@
 // The sample module's browser entry: proves the shell's module API in the browser tests.
 // It adds a page at /sample (public) listing the module's notes, and a link to it.
 
-export function register(shell, module) {
+export async function register(shell, module) {
   const { View, h } = shell;
 
-  shell.addTranslations("en", { "sample.nav": "Sample", "sample.title": "Sample notes", "sample.empty": "No notes yet." });
-  shell.addTranslations("fr", { "sample.nav": "Exemple", "sample.title": "Notes d’exemple", "sample.empty": "Pas encore de notes." });
-  shell.addTranslations("ru", { "sample.nav": "Пример", "sample.title": "Заметки примера", "sample.empty": "Заметок пока нет." });
+  await shell.loadStrings(); // i18n/en.json, fr.json, ru.json
 
   class SampleView extends View {
     title() {
