@@ -141,7 +141,7 @@ def test_the_checker_finds_what_it_looks_for():
       h("p", { text: "Hello", title: ok ? "Yes" : t("a.b") }, "Raw child", [`Row ${n} left`]);
       el.textContent = "Saved"; el.setAttribute("aria-label", "Close");
       box.append("Done"); window.confirm("Sure?"); form.append("avatar", file);
-      h("p", { text: t("home.title"), class: "lead", "aria-label": "chat.nav" }, "—", `${a} · ${b}`);
+      h("p", { text: t("home.title"), class: "x", "aria-label": "chat.nav" }, "—", `${a} · ${b}`);
     """.encode()
     found = sorted(
         literal_text(node) or ""
