@@ -83,13 +83,14 @@ export async function register(shell) {
   function historyRows(t, lines) {
     return lines.map((m) => {
       const href = `/stats/matches/${m.match_id}`;
-      const label = t("stats.match_details", { opponent: m.opponent, date: date(m.ended_at) });
+      const opponent = shell.playerName({ user_id: m.opponent_user_id, name: m.opponent });
+      const label = t("stats.match_details", { opponent, date: date(m.ended_at) });
       const score = `${m.points.scored}\u2013${m.points.conceded}`;
       return h(
         "tr",
         { dataset: { match: m.match_id } },
         h("td", { class: `text-nowrap ${WIDE}`, text: shortDate(m.ended_at) }),
-        h("td", {}, m.opponent_user_id ? h("a", { href: `/users/${m.opponent_user_id}`, text: m.opponent }) : h("span", { text: m.opponent })),
+        h("td", {}, m.opponent_user_id ? h("a", { href: `/users/${m.opponent_user_id}`, text: opponent }) : h("span", { text: opponent })),
         h("td", { class: "d-none d-md-table-cell", text: modeName(m.mode) }),
         h("td", { class: "text-nowrap" }, h("span", { class: "d-none d-sm-inline", text: score }), h("a", { class: "d-sm-none", href, "aria-label": label, text: score })),
         h("td", {}, resultBadge(t, m.result, m.forfeit)),
