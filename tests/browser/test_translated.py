@@ -263,3 +263,34 @@ def test_every_main_view_is_translated(new_page, world, shot, lang):
     if english:
         found["game"] = english
     assert not found, "English on the page:\n" + json.dumps(found, ensure_ascii=False, indent=1)
+
+
+SIGNUP = {
+    # The server refuses the username and the email; the page says why in the reader's words.
+    "fr": (
+        "Nom d\u2019utilisateur : de 3 à 32 lettres, chiffres, « _ » ou « - »"
+        " · E-mail : adresse e-mail non valide"
+    ),
+    "ru": (
+        "Имя пользователя: от 3 до 32 латинских букв, цифр, «_» или «-»"
+        " · E-mail: некорректный адрес электронной почты"
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "ru"])
+def test_a_refused_signup_is_explained_in_the_readers_language(new_page, browser_errors, lang):
+    browser_errors.allow(r"status of 400")
+    page = new_page(label=lang)
+    page.goto("/signup")
+    page.locator("#language-select").select_option(lang)
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    form = page.locator("main form")
+    form.locator('input[name="username"]').fill("a b")
+    form.locator('input[name="email"]').fill("nope")
+    form.locator('input[name="password"]').fill(PASSWORD)
+    form.locator('input[name="confirm"]').fill(PASSWORD)
+    form.locator('button[type="submit"]').click()
+    expect(form.get_by_role("alert")).to_have_text(SIGNUP[lang])
+    assert not english_on(page), english_on(page)
+    expect(form.locator('input[name="username"]')).to_be_focused()

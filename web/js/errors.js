@@ -16,7 +16,7 @@ export function problemText(i18n, problem) {
   // The limit picks the plural form: "at least 1 character", "не короче 3 символов".
   const count = typeof problem.limit === "number" ? problem.limit : problem.max;
   const rule = i18n.t(keys.find(known), { ...problem, count });
-  return field ? `${fieldName(i18n, field)}: ${rule}` : rule;
+  return field ? i18n.t("errors.problem", { field: fieldName(i18n, field), rule }) : rule;
 }
 
 export function fieldName(i18n, field) {
