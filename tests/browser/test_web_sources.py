@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -27,12 +28,20 @@ def test_no_html_is_built_from_strings(path):
         assert risky not in source, f"{path.name} uses {risky}"
 
 
+def import_map() -> dict[str, str]:
+    """The import map of index.html: the one inline script (the server sends its hash)."""
+    html = (WEB / "index.html").read_text()
+    found = re.findall(r'<script type="importmap">(.*?)</script>', html, flags=re.S)
+    assert len(found) == 1, "index.html has one import map"
+    return json.loads(found[0])["imports"]
+
+
 @pytest.mark.parametrize("page", ["index.html", "docs.html"])
 def test_the_page_has_no_inline_script_or_style(page):
     html = (WEB / page).read_text()
     for tag in re.findall(r"<script\b[^>]*>", html):
-        assert "src=" in tag, tag
-    bodies = re.findall(r"<script\b[^>]*>(.*?)</script>", html, flags=re.S)
+        assert "src=" in tag or tag == '<script type="importmap">', tag
+    bodies = re.findall(r"<script(?![^>]*importmap)\b[^>]*>(.*?)</script>", html, flags=re.S)
     assert bodies and not any(body.strip() for body in bodies), "inline script"
     assert "<style" not in html and " style=" not in html and "javascript:" not in html
     assert "http://" not in html and "https://" not in html, "code from elsewhere"
@@ -75,7 +84,22 @@ def test_vendored_files_point_at_no_missing_source_map(path):
         assert (path.parent / found).is_file(), f"{path.name} names {found}, not shipped"
 
 
+MODULE_SCRIPTS = sorted(ROOT.glob("plugins/*/transcendence_*/static/**/*.js"))
+
+
+def test_the_import_map_names_the_shell_api_and_modules_import_only_it():
+    imports = import_map()
+    assert set(imports) == {"@transcendence/shell"}
+    for target in imports.values():
+        assert target.startswith("%ASSETS%/"), target
+        assert (WEB / target.removeprefix("%ASSETS%/")).is_file(), target
+    bare = re.compile(r'(?:from|import)\s*\(?\s*"([^"./][^"]*)"')
+    for path in SCRIPTS + MODULE_SCRIPTS:
+        for name in bare.findall(path.read_text()):
+            assert name in imports, f"{path.name} imports {name}, which the import map lacks"
+
+
 def test_every_relative_import_resolves():
-    for path in SCRIPTS:
+    for path in SCRIPTS + MODULE_SCRIPTS:
         for target in re.findall(r'(?:from|import)\s*\(?\s*"(\.{1,2}/[^"]+)"', path.read_text()):
             assert (path.parent / target).resolve().is_file(), f"{path.name} imports {target}"

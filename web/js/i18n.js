@@ -14,7 +14,6 @@ const STORED = "transcendence.language";
 export class I18n extends EventTarget {
   constructor(baseUrl) {
     super();
-    this.baseUrl = baseUrl;
     this.lang = "en";
     // owner → {baseUrl, dicts: {code: entries}}; the shell's own first, so no module
     // overrides a core string.
@@ -118,4 +117,16 @@ export class I18n extends EventTarget {
       el.setAttribute("aria-label", this.t(el.dataset.i18nAriaLabel));
     }
   }
+}
+
+// The page's translations (the shell's I18n, set once at start), for code that has neither a
+// view nor the shell at hand: modules import { t, i18n } from "@transcendence/shell".
+export let i18n = null;
+
+export function usePageI18n(instance) {
+  i18n = instance;
+}
+
+export function t(key, params) {
+  return i18n.t(key, params);
 }

@@ -1,5 +1,6 @@
 // Settings: profile, avatar, language, password, two-factor authentication, my data.
 
+import { ApiError } from "../api.js";
 import { alertBox, busy, field, h, uid } from "../dom.js";
 import { LANGUAGES } from "../i18n.js";
 import { View } from "../view.js";
@@ -332,7 +333,7 @@ export class SettingsView extends View {
       if (form.elements.code) body.code = form.elements.code.value.trim();
       if (body.new_password !== form.elements.confirm.value) {
         form.elements.confirm.focus();
-        throw new this.shell.ApiError(400, "password_mismatch", this.t("signup.mismatch"));
+        throw new ApiError(400, "password_mismatch", this.t("signup.mismatch"));
       }
       await this.api.post("/api/me/password", body);
       // Every session ended, this one included: log in again with the new password.
@@ -543,7 +544,7 @@ export class SettingsView extends View {
     this.submitter(form, box, async () => {
       if (!form.elements.understand.checked) {
         form.elements.understand.focus();
-        throw new this.shell.ApiError(400, "confirm_required", this.t("settings.delete_tick"));
+        throw new ApiError(400, "confirm_required", this.t("settings.delete_tick"));
       }
       if (form.elements.mode.value === "anonymise") await this.api.post("/api/me/anonymise", this.reauthValues(form));
       else await this.api.delete("/api/me/", this.reauthValues(form));

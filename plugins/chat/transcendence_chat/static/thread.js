@@ -1,6 +1,7 @@
 // One conversation: its header (names, status, actions), the paged history, read markers,
 // typing, game invitations and the composer. Used by the /chat view and by the pop-up.
 
+import { h } from "@transcendence/shell";
 import { MAX_TEXT, chatTitle, inviteText, noticeText, peerOf, personLink, refreshDots, statusDot, timeOf } from "./parts.js";
 
 const PAGE = 30;
@@ -14,7 +15,7 @@ export class Thread {
     this.chat = chat;
     this.compact = compact;
     this.onLeft = onLeft;
-    this.h = shell.h;
+    this.h = h;
     this.ids = new Set();
     this.next = null;
     this.loadingOlder = false;

@@ -9,6 +9,7 @@
 // The element exposes what a player sees as data attributes (phase, scores, ball direction,
 // returns per side), which the browser tests read.
 
+import { h, playerName, safeNext } from "@transcendence/shell";
 import { Sounds } from "./sound.js";
 import { holdButton, listenKeys } from "./input.js";
 import { SnapshotBuffer } from "./net/interpolation.js";
@@ -16,7 +17,7 @@ import { PaddlePredictor } from "./net/prediction.js";
 import { Renderer } from "./render.js";
 
 export function mountGame(shell, container, { matchId, next } = {}) {
-  const game = new Game(shell, container, { matchId, next: shell.safeNext(next, null) });
+  const game = new Game(shell, container, { matchId, next: safeNext(next, null) });
   mounted.set(game.matchId, (mounted.get(game.matchId) || 0) + 1);
   game.start();
   return game;
@@ -31,7 +32,7 @@ const SIDES = ["left", "right"];
 class Game {
   constructor(shell, container, { matchId, next }) {
     this.shell = shell;
-    this.h = shell.h;
+    this.h = h;
     this.container = container;
     this.matchId = String(matchId);
     this.next = next;
@@ -472,14 +473,14 @@ class Game {
 
   nameOf(side) {
     const player = this.info ? this.info[side] : null;
-    return player ? this.shell.playerName(player) : side;
+    return player ? playerName(player) : side;
   }
 
   renderNames() {
     const h = this.h;
     for (const side of SIDES) {
       const player = this.info ? this.info[side] : null;
-      const name = player ? this.shell.playerName(player) : "…";
+      const name = player ? playerName(player) : "…";
       // At one keyboard the left seat is the account's own only in a plain local game: a
       // local tournament's aliases are the people around the keyboard, none of them "you".
       const you = this.role === "local" ? side === "left" && this.info?.mode === "local" : this.side === side;

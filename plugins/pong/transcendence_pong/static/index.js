@@ -2,12 +2,13 @@
 // URL contract (other modules rely on it): /play/games/<id>?next=<same-site path> shows a
 // "Continue" button to `next` when the game ends.
 
+import { h, t, View } from "@transcendence/shell";
+
 import { mountGame } from "./game.js";
-import { lobbyView } from "./lobby.js";
+import { LobbyView } from "./lobby.js";
 
 export { mountGame };
 
-let stopMatched = null;
 const AI_NAME = /^AI \((easy|normal|hard)\)$/;
 
 /**
@@ -15,57 +16,53 @@ const AI_NAME = /^AI \((easy|normal|hard)\)$/;
  * `kind` (GET /api/pong/games/:id), else from the English name pong stores for them (stats
  * and others pass names on as they are).
  */
-function seatName(shell, ref) {
+function seatName(ref) {
   if (ref.user_id) return null;
   const level = ref.kind === "ai" ? ref.level : ref.kind ? null : AI_NAME.exec(ref.name || "")?.[1];
-  if (level) return shell.t(`pong.ai_player.${level}`);
+  if (level) return t(`pong.ai_player.${level}`);
   const unnamed = ref.kind === "guest" ? ref.named === false : !ref.kind && ref.name === "Player 2";
-  return unnamed ? shell.t("pong.second_player") : null;
+  return unnamed ? t("pong.second_player") : null;
+}
+
+export class GameView extends View {
+  title() {
+    return this.t("pong.game_title");
+  }
+
+  async render() {
+    const holder = h("div", { class: "pong-holder" });
+    const section = h("section", { class: "pong-page" }, h("h1", { class: "h4 mb-3", text: this.t("pong.game_title") }), holder);
+    const game = mountGame(this.shell, holder, { matchId: this.params.id, next: this.query.get("next") });
+    // Leaving while playing is never silent: in-app navigation asks, closing the tab gets
+    // the browser's own prompt.
+    const guard = () => !game.playing() || window.confirm(this.shell.t("pong.leave_view_confirm"));
+    this.shell.router.leaveGuard = guard;
+    const beforeUnload = (event) => {
+      if (game.playing()) event.preventDefault();
+    };
+    window.addEventListener("beforeunload", beforeUnload);
+    this.cleanups.push(() => {
+      if (this.shell.router.leaveGuard === guard) this.shell.router.leaveGuard = null;
+      window.removeEventListener("beforeunload", beforeUnload);
+      if (game.playing()) awayFrom(this.shell, this.params.id, game.side);
+      game.destroy();
+    });
+    return section;
+  }
 }
 
 export function unregister() {
   dropBanner();
-  if (stopMatched) stopMatched();
-  stopMatched = null;
 }
 
 export async function register(shell) {
-  unregister();
   await shell.loadStrings();
   shell.addStylesheet("pong.css");
-  shell.addPlayerName((ref) => seatName(shell, ref));
-  const { View, h } = shell;
-
-  class GameView extends View {
-    title() {
-      return this.t("pong.game_title");
-    }
-
-    async render() {
-      const holder = h("div", { class: "pong-holder" });
-      const section = h("section", { class: "pong-page" }, h("h1", { class: "h4 mb-3", text: this.t("pong.game_title") }), holder);
-      const game = mountGame(shell, holder, { matchId: this.params.id, next: this.query.get("next") });
-      // Leaving while playing is never silent: in-app navigation asks, closing the tab gets
-      // the browser's own prompt.
-      const guard = () => !game.playing() || window.confirm(shell.t("pong.leave_view_confirm"));
-      shell.router.leaveGuard = guard;
-      const beforeUnload = (event) => {
-        if (game.playing()) event.preventDefault();
-      };
-      window.addEventListener("beforeunload", beforeUnload);
-      this.cleanups.push(() => {
-        if (shell.router.leaveGuard === guard) shell.router.leaveGuard = null;
-        window.removeEventListener("beforeunload", beforeUnload);
-        if (game.playing()) awayFrom(shell, this.params.id, game.side);
-        game.destroy();
-      });
-      return section;
-    }
-  }
+  shell.addPlayerName(seatName);
 
   // Paired by the queue, an accepted invitation or rematch: every tab of both players goes
   // to the game, which the server holds until both are in (the lobby enters it itself).
-  stopMatched = shell.realtime.on("pong.matched", (data) => {
+  shell.onRealtime("pong.matched", (data) => {
     if (!data?.game_id) return;
     dropChallengeToast(); // its game starts: "Challenge sent" is old news
     const path = `/play/games/${encodeURIComponent(data.game_id)}`;
@@ -79,7 +76,7 @@ export async function register(shell) {
   });
 
   // A game that counted for no one (a no-show, or abandoned before any point): every tab.
-  const stopCancelled = shell.realtime.on("pong.cancelled", (data) => {
+  shell.onRealtime("pong.cancelled", (data) => {
     dropChallengeToast();
     if (!data?.game_id || location.pathname === `/play/games/${encodeURIComponent(data.game_id)}`) return;
     shell.toast({
@@ -88,12 +85,6 @@ export async function register(shell) {
       kind: "warning",
     });
   });
-  const stopMatchedOnly = stopMatched;
-  stopMatched = () => {
-    stopMatchedOnly();
-    stopCancelled();
-  };
-
   // A direct challenge (from a profile, the chat or `transcendence play --invite`): its
   // notification pops up with Accept and Decline.
   shell.addNotificationToast("pong.invite", ({ data = {} }) => ({
@@ -109,7 +100,7 @@ export async function register(shell) {
   }));
   shell.addProfileSection((profile) => challengeButton(shell, profile));
 
-  shell.addRoute("/play", lobbyView(shell));
+  shell.addRoute("/play", LobbyView);
   shell.addRoute("/play/games/:id", GameView);
   shell.addNav({ href: "/play", label: "pong.nav", order: 10 });
 }
@@ -120,11 +111,11 @@ let away = null;
 
 function awayFrom(shell, gameId, side) {
   dropBanner();
-  const link = shell.h("a", { class: "btn btn-warning btn-sm", href: `/play/games/${encodeURIComponent(gameId)}`, "data-testid": "pong-resume" });
-  const banner = shell.h(
+  const link = h("a", { class: "btn btn-warning btn-sm", href: `/play/games/${encodeURIComponent(gameId)}`, "data-testid": "pong-resume" });
+  const banner = h(
     "div",
     { class: "pong-banner alert alert-warning d-flex align-items-center gap-2", role: "status", "data-testid": "pong-banner", hidden: true },
-    shell.h("span", { text: shell.t("pong.banner") }),
+    h("span", { text: shell.t("pong.banner") }),
     link,
   );
   document.body.append(banner);

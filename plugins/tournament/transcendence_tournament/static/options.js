@@ -1,6 +1,8 @@
 // The pong options of a tournament's games: a small form with a one-click "Classic".
 // Nothing is remembered between tournaments (a new one starts from the classic game).
 
+import { h } from "@transcendence/shell";
+
 /** The "classic" game: the default of every option (as pong's constants.js). */
 export const CLASSIC = Object.freeze({
   ball_speed: 360,
@@ -20,7 +22,6 @@ export const THEMES = ["classic", "neon", "forest", "retro"];
  * button. value() is the options as the server takes them (call after reportValidity()).
  */
 export function optionsFieldset(shell, prefix = "tournament-opt") {
-  const { h } = shell;
   const t = (key, params) => shell.t(key, params);
   const inputs = {};
   const number = (name, min, max, step) => {
