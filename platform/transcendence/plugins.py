@@ -193,6 +193,18 @@ async def await_result(result: Any) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
+# module_info keys _describe reads itself; the others are kept in `Module.extra`.
+_DESCRIBED = {
+    "name",
+    "title",
+    "description",
+    "version",
+    "requires",
+    "default_enabled",
+    "translations",
+}
+
+
 def _describe(
     pm: pluggy.PluginManager, plugin: object, origin: str, dist: Distribution | None = None
 ) -> Module:
@@ -215,17 +227,6 @@ def _describe(
         translations=_translations(info.get("translations")),
         extra={k: v for k, v in info.items() if k not in _DESCRIBED},
     )
-
-
-_DESCRIBED = {
-    "name",
-    "title",
-    "description",
-    "version",
-    "requires",
-    "default_enabled",
-    "translations",
-}
 
 
 class ModuleSet:

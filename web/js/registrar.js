@@ -12,8 +12,6 @@
 //     shell.onSession(({ user }) => ...);              // removed when switched off
 //   }
 
-import { addPlayerName } from "./players.js";
-
 export class ModuleRegistrar {
   constructor(shell, name) {
     this.shell = shell;
@@ -73,7 +71,7 @@ export class ModuleRegistrar {
 
   /** How players the module stores by name read (players.js): fn(ref) → text or null. */
   addPlayerName(fn) {
-    return this.keep(addPlayerName(fn));
+    return this.keep(this.shell.addPlayerName(fn));
   }
 
   /** A stylesheet of the module's static folder (or any same-site URL). */

@@ -15,7 +15,7 @@ import { I18n, usePageI18n } from "./i18n.js";
 import { ModuleLoader } from "./module-loader.js";
 import { NavigationBar } from "./navigation.js";
 import { NotificationCenter } from "./notification-center.js";
-import { addPlayerName, playerName } from "./players.js";
+import { addPlayerName } from "./players.js";
 import { Realtime } from "./realtime.js";
 import { ModuleRegistrar } from "./registrar.js";
 import { Router, safeNext } from "./router.js";
@@ -174,13 +174,10 @@ export class Shell extends EventTarget {
     return info?.translations?.[this.i18n.lang]?.description || info?.description || "";
   }
 
-  /** How a player stored by name reads in the reader's language (players.js). */
+  /** How players a module stores by name read in the reader's language: fn(ref) → text or
+   *  null (players.js; views call playerName(ref)). Returns the undo. */
   addPlayerName(fn) {
     return addPlayerName(fn);
-  }
-
-  playerName(ref) {
-    return playerName(ref);
   }
 
   /**
