@@ -15,8 +15,10 @@ from typing import Any
 from transcendence.accounts.models import User
 from transcendence.core import Core
 from transcendence.hub import notify
-from transcendence_pong import matchmaking
+from transcendence_pong import matchmaking, records
 from transcendence_pong.engine import Side
+from transcendence_pong.errors import GameError
+from transcendence_pong.games import Games
 from transcendence_pong.lease import (
     grace_period,
     lease_ttl,
@@ -24,15 +26,10 @@ from transcendence_pong.lease import (
     queue_interval,
     snapshot_rate,
 )
+from transcendence_pong.limits import check_game_limits, max_local_games
 from transcendence_pong.models import Invite, Match, QueueEntry
+from transcendence_pong.options import parse_options
 from transcendence_pong.seats import SECOND_PLAYER, ai_name
-from transcendence_pong.service import (
-    GameError,
-    Games,
-    check_game_limits,
-    max_local_games,
-    parse_options,
-)
 
 log = logging.getLogger("transcendence.pong.queue")
 
@@ -75,7 +72,7 @@ class Pong:
         self.queue_clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._pairing: asyncio.Task[None] | None = None
         self._pairing_failed = False
-        # Games one user may hold (service.check_game_limits); tests lower it.
+        # Games one user may hold (limits.check_game_limits); tests lower it.
         self.max_local_games = max_local_games()
         self._starts: dict[int, tuple[asyncio.Lock, list[int]]] = {}
 
@@ -83,7 +80,11 @@ class Pong:
         # Listeners may need the app (a game's task may have no context of its own).
         async with self.app.app_context():
             await self.core.call(
-                "match_player_joined", game_id=game_id, user_id=user_id, core=self.core
+                "match_player_joined",
+                game=records.GAME,
+                match_id=game_id,
+                user_id=user_id,
+                core=self.core,
             )
 
     async def _interrupted(self, game_id: str) -> None:
@@ -91,7 +92,8 @@ class Pong:
         if match is not None:
             # Listeners may need the app (a start-up or a background task has no context).
             async with self.app.app_context():
-                await self.core.call("match_interrupted", match=match, core=self.core)
+                result = records.result_of(match)
+                await self.core.call("match_interrupted", result=result, core=self.core)
 
     async def stop(self) -> None:
         if self._pairing is not None:
@@ -103,9 +105,10 @@ class Pong:
 
     async def _finished(self, match: Match) -> None:
         self.games_finished.labels(match.mode).inc()
-        # The ratings moved in the transaction that recorded the match (service.py).
+        # The ratings moved in the transaction that recorded the match (recording.py).
         async with self.app.app_context():
-            await self.core.call("match_finished", match=match, core=self.core)
+            result = records.result_of(match)
+            await self.core.call("match_finished", result=result, core=self.core)
 
     # --- starting games ---------------------------------------------------------------
 

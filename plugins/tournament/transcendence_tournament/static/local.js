@@ -3,7 +3,7 @@
 // game options. The form always starts empty: aliases are forgotten when a new one begins.
 
 import { View, h } from "@transcendence/shell";
-import { optionsFieldset } from "./options.js";
+import { loadDefinition, optionsFieldset } from "./options.js";
 
 export const MIN_PLAYERS = 3;
 export const MAX_PLAYERS = 16;
@@ -53,7 +53,7 @@ export class LocalTournamentView extends View {
       ["single", "round_robin"].map((f) => h("option", { value: f, text: this.t(`tournament.format_${f}`) })),
     );
     this.shuffle = h("input", { class: "form-check-input", type: "checkbox", id: "tournament-shuffle", name: "shuffle", checked: true });
-    this.options = optionsFieldset(this.shell, "tournament-local-opt");
+    this.options = optionsFieldset(this.shell, await loadDefinition(this.api), "tournament-local-opt");
     this.submit = h("button", { type: "submit", class: "btn btn-primary", id: "tournament-create", text: this.t("tournament.create_local") });
     this.form = h(
       "form",
