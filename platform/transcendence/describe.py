@@ -80,6 +80,7 @@ def describe_modules(app: Quart) -> list[dict[str, Any]]:
             "name": m.name,
             "title": m.title,
             "description": m.description,
+            "translations": m.translations,
             "version": m.version,
             "enabled": core.registry.is_enabled(m.name),
             "requires": m.requires,

@@ -16,6 +16,7 @@ from tortoise.exceptions import DBConnectionError
 from werkzeug.exceptions import HTTPException
 
 from transcendence.bus import BusUnavailable
+from transcendence.validation import problems
 
 log = logging.getLogger("transcendence.errors")
 
@@ -39,7 +40,11 @@ _CODES = {
 class ErrorDetail(BaseModel):
     code: str = Field(description="What went wrong, for programs (`not_found`...)")
     message: str = Field(description="What went wrong, for people")
-    details: Any = Field(description="More about it (for `validation_error`, each problem)")
+    details: Any = Field(
+        description="More about it: for `validation_error` a list of problems, each with "
+        "`field`, `constraint` (`required`, `min_length`, `max_length`, `pattern`, `min`, "
+        "`max`, `choice`, `type`, or a rule's name) and its limits (`limit`, `min`, `max`...)"
+    )
 
 
 class ErrorResponse(BaseModel):
@@ -133,10 +138,8 @@ def _validation_details(error: Exception) -> Any:
     inner = getattr(error, "validation_error", None)
     errors = getattr(inner, "errors", None)
     if callable(errors):
-        return [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
-            for e in errors(include_url=False, include_context=False, include_input=False)
-        ]
+        # Each problem with its field, constraint and limits: clients translate those.
+        return problems(errors(include_url=False, include_context=True, include_input=False))
     return str(inner) if inner is not None else None
 
 

@@ -58,7 +58,9 @@ def module_info() -> dict[str, Any]:
     `name` is the module's id (lowercase letters, digits and `_`): its API prefix
     `/api/<name>/`, its static URL `/modules/<name>/static/`, its Tortoise app label and
     the prefix of its realtime types. `requires` lists the names of modules it needs
-    enabled. Required: a plugin without it is not a module and is refused.
+    enabled. `translations` (optional) gives the title and description in other languages:
+    `{"fr": {"title": ..., "description": ...}, "ru": {...}}`; `title` and `description`
+    are the English. Required: a plugin without it is not a module and is refused.
     """
 
 

@@ -64,6 +64,21 @@ class Module:
     plugin: object
     default_enabled: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    # Language code → {"title", "description"} in that language (English is title/description).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _translations(value: Any) -> dict[str, dict[str, str]]:
+    """module_info's `translations`, keeping only strings: `{"fr": {"title": ..., ...}}`."""
+    if not isinstance(value, dict):
+        return {}
+    return {
+        lang: {
+            k: v for k, v in texts.items() if k in {"title", "description"} and isinstance(v, str)
+        }
+        for lang, texts in value.items()
+        if isinstance(lang, str) and isinstance(texts, dict)
+    }
 
 
 def _single_caller(pm: pluggy.PluginManager, plugin: object, hook_name: str) -> Any:
@@ -178,6 +193,18 @@ async def await_result(result: Any) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
+# module_info keys _describe reads itself; the others are kept in `Module.extra`.
+_DESCRIBED = {
+    "name",
+    "title",
+    "description",
+    "version",
+    "requires",
+    "default_enabled",
+    "translations",
+}
+
+
 def _describe(
     pm: pluggy.PluginManager, plugin: object, origin: str, dist: Distribution | None = None
 ) -> Module:
@@ -197,11 +224,8 @@ def _describe(
         requires=list(info.get("requires", [])),
         plugin=plugin,
         default_enabled=bool(info.get("default_enabled", True)),
-        extra={
-            k: v
-            for k, v in info.items()
-            if k not in {"name", "title", "description", "version", "requires", "default_enabled"}
-        },
+        translations=_translations(info.get("translations")),
+        extra={k: v for k, v in info.items() if k not in _DESCRIBED},
     )
 
 

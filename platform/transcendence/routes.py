@@ -40,6 +40,9 @@ class ModuleOut(BaseModel):
     name: str
     title: str
     description: str
+    translations: dict[str, dict[str, str]] = Field(
+        description='title and description in other languages: {"fr": {"title", "description"}}'
+    )
     version: str
     enabled: bool
     requires: list[str]

@@ -95,6 +95,29 @@ async def test_bad_signup_shapes_are_validation_errors(client):
     assert fields == {"username", "email"}
 
 
+async def test_validation_problems_name_the_field_the_constraint_and_its_limits(client):
+    """The browser says each problem in its reader's language: from these, not from `msg`."""
+    response = await client.post(
+        "/api/auth/signup",
+        json={"username": "a b", "email": "nope", "password": "x" * 1025},
+    )
+    problems = {d["field"]: d for d in (await response.get_json())["error"]["details"]}
+    assert problems["username"]["constraint"] == "pattern"
+    assert (problems["username"]["min"], problems["username"]["max"]) == (3, 32)
+    assert problems["username"]["msg"] == "3 to 32 letters, digits, '_' or '-'"
+    assert problems["email"]["constraint"] == "email"
+    assert (problems["password"]["constraint"], problems["password"]["limit"]) == (
+        "max_length",
+        1024,
+    )
+    response = await signup(client, "deleted-7")
+    (reserved,) = (await response.get_json())["error"]["details"]
+    assert (reserved["constraint"], reserved["prefix"]) == ("reserved", "deleted-")
+    response = await client.post("/api/auth/signup", json={"email": "a@b.cd", "password": "p"})
+    (missing,) = (await response.get_json())["error"]["details"]
+    assert (missing["field"], missing["constraint"]) == ("username", "required")
+
+
 async def test_login_sets_an_httponly_strict_refresh_cookie(client):
     await signup(client)
     response = await login(client)

@@ -112,10 +112,16 @@ async def test_more_than_2_mb_is_a_413_json_error(client, make_user):
 
 async def test_a_text_file_is_a_400_invalid_image(client, make_user):
     alice = await make_user("alice")
-    for data, name in ((b"hello, I am not a picture\n", "notes.txt"), (b"", "empty.png")):
+    for data, name, reason in (
+        (b"hello, I am not a picture\n", "notes.txt", "format"),
+        (b"", "empty.png", "empty"),
+    ):
         response = await upload(client, alice, data, name)
         assert response.status_code == 400
-        assert (await response.get_json())["error"]["code"] == "invalid_image"
+        error = (await response.get_json())["error"]
+        assert error["code"] == "invalid_image"
+        # The reason, for the browser to say it in its reader's language.
+        assert error["details"] == {"field": "avatar", "reason": reason}
 
 
 async def test_a_truncated_or_unsupported_image_is_refused(client, make_user):
@@ -140,6 +146,7 @@ async def test_a_decompression_bomb_is_refused_before_decoding(client, make_user
         assert response.status_code == 413
         body = await response.get_json()
         assert body["error"]["code"] == "image_too_large" and "pixels" in body["error"]["message"]
+        assert body["error"]["details"] == {"field": "avatar", "limit": avatars.MAX_PIXELS}
     assert decoded == []  # refused from the header: no pixel was ever decoded
     assert not await Avatar.exists(user_id=alice.id)
 

@@ -29,6 +29,20 @@ async def test_api_modules_lists_what_each_module_registers(client):
     assert sample["provides"]["commands"] == ["sample"]
     assert "sample_greeting" in sample["provides"]["hooks"]
     assert modules["sample_child"]["requires"] == ["sample"]
+    # Its title and description in the other languages, for the browser (English: title).
+    assert sample["title"] == "Sample"
+    assert sample["translations"]["fr"]["title"] == "Exemple"
+    assert set(sample["translations"]) == {"fr", "ru"}
+
+
+@pytest.mark.modules("*")
+async def test_every_built_in_module_names_itself_in_every_language(client):
+    for module in await (await client.get("/api/modules")).get_json():
+        if module["name"].startswith("sample"):
+            continue
+        for lang in ("fr", "ru"):
+            texts = module["translations"][lang]
+            assert texts["title"] and texts["description"], (module["name"], lang)
 
 
 @pytest.mark.modules("*")

@@ -10,5 +10,6 @@
 export { ApiError } from "./api.js";
 export { alertBox, h, replace } from "./dom.js";
 export { i18n, t } from "./i18n.js";
+export { playerName } from "./players.js";
 export { safeNext } from "./router.js";
 export { View } from "./view.js";

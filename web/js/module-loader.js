@@ -64,7 +64,7 @@ export class ModuleLoader {
       console.warn(`module ${info.name}: its browser code failed to load`, error);
       this.shell.toast({
         title: this.shell.t("modules.failed_title"),
-        body: this.shell.t("modules.failed", { name: info.title || info.name }),
+        body: this.shell.t("modules.failed", { name: this.shell.moduleTitle(info) }),
         kind: "danger",
       });
     }

@@ -69,6 +69,11 @@ export class ModuleRegistrar {
     return this.keep(this.shell.addNotificationToast(kind, fn));
   }
 
+  /** How players the module stores by name read (players.js): fn(ref) → text or null. */
+  addPlayerName(fn) {
+    return this.keep(this.shell.addPlayerName(fn));
+  }
+
   /** A stylesheet of the module's static folder (or any same-site URL). */
   addStylesheet(href) {
     return this.keep(this.shell.addStylesheet(new URL(href, this.staticBase).href));

@@ -11,10 +11,12 @@
 import { Api, ApiError } from "./api.js";
 import { Appearance } from "./appearance.js";
 import { alertBox, h } from "./dom.js";
+import { errorText, fieldName } from "./errors.js";
 import { I18n, usePageI18n } from "./i18n.js";
 import { ModuleLoader } from "./module-loader.js";
 import { NavigationBar } from "./navigation.js";
 import { NotificationCenter } from "./notification-center.js";
+import { addPlayerName } from "./players.js";
 import { Realtime } from "./realtime.js";
 import { ModuleRegistrar } from "./registrar.js";
 import { Router, safeNext } from "./router.js";
@@ -165,6 +167,22 @@ export class Shell extends EventTarget {
     return this.i18n.has(text) ? this.t(text) : text;
   }
 
+  /** A module's title and description (`/api/modules` entry) in the reader's language:
+   *  its `translations[lang]`, else the English `title` / `description`. */
+  moduleTitle(info) {
+    return info?.translations?.[this.i18n.lang]?.title || info?.title || info?.name || "";
+  }
+
+  moduleDescription(info) {
+    return info?.translations?.[this.i18n.lang]?.description || info?.description || "";
+  }
+
+  /** How players a module stores by name read in the reader's language: fn(ref) → text or
+   *  null (players.js; views call playerName(ref)). Returns the undo. */
+  addPlayerName(fn) {
+    return addPlayerName(fn);
+  }
+
   /**
    * A button on someone else's profile (none on mine, none when either of us blocked the
    * other) that runs `run(profile)`, disabled meanwhile; a failure shows under it, read by
@@ -210,40 +228,14 @@ export class Shell extends EventTarget {
     return this.session.user;
   }
 
-  /** A readable message for an error from the api (translated when we know its code). */
+  /** What an error from the api or the socket says, in the reader's language (errors.js). */
   errorMessage(error) {
-    if (error && error.name === "RealtimeError") {
-      return error.code === "offline" ? this.t("errors.offline") : error.message;
-    }
-    if (error instanceof ApiError) {
-      if (error.code === "conflict" && error.field) {
-        return this.t("errors.taken", { field: this.fieldName(error.field) });
-      }
-      if (error.code === "too_many_attempts" && error.details && error.details.retry_after) {
-        return this.t("errors.too_many_attempts", { seconds: error.details.retry_after });
-      }
-      if (error.code === "weak_password") {
-        // Why, from the reason the server gives (and its numbers), in the reader's language.
-        const reason = error.details && typeof error.details === "object" ? error.details.reason : null;
-        const why = `errors.weak_password_${reason}`;
-        return this.t(reason && this.i18n.has(why) ? why : "errors.weak_password", error.details || {});
-      }
-      const key = `errors.${error.code}`;
-      if (this.i18n.has(key)) return this.t(key);
-      if (error.code === "validation_error" && Array.isArray(error.details)) {
-        return error.details
-          .map((d) => `${this.fieldName((d.loc || []).slice(-1)[0])}: ${d.msg}`)
-          .join(" · ");
-      }
-      return error.message;
-    }
+    if (error instanceof ApiError || error?.name === "RealtimeError") return errorText(this.i18n, error);
     return this.t("errors.unexpected");
   }
 
   fieldName(field) {
-    if (!field) return "";
-    const key = `fields.${field}`;
-    return this.i18n.has(key) ? this.t(key) : String(field);
+    return fieldName(this.i18n, field);
   }
 
   /** What a view shows when its render() failed. A view may say it in its own words:

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -40,12 +41,14 @@ WEBP_QUALITY = 85
 
 
 class AvatarError(Exception):
-    """An upload we refuse; `code` and the message go to the client."""
+    """An upload we refuse; `code`, the message and `details` (a `reason` for
+    `invalid_image`: format, empty, damaged, undecodable) go to the client."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, **details: Any):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,23 @@ def etag_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _invalid(reason: str = "the file is not a JPEG, PNG, WebP or GIF image") -> AvatarError:
-    return AvatarError("invalid_image", reason)
+_INVALID = {
+    "format": "the file is not a JPEG, PNG, WebP or GIF image",
+    "empty": "the image is empty",
+    "damaged": "the image is damaged",
+    "undecodable": "the image could not be decoded",
+}
+
+
+def _invalid(reason: str = "format") -> AvatarError:
+    return AvatarError("invalid_image", _INVALID[reason], reason=reason)
 
 
 def _too_large() -> AvatarError:
     return AvatarError(
-        "image_too_large", f"the image has too many pixels (at most {MAX_PIXELS:,} for an avatar)"
+        "image_too_large",
+        f"the image has too many pixels (at most {MAX_PIXELS:,} for an avatar)",
+        limit=MAX_PIXELS,
     )
 
 
@@ -79,7 +92,7 @@ def _open(data: bytes) -> Image.Image:
         raise _too_large() from exc
     width, height = image.size  # from the header: nothing is decoded yet
     if width < 1 or height < 1:
-        raise _invalid("the image is empty")
+        raise _invalid("empty")
     if width * height > MAX_PIXELS:
         raise _too_large()
     return image
@@ -91,7 +104,7 @@ def _verify(data: bytes) -> None:
     except AvatarError:
         raise
     except Exception as exc:  # Pillow raises many types for a damaged file
-        raise _invalid("the image is damaged") from exc
+        raise _invalid("damaged") from exc
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
@@ -125,9 +138,9 @@ def _first_frame(data: bytes) -> Image.Image:
 def encode_upload(data: bytes) -> Encoded:
     """Check an uploaded image and re-encode it as a square, metadata-free WebP."""
     if len(data) > MAX_BYTES:
-        raise AvatarError("payload_too_large", "the avatar must be at most 2 MB")
+        raise AvatarError("payload_too_large", "the avatar must be at most 2 MB", limit=MAX_BYTES)
     if not data:
-        raise _invalid("the file is empty")
+        raise _invalid("empty")
     _verify(data)
     try:
         image = _first_frame(data)  # verify() leaves the image unusable: reopen
@@ -135,7 +148,7 @@ def encode_upload(data: bytes) -> Encoded:
     except AvatarError:
         raise
     except Exception as exc:
-        raise _invalid("the image could not be decoded") from exc
+        raise _invalid("undecodable") from exc
     # A fresh image carries no `info` from the original, so nothing rides along.
     clean = Image.new(square.mode, square.size)
     clean.paste(square)

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from transcendence.accounts.models import User
+from transcendence.validation import rule_error
 
 USERNAME = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
 # Deliberately loose: the only real check of an address is a message that arrives.
@@ -22,23 +23,25 @@ RESERVED_PREFIX = "deleted-"
 def no_control_characters(value: str) -> str:
     """PostgreSQL cannot store NUL, and no name, address or password needs a control code."""
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ValueError("control characters are not allowed")
+        raise rule_error("control_characters", "control characters are not allowed")
     return value
 
 
 def username_rule(value: str) -> str:
     value = value.strip()
     if not USERNAME.match(value):
-        raise ValueError("3 to 32 letters, digits, '_' or '-'")
+        raise rule_error("pattern", "{min} to {max} letters, digits, '_' or '-'", min=3, max=32)
     if value.casefold().startswith(RESERVED_PREFIX):
-        raise ValueError(f"usernames starting with {RESERVED_PREFIX!r} are reserved")
+        raise rule_error(
+            "reserved", "usernames starting with '{prefix}' are reserved", prefix=RESERVED_PREFIX
+        )
     return value
 
 
 def email_rule(value: str) -> str:
     value = no_control_characters(value.strip())
     if len(value) > 254 or not EMAIL.match(value):
-        raise ValueError("not a valid email address")
+        raise rule_error("email", "not a valid email address")
     return value
 
 

@@ -290,7 +290,8 @@ async def upload_avatar(data: AvatarUpload) -> ResponseReturnValue:
     except avatars.AvatarError as exc:
         status = _AVATAR_STATUS.get(exc.code, 400)
         headers = {"Retry-After": "1"} if status == 503 else None
-        raise APIError(status, exc.code, exc.message, {"field": "avatar"}, headers) from exc
+        details = {"field": "avatar", **exc.details}
+        raise APIError(status, exc.code, exc.message, details, headers) from exc
     await _store_avatar(user, encoded)
     return {"avatar_url": profiles.avatar_url(user.id, encoded.etag), "etag": encoded.etag}
 

@@ -11,6 +11,7 @@ from quart_schema.pydantic import File
 
 from transcendence.accounts.schemas import email_rule
 from transcendence.pagination import DB_INT, PageQuery
+from transcendence.validation import rule_error
 
 LANGUAGES = ("en", "fr", "ru")
 # Invisible and control characters would let one name pass for another.
@@ -20,7 +21,7 @@ _FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
 def _printable(value: str) -> str:
     # PostgreSQL refuses NUL in text, and no search or address needs control characters.
     if any(unicodedata.category(ch) in {"Cc", "Cs"} for ch in value):
-        raise ValueError("no control characters")
+        raise rule_error("control_characters", "no control characters")
     return value
 
 
@@ -31,11 +32,15 @@ def _optional_printable(value: str | None) -> str | None:
 def display_name_rule(value: str) -> str:
     value = " ".join(value.split())
     if not 1 <= len(value) <= 32:
-        raise ValueError("1 to 32 characters")
+        raise rule_error("length", "{min} to {max} characters", min=1, max=32)
     if any(unicodedata.category(ch) in _FORBIDDEN_CATEGORIES for ch in value):
-        raise ValueError("no control or invisible characters")
+        raise rule_error("control_characters", "no control or invisible characters")
     if value.casefold().startswith("deleted-"):
-        raise ValueError("names starting with 'deleted-' are reserved for removed accounts")
+        raise rule_error(
+            "reserved",
+            "names starting with '{prefix}' are reserved for removed accounts",
+            prefix="deleted-",
+        )
     return value
 
 

@@ -29,6 +29,7 @@ from transcendence.hub.protocol import (
 )
 from transcendence.hub.users import TokenRefused
 from transcendence.realtime import RealtimeError
+from transcendence.validation import problems
 
 if TYPE_CHECKING:
     from transcendence.hub.connection import Connection
@@ -40,10 +41,8 @@ CoreHandler = Callable[["Hub", "Connection", Any], Awaitable[Any]]
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
-        for e in exc.errors(include_url=False, include_context=False, include_input=False)
-    ]
+    """Each problem with its field, constraint and limits, as on HTTP (`validation.py`)."""
+    return problems(exc.errors(include_url=False, include_context=True, include_input=False))
 
 
 def guess_id(text: str) -> str | int | None:

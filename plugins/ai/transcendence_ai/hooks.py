@@ -3,11 +3,15 @@ matches between two AI seats."""
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 from transcendence import hookimpl
 from transcendence_ai.bot import LEVELS, Bot
 from transcendence_ai.tournament import play
+
+HERE = Path(__file__).parent
 
 
 @hookimpl
@@ -18,6 +22,8 @@ def module_info():
         "description": "A Pong opponent that looks once per second and plays with simulated "
         "key presses at human paddle speed (easy, normal, hard).",
         "requires": ["pong"],
+        # The title and description in the platform's other languages (for /about and home).
+        "translations": json.loads((HERE / "translations.json").read_text("utf-8")),
     }
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from transcendence import hookimpl
 from transcendence_chat import hookspecs
 from transcendence_chat.notices import post_notice
 
-STATIC = Path(__file__).parent / "static"
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
 
 
 @hookimpl
@@ -19,6 +21,8 @@ def module_info():
         "description": "Direct, group and channel conversations delivered live, history, "
         "unread counts, blocking, game invitations and tournament notices.",
         "requires": [],
+        # The title and description in the platform's other languages (for /about and home).
+        "translations": json.loads((HERE / "translations.json").read_text("utf-8")),
     }
 
 

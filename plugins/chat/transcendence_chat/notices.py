@@ -1,7 +1,11 @@
 """Notices: a read-only conversation per user (kind "system") where modules post news.
 
 Modules reach it through hooks they declare and chat implements (`hooks.py`:
-`tournament_notice`), never by importing this. `post_notice` does nothing (returns None)
+`tournament_notice`), never by importing this. A notice is stored with a kind and its
+parameters in `data` (`{"kind": "tournament.finished", "name": ..., "winner": ...}`): the
+browser words it in its reader's language from the translation `notice.<kind>`, which the
+module posting it ships; `text` is the English wording, shown when there is no such
+translation (and for notices stored before kinds were). `post_notice` does nothing (returns None)
 while the chat module is disabled.
 """
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from transcendence import hookimpl
 from transcendence_oauth42.config import settings_of
 from transcendence_oauth42.routes import blueprint
 
-STATIC = Path(__file__).parent / "static"
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
 
 
 @hookimpl
@@ -19,6 +21,8 @@ def module_info():
         "description": "Log in with the 42 intra (OAuth 2.0 authorization code with state and "
         "PKCE, run by the server); link and unlink a 42 account from the settings.",
         "requires": [],
+        # The title and description in the platform's other languages (for /about and home).
+        "translations": json.loads((HERE / "translations.json").read_text("utf-8")),
     }
 
 

@@ -29,6 +29,7 @@ from transcendence_pong.lease import (
 from transcendence_pong.limits import check_game_limits, max_local_games
 from transcendence_pong.models import Invite, Match, QueueEntry
 from transcendence_pong.options import parse_options
+from transcendence_pong.seats import SECOND_PLAYER, ai_name
 
 log = logging.getLogger("transcendence.pong.queue")
 
@@ -118,7 +119,7 @@ class Pong:
         options: dict[str, Any],
         *,
         level: str = "normal",
-        opponent_name: str = "Player 2",
+        opponent_name: str = SECOND_PLAYER,
     ) -> Match:
         async with self._starting(user_id):  # count and create in turn, per user
             return await self._create_game(user_id, mode, options, level, opponent_name)
@@ -154,7 +155,7 @@ class Pong:
             return await self.games.create(
                 "ai",
                 (user.id, user.display_name),
-                (None, f"AI ({level})"),
+                (None, ai_name(level)),
                 parsed,
                 ai=ai,
                 ai_level=level,

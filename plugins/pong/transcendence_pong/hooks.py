@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from transcendence import hookimpl
@@ -12,7 +13,8 @@ from transcendence_pong.game import PONG
 from transcendence_pong.routes import blueprint
 from transcendence_pong.state import EXTENSION, facade
 
-STATIC = Path(__file__).parent / "static"
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
 
 
 @hookimpl
@@ -23,6 +25,8 @@ def module_info():
         "description": "Server-authoritative Pong: local, remote (queue and invitations), "
         "against the AI, spectators, match records.",
         "requires": [],
+        # The title and description in the platform's other languages (for /about and home).
+        "translations": json.loads((HERE / "translations.json").read_text("utf-8")),
     }
 
 

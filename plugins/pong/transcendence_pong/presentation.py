@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from transcendence_pong.models import Match, played_by
+from transcendence_pong.seats import seat
 
 
 def match_out(match: Match) -> dict[str, Any]:
@@ -13,8 +14,8 @@ def match_out(match: Match) -> dict[str, Any]:
         "id": str(match.id),
         "mode": match.mode,
         "status": match.status,
-        "left": {"user_id": match.left_user_id, "name": match.left_name},  # type: ignore[attr-defined]
-        "right": {"user_id": match.right_user_id, "name": match.right_name},  # type: ignore[attr-defined]
+        "left": seat(match.left_user_id, match.left_name, match.mode, "left"),  # type: ignore[attr-defined]
+        "right": seat(match.right_user_id, match.right_name, match.mode, "right"),  # type: ignore[attr-defined]
         "score": {"left": match.left_score, "right": match.right_score},
         "winner": match.winner,
         "forfeit": match.forfeit,

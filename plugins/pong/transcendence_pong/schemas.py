@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from transcendence.ids import DbId
 from transcendence_pong.engine import LIMITS, THEMES, Options
+from transcendence_pong.seats import SECOND_PLAYER
 
 CLASSIC = Options()
 
@@ -56,7 +57,7 @@ class CreateIn(BaseModel):
     mode: Literal["local", "ai"]
     options: OptionsIn = Field(default_factory=OptionsIn)
     level: Literal["easy", "normal", "hard"] = "normal"
-    opponent_name: str = Field("Player 2", min_length=1, max_length=32)
+    opponent_name: str = Field(SECOND_PLAYER, min_length=1, max_length=32)
 
 
 class GameOut(BaseModel):
@@ -138,7 +139,11 @@ class MatchOut(BaseModel):
     id: str
     mode: str
     status: str
-    left: dict[str, Any]
+    left: dict[str, Any] = Field(
+        description="`user_id`, `name`, `kind`: `user`, `ai` (with `level`) or `guest` (with "
+        "`named`: false when the name is the default one): a browser words the AI and an "
+        "unnamed second player in its reader's language"
+    )
     right: dict[str, Any]
     score: dict[str, int]
     winner: str | None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,8 @@ from transcendence_stats import aggregation, dashboards
 from transcendence_stats.routes import blueprint
 
 log = logging.getLogger("transcendence.stats")
-STATIC = Path(__file__).parent / "static"
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
 
 
 @hookimpl
@@ -32,6 +34,8 @@ def module_info():
         "kept up to date as matches of every game finish.",
         # No game required: it counts the matches of whichever games are enabled.
         "requires": [],
+        # The title and description in the platform's other languages (for /about and home).
+        "translations": json.loads((HERE / "translations.json").read_text("utf-8")),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -13,6 +14,8 @@ from transcendence_tournament import cli as commands
 from transcendence_tournament import hookspecs, online, realtime, service
 from transcendence_tournament.routes import blueprint
 
+HERE = Path(__file__).parent
+
 
 @hookimpl
 def module_info():
@@ -23,6 +26,8 @@ def module_info():
         "alias, start on time or when full, live match calls, no-show forfeits); single "
         "elimination or round robin.",
         "requires": ["pong"],
+        # The title and description in the platform's other languages (for /about and home).
+        "translations": json.loads((HERE / "translations.json").read_text("utf-8")),
     }
 
 
@@ -112,7 +117,14 @@ async def match_finished(result, core):
             app,
             tournament.owner_id,  # type: ignore[attr-defined]
             f"{tournament.name}: next match, {a} vs {b}",
-            {"kind": "tournament.next", "tournament_id": tournament.id, "players": [a, b]},
+            {
+                "kind": "tournament.next",
+                "tournament_id": tournament.id,
+                "name": tournament.name,
+                "players": [a, b],
+                "left": a,
+                "right": b,
+            },
         )
     elif view["winner"]:
         await notify(
@@ -127,6 +139,7 @@ async def match_finished(result, core):
             {
                 "kind": "tournament.finished",
                 "tournament_id": tournament.id,
+                "name": tournament.name,
                 "winner": view["winner"],
             },
         )

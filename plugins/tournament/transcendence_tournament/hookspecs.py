@@ -17,7 +17,10 @@ def tournament_notice(app: Any, user_id: int, text: str, data: dict[str, Any]) -
     next match, the winner), beside the core notification the module sends too.
     *Async allowed.*
 
-    The chat module implements it: the text lands in the user's notices conversation.
+    The chat module implements it: the notice lands in the user's notices conversation.
+    `data["kind"]` (`tournament.match_ready`, `.next`, `.finished`, `.cancelled`) and the
+    other keys of `data` (`name`, `opponent`, `winner`...) are what each reader's browser
+    words it from; `text` is the English wording, kept as the fallback.
     Without an enabled implementation nothing more happens.
     """
 

@@ -410,7 +410,7 @@ async def _call(
             app,
             user_id,
             f"{tournament.name}: {message}",
-            {"kind": "tournament.match_ready", **data},
+            {"kind": "tournament.match_ready", "name": tournament.name, **data},
         )
     except Exception:  # a call that cannot be delivered must not stop the tournament
         log.exception("tournament %s: could not call user %s", tournament.id, user_id)
@@ -418,7 +418,10 @@ async def _call(
 
 async def chat_notice(app: Any, user_id: int, text: str, data: dict[str, Any]) -> None:
     """In the user's chat notices, through `tournament_notice` (hookspecs.py): the chat
-    module implements it; while it is disabled or not installed nothing answers."""
+    module implements it; while it is disabled or not installed nothing answers.
+
+    `data["kind"]` and the rest of `data` are what a reader's browser words the notice from
+    (`notice.<kind>` in the tournament's strings); `text` is the English kept with it."""
 
     hook = core_of(app).registry.hook("tournament_notice")
     await call_async(hook, app=app, user_id=user_id, text=text, data=data)

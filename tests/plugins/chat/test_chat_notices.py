@@ -64,3 +64,6 @@ async def test_tournament_calls_reach_the_owners_notices(app, api, people):
     assert notice["text"].startswith("Cup: next match")
     assert notice["data"]["kind"] == "tournament.next"
     assert notice["data"]["tournament_id"] == bracket["id"]
+    # What each reader's browser words the notice from (the tournament's `notice.<kind>`).
+    assert notice["data"]["name"] == "Cup"
+    assert notice["data"]["players"] == [notice["data"]["left"], notice["data"]["right"]]

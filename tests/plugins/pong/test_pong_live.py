@@ -41,7 +41,9 @@ async def test_watchers_hear_games_start_and_end_and_others_do_not(server):
     assert started["data"]["event"] == "started"
     game = started["data"]["game"]
     assert game["id"] == game_id and game["status"] == "running" and game["mode"] == "local"
-    assert game["left"] == {"user_id": alice.id, "name": "alice"}
+    assert game["left"] == {"user_id": alice.id, "name": "alice", "kind": "user"}
+    # The second player at her keyboard, unnamed: a browser words it in its reader's language.
+    assert game["right"] == {"user_id": None, "name": "Player 2", "kind": "guest", "named": False}
     # What the lobby read over REST at this point lists the same game, in the same shape.
     async with httpx.AsyncClient(base_url=server.http) as http:
         listed = await http.get(

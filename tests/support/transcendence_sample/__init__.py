@@ -8,6 +8,7 @@ Its routes are marked `@public` so the core tests need no account; `/whoami` is 
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,9 @@ def module_info():
         "description": "Proves every hook in the tests.",
         "version": "1.0",
         "requires": [],
+        "translations": json.loads(
+            (Path(__file__).parent / "translations.json").read_text(encoding="utf-8")
+        ),
     }
 
 

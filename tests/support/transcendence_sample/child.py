@@ -1,6 +1,8 @@
 """The module "sample_child": requires "sample" and implements its hookspec."""
 
 import asyncio
+import json
+from pathlib import Path
 
 from transcendence import hookimpl
 
@@ -12,6 +14,9 @@ def module_info():
         "title": "Sample child",
         "version": "1.0",
         "requires": ["sample"],
+        "translations": json.loads(
+            (Path(__file__).parent / "child_translations.json").read_text(encoding="utf-8")
+        ),
     }
 
 

@@ -35,15 +35,20 @@ export class AboutView extends View {
     );
   }
 
+  /** Module names and realtime types: identifiers, the same in every language. */
+  identifiers(names) {
+    return names.flatMap((name, i) => [i ? ", " : null, h("code", { text: name })]).filter(Boolean);
+  }
+
   card(info, link) {
     const provides = info.provides || {};
     const routes = provides.routes || [];
     const realtime = provides.realtime || [];
     const facts = [
       [this.t("about.version"), info.version],
-      [this.t("about.requires"), info.requires?.length ? info.requires.join(", ") : this.t("about.requires_nothing")],
+      [this.t("about.requires"), info.requires?.length ? this.identifiers(info.requires) : this.t("about.requires_nothing")],
       [this.t("about.routes"), this.t("home.module_routes", { count: routes.length })],
-      [this.t("about.realtime"), realtime.length ? realtime.join(", ") : this.t("home.module_realtime", { count: 0 })],
+      [this.t("about.realtime"), realtime.length ? this.identifiers(realtime) : this.t("home.module_realtime", { count: 0 })],
     ];
     return h(
       "article",
@@ -54,19 +59,19 @@ export class AboutView extends View {
         h(
           "div",
           { class: "d-flex justify-content-between align-items-start gap-2 mb-2" },
-          h("h2", { class: "h5 mb-0", text: info.title || info.name }),
+          h("h2", { class: "h5 mb-0", text: this.shell.moduleTitle(info) }),
           h("span", {
             class: `badge ${info.enabled ? "text-bg-success" : "text-bg-secondary"}`,
             text: this.t(info.enabled ? "about.enabled" : "about.disabled"),
           }),
         ),
-        h("p", { class: "small text-body-secondary", text: info.description || this.t("home.module_no_description") }),
+        h("p", { class: "small text-body-secondary", text: this.shell.moduleDescription(info) || this.t("home.module_no_description") }),
         h(
           "dl",
           { class: "row small mb-2" },
           facts.map(([term, value]) => [
             h("dt", { class: "col-5 col-sm-4 fw-normal text-body-secondary", text: term }),
-            h("dd", { class: "col-7 col-sm-8 mb-1 text-break", text: value }),
+            h("dd", { class: "col-7 col-sm-8 mb-1 text-break" }, value),
           ]),
         ),
         info.configured === false
@@ -74,7 +79,8 @@ export class AboutView extends View {
               "p",
               { class: "small text-warning mb-2 module-unconfigured", dataset: { testid: "module-unconfigured" } },
               h("strong", { text: this.t("home.module_unconfigured") }),
-              info.status_message ? ` ${info.status_message}` : null,
+              // The server's hint for maintainers (settings to set, a file to read), as it says it.
+              info.status_message ? [" ", h("code", { text: info.status_message })] : null,
             )
           : null,
         info.enabled && link ? h("a", { class: "btn btn-sm btn-primary align-self-start mt-auto", href: link.href, text: this.t("home.module_open") }) : null,

@@ -46,7 +46,7 @@ export class HomeView extends View {
     ];
     for (const item of this.shell.visibleNav()) {
       const owner = this.shell.modules.get(item.owner);
-      const name = owner ? owner.info.title || owner.info.name : this.shell.label(item.label);
+      const name = owner ? this.shell.moduleTitle(owner.info) : this.shell.label(item.label);
       actions.push({ href: item.href, title: item.label, text: this.t("home.card_module_text", { name }), icon: "▶", module: true });
     }
     return h(
@@ -108,8 +108,8 @@ export class HomeView extends View {
                 h(
                   "div",
                   { class: "card-body d-flex flex-column" },
-                  h("h3", { class: "h5 mb-2", text: info.title || info.name }),
-                  h("p", { class: "small text-body-secondary flex-grow-1", text: info.description || this.t("home.module_no_description") }),
+                  h("h3", { class: "h5 mb-2", text: this.shell.moduleTitle(info) }),
+                  h("p", { class: "small text-body-secondary flex-grow-1", text: this.shell.moduleDescription(info) || this.t("home.module_no_description") }),
                   link
                     ? h("a", { class: "btn btn-sm btn-primary align-self-start", href: link.href, text: this.t("home.module_open") })
                     : h("span", { class: "small text-body-secondary", text: this.t("home.module_api_only") }),

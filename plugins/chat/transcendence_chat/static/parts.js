@@ -55,13 +55,29 @@ export function timeOf(shell, iso) {
   return new Intl.DateTimeFormat(shell.i18n.lang, options).format(date);
 }
 
+/**
+ * A notice in the reader's language: `notice.<data.kind>` (the posting module's string) with
+ * `data` as its placeholders; the stored English text when there is no such string or the
+ * notice lacks a parameter it needs (notices stored before they had kinds).
+ */
+export function noticeText(shell, message) {
+  const data = message.data && typeof message.data === "object" ? message.data : {};
+  const key = `notice.${data.kind}`;
+  if (typeof data.kind === "string" && shell.i18n.has(key)) {
+    const text = shell.t(key, data);
+    if (!/\{\w+\}/.test(text)) return text;
+  }
+  return String(message.text || "");
+}
+
 /** One line about a message, for lists: "You: hi", "Ann invites Bob to play Pong." */
 export function preview(shell, chat, message) {
   if (!message) return "";
   if (message.kind === "invite") return inviteText(shell, chat, message);
   const me = shell.user;
+  if (message.kind === "notice") return noticeText(shell, message).replace(/\s+/g, " ");
   const text = String(message.text || "").replace(/\s+/g, " ");
-  if (message.kind === "notice" || !message.sender) return text;
+  if (!message.sender) return text;
   if (me && message.sender_id === me.id) return `${shell.t("chat.you")}: ${text}`;
   if (chat.kind === "direct") return text;
   return `${message.sender.display_name}: ${text}`;

@@ -2,7 +2,7 @@
 // typing, game invitations and the composer. Used by the /chat view and by the pop-up.
 
 import { h } from "@transcendence/shell";
-import { MAX_TEXT, chatTitle, inviteText, peerOf, personLink, refreshDots, statusDot, timeOf } from "./parts.js";
+import { MAX_TEXT, chatTitle, inviteText, noticeText, peerOf, personLink, refreshDots, statusDot, timeOf } from "./parts.js";
 
 const PAGE = 30;
 const TYPING_EVERY_MS = 3000;
@@ -401,7 +401,7 @@ export class Thread {
     const time = h("time", { class: "chat-time", datetime: message.created_at, text: timeOf(this.shell, message.created_at) });
     let body;
     if (message.kind === "invite") body = this.inviteBody(message);
-    else body = h("p", { class: "chat-text mb-0", text: message.text });
+    else body = h("p", { class: "chat-text mb-0", text: message.kind === "notice" ? noticeText(this.shell, message) : message.text });
     const who =
       message.kind === "notice" || !message.sender
         ? h("span", { class: "chat-sender text-body-secondary", text: this.t("chat.notices") })

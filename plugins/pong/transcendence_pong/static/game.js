@@ -9,7 +9,7 @@
 // The element exposes what a player sees as data attributes (phase, scores, ball direction,
 // returns per side), which the browser tests read.
 
-import { h, safeNext } from "@transcendence/shell";
+import { h, playerName, safeNext } from "@transcendence/shell";
 import { Sounds } from "./sound.js";
 import { holdButton, listenKeys } from "./input.js";
 import { SnapshotBuffer } from "./net/interpolation.js";
@@ -473,14 +473,14 @@ class Game {
 
   nameOf(side) {
     const player = this.info ? this.info[side] : null;
-    return player ? player.name : side;
+    return player ? playerName(player) : side;
   }
 
   renderNames() {
     const h = this.h;
     for (const side of SIDES) {
       const player = this.info ? this.info[side] : null;
-      const name = player ? player.name : "…";
+      const name = player ? playerName(player) : "…";
       // At one keyboard the left seat is the account's own only in a plain local game: a
       // local tournament's aliases are the people around the keyboard, none of them "you".
       const you = this.role === "local" ? side === "left" && this.info?.mode === "local" : this.side === side;

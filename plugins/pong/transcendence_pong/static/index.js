@@ -2,12 +2,27 @@
 // URL contract (other modules rely on it): /play/games/<id>?next=<same-site path> shows a
 // "Continue" button to `next` when the game ends.
 
-import { h, View } from "@transcendence/shell";
+import { h, t, View } from "@transcendence/shell";
 
 import { mountGame } from "./game.js";
 import { LobbyView } from "./lobby.js";
 
 export { mountGame };
+
+const AI_NAME = /^AI \((easy|normal|hard)\)$/;
+
+/**
+ * The AI and a local game's unnamed second player in the reader's language: from the seat's
+ * `kind` (GET /api/pong/games/:id), else from the English name pong stores for them (stats
+ * and others pass names on as they are).
+ */
+function seatName(ref) {
+  if (ref.user_id) return null;
+  const level = ref.kind === "ai" ? ref.level : ref.kind ? null : AI_NAME.exec(ref.name || "")?.[1];
+  if (level) return t(`pong.ai_player.${level}`);
+  const unnamed = ref.kind === "guest" ? ref.named === false : !ref.kind && ref.name === "Player 2";
+  return unnamed ? t("pong.second_player") : null;
+}
 
 export class GameView extends View {
   title() {
@@ -43,6 +58,7 @@ export function unregister() {
 export async function register(shell) {
   await shell.loadStrings();
   shell.addStylesheet("pong.css");
+  shell.addPlayerName(seatName);
 
   // Paired by the queue, an accepted invitation or rematch: every tab of both players goes
   // to the game, which the server holds until both are in (the lobby enters it itself).

@@ -6,7 +6,7 @@
 // (`pong.live.watch`), reads GET /api/pong/games once, and applies each `pong.live` frame
 // ({event: "started" | "ended", game}). After a `resync` or a reconnection it reads again.
 
-import { View, h } from "@transcendence/shell";
+import { View, h, playerName } from "@transcendence/shell";
 import { LEVELS } from "./constants.js";
 
 const STORAGE = "transcendence.pong.options";
@@ -348,7 +348,7 @@ export class LobbyView extends View {
     const me = this.user?.id;
     this.live.replaceChildren(
       ...items.map((game) => {
-        const players = `${game.left.name} – ${game.right.name}`;
+        const players = `${playerName(game.left)} – ${playerName(game.right)}`;
         const mine = me && (game.left.user_id === me || game.right.user_id === me);
         return h(
           "li",

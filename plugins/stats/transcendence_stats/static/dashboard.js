@@ -1,7 +1,7 @@
 // /stats and /stats/users/:id: a player's dashboard (totals, rating over time, modes, recent
 // matches).
 
-import { h, View } from "@transcendence/shell";
+import { h, playerName, View } from "@transcendence/shell";
 
 import { COLORS, chartFigure, loadChartJs } from "./charts.js";
 import { MODES, lang, num, rating, pct, dateTime, duration, modeName, tile, streakText, recentTable } from "./parts.js";
@@ -161,7 +161,7 @@ export class UserStatsView extends View {
       config: {
         type: "bar",
         data: {
-          labels: rows.map((o) => o.name),
+          labels: rows.map((o) => playerName(o)),
           datasets: [
             { label: t("stats.wins"), data: rows.map((o) => o.wins), backgroundColor: COLORS.cyan },
             { label: t("stats.losses"), data: rows.map((o) => o.losses), backgroundColor: COLORS.pink },
@@ -171,7 +171,7 @@ export class UserStatsView extends View {
       },
       table: {
         head: [t("stats.opponent"), t("stats.games"), t("stats.wins"), t("stats.losses"), t("stats.win_rate")],
-        rows: rows.length ? rows.map((o) => [o.name, num(o.games), num(o.wins), num(o.losses), pct(o.win_rate)]) : [[t("stats.no_opponents"), "", "", "", ""]],
+        rows: rows.length ? rows.map((o) => [playerName(o), num(o.games), num(o.wins), num(o.losses), pct(o.win_rate)]) : [[t("stats.no_opponents"), "", "", "", ""]],
       },
     });
   }

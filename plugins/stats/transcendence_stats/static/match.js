@@ -1,13 +1,13 @@
 // /stats/matches/:id: one finished match (score, rallies, speed, hits, its settings).
 
-import { h, View } from "@transcendence/shell";
+import { h, playerName, View } from "@transcendence/shell";
 
 import { COLORS, chartFigure, loadChartJs } from "./charts.js";
 import { num, dateTime, duration, modeName, settingValue, settingLabel, settingOrder, tile, userLink } from "./parts.js";
 
 export class MatchStatsView extends View {
   title() {
-    return this.data ? this.t("stats.match_title", { left: this.data.match.left.name, right: this.data.match.right.name }) : this.t("stats.nav");
+    return this.data ? this.t("stats.match_title", { left: playerName(this.data.match.left), right: playerName(this.data.match.right) }) : this.t("stats.nav");
   }
 
   async render() {
@@ -15,9 +15,9 @@ export class MatchStatsView extends View {
     this.data = data;
     const t = (k, p) => this.t(k, p);
     const m = data.match;
-    const heading = t("stats.match_title", { left: m.left.name, right: m.right.name });
+    const heading = t("stats.match_title", { left: playerName(m.left), right: playerName(m.right) });
     document.title = `${heading} · Transcendence`;
-    const winner = m.winner ? m[m.winner].name : "—";
+    const winner = m.winner ? playerName(m[m.winner]) : "—";
     const settings = Object.entries(data.settings || {}).sort(([a], [b]) => settingOrder(a) - settingOrder(b));
     const side = (s, which) =>
       h(
@@ -103,14 +103,14 @@ export class MatchStatsView extends View {
         data: {
           labels: points.map((p) => num(p.t, 1)),
           datasets: [
-            { label: m.left.name, data: points.map((p) => p.left), borderColor: COLORS.cyan, backgroundColor: COLORS.cyan, stepped: true },
-            { label: m.right.name, data: points.map((p) => p.right), borderColor: COLORS.pink, backgroundColor: COLORS.pink, stepped: true },
+            { label: playerName(m.left), data: points.map((p) => p.left), borderColor: COLORS.cyan, backgroundColor: COLORS.cyan, stepped: true },
+            { label: playerName(m.right), data: points.map((p) => p.right), borderColor: COLORS.pink, backgroundColor: COLORS.pink, stepped: true },
           ],
         },
         options: { scales: { y: { ticks: { precision: 0 } } } },
       },
       table: {
-        head: [t("stats.rally_number"), t("stats.time"), m.left.name, m.right.name],
+        head: [t("stats.rally_number"), t("stats.time"), playerName(m.left), playerName(m.right)],
         rows: points.map((p) => [String(p.rally), num(p.t, 1), String(p.left), String(p.right)]),
       },
     });
@@ -140,7 +140,7 @@ export class MatchStatsView extends View {
       },
       table: {
         head: [t("stats.rally_number"), t("stats.hits"), t("stats.seconds"), t("stats.winner")],
-        rows: rallies.map((r) => [String(r.rally), num(r.hits), num(r.seconds, 1), r.winner ? data.match[r.winner].name : "—"]),
+        rows: rallies.map((r) => [String(r.rally), num(r.hits), num(r.seconds, 1), r.winner ? playerName(data.match[r.winner]) : "—"]),
       },
     });
   }
@@ -177,7 +177,7 @@ export class MatchStatsView extends View {
       config: {
         type: "bar",
         data: {
-          labels: [m.left.name, m.right.name],
+          labels: [playerName(m.left), playerName(m.right)],
           datasets: [{ label: t("stats.hits"), data: [data.hits.left, data.hits.right], backgroundColor: [COLORS.cyan, COLORS.pink] }],
         },
         options: { plugins: { legend: { display: false } }, scales: { y: { ticks: { precision: 0 } } } },
@@ -185,8 +185,8 @@ export class MatchStatsView extends View {
       table: {
         head: [t("stats.player"), t("stats.hits")],
         rows: [
-          [m.left.name, num(data.hits.left)],
-          [m.right.name, num(data.hits.right)],
+          [playerName(m.left), num(data.hits.left)],
+          [playerName(m.right), num(data.hits.right)],
         ],
       },
     });

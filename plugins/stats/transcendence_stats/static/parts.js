@@ -1,7 +1,7 @@
 // What the stats views and the profile section share: numbers, dates and durations in the
 // reader's language, match settings in words, tiles, links and the match-history tables.
 
-import { h, i18n, t } from "@transcendence/shell";
+import { h, i18n, playerName, t } from "@transcendence/shell";
 
 export const MODES = ["local", "remote", "ai", "tournament"];
 export const PERIODS = ["all", "month", "week"];
@@ -50,8 +50,8 @@ export function tile(label, value, id, cols = "col-6 col-md-4 col-xl-3") {
 }
 
 export function userLink(ref, text) {
-  if (ref?.user_id) return h("a", { href: `/stats/users/${ref.user_id}`, text: text || ref.name });
-  return h("span", { text: text || (ref ? ref.name : "—") });
+  if (ref?.user_id) return h("a", { href: `/stats/users/${ref.user_id}`, text: text || playerName(ref) });
+  return h("span", { text: text || (ref ? playerName(ref) : "—") });
 }
 
 export function streakText(t, streak) {
@@ -74,13 +74,14 @@ export const WIDE = "d-none d-sm-table-cell";
 export function historyRows(t, lines) {
   return lines.map((m) => {
     const href = `/stats/matches/${m.match_id}`;
-    const label = t("stats.match_details", { opponent: m.opponent, date: date(m.ended_at) });
+    const opponent = playerName({ user_id: m.opponent_user_id, name: m.opponent });
+    const label = t("stats.match_details", { opponent, date: date(m.ended_at) });
     const score = `${m.points.scored}\u2013${m.points.conceded}`;
     return h(
       "tr",
       { dataset: { match: m.match_id } },
       h("td", { class: `text-nowrap ${WIDE}`, text: shortDate(m.ended_at) }),
-      h("td", {}, m.opponent_user_id ? h("a", { href: `/users/${m.opponent_user_id}`, text: m.opponent }) : h("span", { text: m.opponent })),
+      h("td", {}, m.opponent_user_id ? h("a", { href: `/users/${m.opponent_user_id}`, text: opponent }) : h("span", { text: opponent })),
       h("td", { class: "d-none d-md-table-cell", text: modeName(m.mode) }),
       h("td", { class: "text-nowrap" }, h("span", { class: "d-none d-sm-inline", text: score }), h("a", { class: "d-sm-none", href, "aria-label": label, text: score })),
       h("td", {}, resultBadge(t, m.result, m.forfeit)),
@@ -150,7 +151,7 @@ export function recentTable(view, matches, caption) {
                 class: "btn btn-sm btn-outline-light",
                 href: `/stats/matches/${m.match_id}`,
                 text: t("stats.details"),
-                "aria-label": t("stats.match_details", { opponent: m.opponent.name, date: date(m.ended_at) }),
+                "aria-label": t("stats.match_details", { opponent: playerName(m.opponent), date: date(m.ended_at) }),
               }),
             ),
           ),
