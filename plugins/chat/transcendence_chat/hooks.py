@@ -34,7 +34,7 @@ def register_models():
 
 @hookimpl
 def register_blueprints():
-    # CLI start-up: every `transcendence` run loads the hooks; the chat's service and
+    # CLI start-up: every `transcendence` run loads the hooks; the chat's rules and
     # schemas (~25 ms) load only when an app is built.
     from transcendence_chat.routes import blueprint, compat
 

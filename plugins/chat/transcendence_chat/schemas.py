@@ -8,7 +8,8 @@ from pydantic import AliasChoices, BaseModel, Field, field_validator
 
 from transcendence.pagination import DB_INT, PageQuery
 from transcendence_chat.config import MAX_TEXT
-from transcendence_chat.service import check_text, check_title
+from transcendence_chat.groups import check_title
+from transcendence_chat.messages import check_text
 
 ChatId = Annotated[int, Field(ge=1, le=DB_INT, description="a conversation's id")]
 CHANNEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$"
