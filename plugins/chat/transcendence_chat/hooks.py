@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from transcendence import hookimpl
-from transcendence_chat import hookspecs
 from transcendence_chat.notices import post_notice
 
 STATIC = Path(__file__).parent / "static"
@@ -20,11 +19,6 @@ def module_info():
         "unread counts, blocking, game invitations and tournament notices.",
         "requires": [],
     }
-
-
-@hookimpl
-def add_hookspecs(pm):
-    pm.add_hookspecs(hookspecs)
 
 
 @hookimpl

@@ -56,14 +56,21 @@ def register(hub: Any) -> None:
 
     @hub.handler("chat.invite", InviteFrame, reply=InviteOut)
     async def invite(conn, data: InviteFrame):
-        """Invite the other person of a direct chat to Pong (`pong_disabled` without pong)."""
-        return await invites.invite(conn.app, await _user(conn.user_id), data.chat_id, data.options)
+        """Invite the other person of a direct chat to a game (`game`, default pong;
+        `game_unavailable` when no enabled module provides it)."""
+        user = await _user(conn.user_id)
+        return await invites.invite(conn.app, user, data.chat_id, data.options, data.game)
 
     @hub.handler("chat.answer", AnswerFrame, reply=AnswerOut)
     async def answer(conn, data: AnswerFrame):
         """Accept or decline a game invitation of a direct chat."""
         return await invites.answer_invite(
-            conn.app, await _user(conn.user_id), data.chat_id, data.invite_id, data.accept
+            conn.app,
+            await _user(conn.user_id),
+            data.chat_id,
+            data.invite_id,
+            data.accept,
+            data.game,
         )
 
     hub.event("chat.message", MessageOut, "A new message in one of my chats.")

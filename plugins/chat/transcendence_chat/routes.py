@@ -178,9 +178,10 @@ async def leave(chat_id: int):
 @validate_request(InviteIn)
 @document_response(InviteOut, 201)
 async def invite(chat_id: int, data: InviteIn):
-    """Invite the other person of a direct chat to Pong (409 `pong_disabled` without pong)."""
+    """Invite the other person of a direct chat to a game (`game`, default pong); 409
+    `game_unavailable` when no enabled module provides it."""
     user = await current_user()
-    return await invites.invite(_app(), user, chat_id, data.options), 201
+    return await invites.invite(_app(), user, chat_id, data.options, data.game), 201
 
 
 @blueprint.post("/chats/<id:chat_id>/invites/<id:invite_id>/answer")
@@ -190,7 +191,7 @@ async def invite(chat_id: int, data: InviteIn):
 async def answer(chat_id: int, invite_id: int, data: AnswerIn):
     """The invited player accepts (the game starts for both) or declines."""
     user = await current_user()
-    return await invites.answer_invite(_app(), user, chat_id, invite_id, data.accept)
+    return await invites.answer_invite(_app(), user, chat_id, invite_id, data.accept, data.game)
 
 
 @blueprint.get("/channels/")
