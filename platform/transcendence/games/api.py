@@ -144,16 +144,20 @@ class Game(ABC):
         options: Mapping[str, Any],
         *,
         mode: Mode,
+        keyboard: bool | None = None,
         hold: bool = False,
         no_show: float | None = None,
     ) -> str:
-        """Start a match now; its id. `players`: one SeatSpec per seat, in seat order.
+        """Start a match now; its id. `players`: one SeatSpec per seat, in seat order;
+        AI seats come last (a person's seat first).
 
-        `hold`: the match waits until every seat with an account has joined (each first
-        arrival calls `match_player_joined`); `no_show`: with `hold`, a player still
-        missing after that many seconds cancels it (None: it waits for a `forfeit`).
-        A tournament's match is `mode="tournament"`; `keyboard` play is the game's choice
-        for "local" matches only.
+        `keyboard`: every seat is played from the keyboard of seat 0's account (local
+        matches, a local tournament's); None: for "local" matches only. `hold`: the match
+        waits until every seat with an account has joined (each first arrival calls
+        `match_player_joined`); `no_show`: with `hold`, a player still missing after that
+        many seconds cancels it (None: it waits for a `forfeit`). Refusals: 400
+        `invalid_options`, `invalid_mode`, `invalid_seats`; 409 `ai_unavailable` when no
+        enabled module plays an AI seat.
         """
 
     @abstractmethod
