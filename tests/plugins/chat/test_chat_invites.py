@@ -118,17 +118,3 @@ async def test_refused_when_pong_is_not_installed(api, people):
     status, body = await api.post(f"/api/chat/chats/{chat['id']}/invite", alice, {})
     assert status == 409 and body["error"]["code"] == "pong_disabled"
     assert "pong" in body["error"]["message"]
-
-
-def test_pong_loads_without_chat_and_implements_its_hooks_with_it():
-    """chat declares the invitation hooks and pong implements them as optional: pong alone
-    loads (pluggy does not ask for the spec), and with chat the hooks have pong's impls."""
-    from transcendence.plugins import load_modules
-
-    alone = load_modules(only=["pong"])
-    assert "chat" not in alone and alone.pm.hook.chat_game_invite.spec is None
-    both = load_modules(only=["pong", "chat"])
-    owners = {
-        both.pm.get_name(impl.plugin) for impl in both.pm.hook.chat_game_invite.get_hookimpls()
-    }
-    assert owners == {"pong"}
