@@ -1,4 +1,5 @@
-"""Invitations to play from a direct chat, through the pong module when it is enabled."""
+"""Invitations to play from a direct chat, through the core's game API: pong (the default)
+when it is enabled."""
 
 from __future__ import annotations
 
@@ -103,11 +104,11 @@ async def test_refused_with_pong_disabled(app, api, people):
     invite_id = (await api.post(f"/api/chat/chats/{chat['id']}/invite", alice, {}))[1]["invite_id"]
     await app.extensions["transcendence"].registry.disable("pong")
     status, body = await api.post(f"/api/chat/chats/{chat['id']}/invite", alice, {})
-    assert status == 409 and body["error"]["code"] == "pong_disabled"
+    assert status == 409 and body["error"]["code"] == "game_unavailable"
     status, body = await api.post(
         f"/api/chat/chats/{chat['id']}/invites/{invite_id}/answer", bob, {"accept": True}
     )
-    assert status == 409 and body["error"]["code"] == "pong_disabled"
+    assert status == 409 and body["error"]["code"] == "game_unavailable"
     assert len(await api.texts(alice, chat["id"])) == 1  # nothing was posted
 
 
@@ -116,5 +117,5 @@ async def test_refused_when_pong_is_not_installed(api, people):
     alice, bob, *_ = people
     chat = await api.direct(alice, bob)
     status, body = await api.post(f"/api/chat/chats/{chat['id']}/invite", alice, {})
-    assert status == 409 and body["error"]["code"] == "pong_disabled"
+    assert status == 409 and body["error"]["code"] == "game_unavailable"
     assert "pong" in body["error"]["message"]
