@@ -15,7 +15,7 @@ from transcendence.errors import APIError
 from transcendence.games import MODES, Game, HookSource, MatchResult, Mode, SeatSpec
 from transcendence_pong.clock import FastClock
 from transcendence_pong.engine import Engine, Side
-from transcendence_pong.models import Match
+from transcendence_pong.models import Match, Rating
 from transcendence_pong.realtime import OptionsIn
 from transcendence_pong.records import GAME, SIDES, result_of
 from transcendence_pong.room import Room, Seat
@@ -104,6 +104,10 @@ class Pong(Game):
         found = await self.result(match_id)
         if found is not None and found.status == "running" and found.seat_of(user_id) is not None:
             await facade(core.app).games.send(match_id, {"op": "forfeit", "user_id": user_id})
+
+    async def ratings(self, user_ids: Sequence[int]) -> dict[int, int]:
+        rows = await Rating.filter(user_id__in=list(user_ids)) if user_ids else []
+        return {row.user_id: row.rating for row in rows}  # type: ignore[attr-defined]
 
     async def invite(
         self, core: Core, sender_id: int, recipient_id: int, options: Mapping[str, Any]
