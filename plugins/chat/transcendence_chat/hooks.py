@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from transcendence import hookimpl
-from transcendence_chat import hookspecs
 from transcendence_chat.notices import post_notice
 
 HERE = Path(__file__).parent
@@ -27,18 +26,13 @@ def module_info():
 
 
 @hookimpl
-def add_hookspecs(pm):
-    pm.add_hookspecs(hookspecs)
-
-
-@hookimpl
 def register_models():
     return ["transcendence_chat.models"]
 
 
 @hookimpl
 def register_blueprints():
-    # CLI start-up: every `transcendence` run loads the hooks; the chat's service and
+    # CLI start-up: every `transcendence` run loads the hooks; the chat's rules and
     # schemas (~25 ms) load only when an app is built.
     from transcendence_chat.routes import blueprint, compat
 

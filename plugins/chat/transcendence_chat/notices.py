@@ -41,8 +41,8 @@ async def system_chat(user_id: int) -> Conversation:
     """The user's notices conversation, created on first use."""
     # CLI start-up: every `transcendence` run loads this package, which imports this module
     # (`post_notice`); the chat's service and views (~20 ms) load with the first notice.
+    from transcendence_chat.conversations import now  # CLI start-up, as above
     from transcendence_chat.present import NOTICES_TITLE
-    from transcendence_chat.service import now  # CLI start-up, as above
 
     key = f"s:{int(user_id)}"
     conv = await Conversation.get_or_none(unique_key=key)
@@ -68,7 +68,7 @@ async def post_notice(
 ) -> dict[str, Any] | None:
     """Post an announcement to a user's notices chat and push it (`chat.message`) to their
     tabs; the stored message, or None when the chat module is not enabled."""
-    from transcendence_chat.service import store  # CLI start-up, as in system_chat
+    from transcendence_chat.messages import store  # CLI start-up, as in system_chat
 
     app = _app(app)
     if app is None or not core_of(app).registry.is_enabled("chat"):

@@ -12,7 +12,8 @@ from quart_schema import document_response, validate_querystring, validate_reque
 from transcendence.auth import current_user
 from transcendence.openapi import error_responses, other_response
 from transcendence.pagination import PageQuery
-from transcendence_chat import service
+from transcendence_chat import channels as channel_rules  # `channels` is a route below
+from transcendence_chat import conversations, groups, invites, messages
 from transcendence_chat.schemas import (
     AddMembersIn,
     AnswerIn,
@@ -56,7 +57,7 @@ def _app() -> Any:
 async def list_chats(query_args: PageQuery):
     """My conversations, the most recently active first: members, last message, unread."""
     user = await current_user()
-    return await service.list_chats(_app(), user.id, query_args.cursor, query_args.limit)
+    return await conversations.list_chats(_app(), user.id, query_args.cursor, query_args.limit)
 
 
 @compat.post("/chats/create_private/")
@@ -67,7 +68,7 @@ async def list_chats(query_args: PageQuery):
 async def create_private(data: CreatePrivateIn):
     """The direct chat with someone: 201 when created now, 200 when it existed."""
     user = await current_user()
-    chat, created = await service.open_direct(_app(), user, data.user_id)
+    chat, created = await conversations.open_direct(_app(), user, data.user_id)
     return chat, 201 if created else 200
 
 
@@ -78,7 +79,7 @@ async def create_private(data: CreatePrivateIn):
 async def create_group(data: CreateGroupIn):
     """A group of chosen users (and/or all my friends); I own it."""
     user = await current_user()
-    chat = await service.create_group(_app(), user, data.title, data.user_ids, data.all_friends)
+    chat = await groups.create_group(_app(), user, data.title, data.user_ids, data.all_friends)
     return chat, 201
 
 
@@ -88,7 +89,7 @@ async def create_group(data: CreateGroupIn):
 async def list_messages(query_args: MessagesQuery):
     """A chat's messages, newest first; `next` is the cursor of the older page."""
     user = await current_user()
-    return await service.history(user.id, query_args.chat_id, query_args.cursor, query_args.limit)
+    return await messages.history(user.id, query_args.chat_id, query_args.cursor, query_args.limit)
 
 
 @compat.post("/messages/")
@@ -99,7 +100,7 @@ async def list_messages(query_args: MessagesQuery):
 async def send_message(data: SendIn):
     """Post a message: 201 with it stored; 200 with the stored one for a repeated client_id."""
     user = await current_user()
-    message, stored = await service.send_message(
+    message, stored = await messages.send_message(
         _app(), user.id, data.chat, data.text, data.client_id, sender=user
     )
     return message, 201 if stored else 200
@@ -111,7 +112,7 @@ async def send_message(data: SendIn):
 async def mark_chat_as_read(data: MarkReadIn):
     """Everything in the chat (or up to `message_id`) is read; members hear `chat.read`."""
     user = await current_user()
-    return await service.mark_read(_app(), user.id, data.chat_id, data.message_id)
+    return await messages.mark_read(_app(), user.id, data.chat_id, data.message_id)
 
 
 # --- the module's own routes --------------------------------------------------------------
@@ -122,7 +123,7 @@ async def mark_chat_as_read(data: MarkReadIn):
 async def read_chat(chat_id: int):
     """One of my conversations, as listed."""
     user = await current_user()
-    return await service.one_chat(_app(), user.id, chat_id)
+    return await conversations.one_chat(_app(), user.id, chat_id)
 
 
 @blueprint.get("/unread")
@@ -130,7 +131,7 @@ async def read_chat(chat_id: int):
 async def unread():
     """Unread counts: the total and each chat's (only chats with something unread)."""
     user = await current_user()
-    return await service.unread_summary(user.id)
+    return await conversations.unread_summary(user.id)
 
 
 @blueprint.get("/chats/<id:chat_id>/members")
@@ -139,7 +140,7 @@ async def unread():
 async def members(chat_id: int, query_args: PageQuery):
     """Everyone in a chat, in the order they joined."""
     user = await current_user()
-    return await service.list_members(user.id, chat_id, query_args.cursor, query_args.limit)
+    return await conversations.list_members(user.id, chat_id, query_args.cursor, query_args.limit)
 
 
 @blueprint.post("/chats/<id:chat_id>/members")
@@ -149,7 +150,7 @@ async def members(chat_id: int, query_args: PageQuery):
 async def add_members(chat_id: int, data: AddMembersIn):
     """The group's owner adds people (they see messages from now on)."""
     user = await current_user()
-    return await service.add_members(_app(), user, chat_id, data.user_ids)
+    return await groups.add_members(_app(), user, chat_id, data.user_ids)
 
 
 @blueprint.delete("/chats/<id:chat_id>/members/<id:user_id>")
@@ -158,7 +159,7 @@ async def add_members(chat_id: int, data: AddMembersIn):
 async def remove_member(chat_id: int, user_id: int):
     """The group's owner removes someone (removing myself is leaving)."""
     user = await current_user()
-    await service.remove_member(_app(), user, chat_id, user_id)
+    await groups.remove_member(_app(), user, chat_id, user_id)
     return "", 204
 
 
@@ -168,7 +169,7 @@ async def remove_member(chat_id: int, user_id: int):
 async def leave(chat_id: int):
     """Leave a group or a channel (an owner hands the group to the longest-standing member)."""
     user = await current_user()
-    await service.leave(_app(), user, chat_id)
+    await conversations.leave(_app(), user, chat_id)
     return "", 204
 
 
@@ -177,9 +178,10 @@ async def leave(chat_id: int):
 @validate_request(InviteIn)
 @document_response(InviteOut, 201)
 async def invite(chat_id: int, data: InviteIn):
-    """Invite the other person of a direct chat to Pong (409 `pong_disabled` without pong)."""
+    """Invite the other person of a direct chat to a game (`game`, default pong); 409
+    `game_unavailable` when no enabled module provides it."""
     user = await current_user()
-    return await service.invite(_app(), user, chat_id, data.options), 201
+    return await invites.invite(_app(), user, chat_id, data.options, data.game), 201
 
 
 @blueprint.post("/chats/<id:chat_id>/invites/<id:invite_id>/answer")
@@ -189,7 +191,7 @@ async def invite(chat_id: int, data: InviteIn):
 async def answer(chat_id: int, invite_id: int, data: AnswerIn):
     """The invited player accepts (the game starts for both) or declines."""
     user = await current_user()
-    return await service.answer_invite(_app(), user, chat_id, invite_id, data.accept)
+    return await invites.answer_invite(_app(), user, chat_id, invite_id, data.accept, data.game)
 
 
 @blueprint.get("/channels/")
@@ -198,7 +200,9 @@ async def answer(chat_id: int, invite_id: int, data: AnswerIn):
 async def channels(query_args: ChannelsQuery):
     """Public channels by name (`q` filters), with whether I am in each."""
     user = await current_user()
-    return await service.list_channels(user, query_args.q, query_args.cursor, query_args.limit)
+    return await channel_rules.list_channels(
+        user, query_args.q, query_args.cursor, query_args.limit
+    )
 
 
 @blueprint.post("/channels/")
@@ -208,7 +212,7 @@ async def channels(query_args: ChannelsQuery):
 async def create_channel(data: ChannelIn):
     """A public channel; 409 `name_taken` when the name (any case) exists."""
     user = await current_user()
-    return await service.create_channel(_app(), user, data.name, data.title), 201
+    return await channel_rules.create_channel(_app(), user, data.name, data.title), 201
 
 
 @blueprint.post("/channels/join")
@@ -218,5 +222,5 @@ async def create_channel(data: ChannelIn):
 async def join_channel(data: JoinIn):
     """Join a channel by name: 201 when joined now, 200 when already in."""
     user = await current_user()
-    chat, joined = await service.join_channel(_app(), user, data.name)
+    chat, joined = await channel_rules.join_channel(_app(), user, data.name)
     return chat, 201 if joined else 200

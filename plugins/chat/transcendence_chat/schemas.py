@@ -8,9 +8,19 @@ from pydantic import AliasChoices, BaseModel, Field, field_validator
 
 from transcendence.pagination import DB_INT, PageQuery
 from transcendence_chat.config import MAX_TEXT
-from transcendence_chat.service import check_text, check_title
+from transcendence_chat.groups import check_title
+from transcendence_chat.invites import DEFAULT_GAME
+from transcendence_chat.messages import check_text
 
 ChatId = Annotated[int, Field(ge=1, le=DB_INT, description="a conversation's id")]
+GameName = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_]{0,31}$",
+        description="the game's name (the module that provides it); 409 `game_unavailable` "
+        "when no enabled module does",
+    ),
+]
 CHANNEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$"
 
 
@@ -105,12 +115,14 @@ class ChannelsQuery(PageQuery):
 
 
 class InviteIn(BaseModel):
+    game: GameName = DEFAULT_GAME
     options: dict[str, Any] = Field(
-        default_factory=dict, description="pong's game options (ball speed, score limit...)"
+        default_factory=dict, description="the game's options (pong: ball speed, score limit...)"
     )
 
 
 class AnswerIn(BaseModel):
+    game: GameName = DEFAULT_GAME
     accept: bool
 
 
@@ -141,11 +153,13 @@ class ReadFrame(BaseModel):
 
 class InviteFrame(BaseModel):
     chat_id: ChatId
+    game: GameName = DEFAULT_GAME
     options: dict[str, Any] = Field(default_factory=dict)
 
 
 class AnswerFrame(BaseModel):
     chat_id: ChatId
+    game: GameName = DEFAULT_GAME
     invite_id: int = Field(ge=1, le=DB_INT)
     accept: bool
 

@@ -2,7 +2,7 @@
 
 Everything else in `transcendence_pong` is pong's own; `make lint` refuses another
 module's import of it (import-linter, pyproject.toml). A module that does not require pong
-uses hooks instead (chat declares `chat_game_invite`, which pong implements).
+uses the core's game API instead (`transcendence.games`: chat's invitations).
 
 - the game's rules: `Engine`, `Options`, `Side`, `Key` and the field's constants, `Room` and
   `Seat` (a bot plays a room through `room.input`), `FastClock` (headless games);

@@ -11,7 +11,7 @@ from transcendence_pong import realtime as pong_realtime
 from transcendence_pong.facade import Pong
 from transcendence_pong.game import PONG
 from transcendence_pong.routes import blueprint
-from transcendence_pong.state import EXTENSION, facade
+from transcendence_pong.state import EXTENSION
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -80,19 +80,3 @@ async def shutdown(app):
     found = app.extensions.pop(EXTENSION, None)
     if found is not None:
         await found.stop()
-
-
-# --- hooks other modules declare (optional: pong works without them) ----------------------
-
-
-@hookimpl(optionalhook=True)
-async def chat_game_invite(app, sender_id, recipient_id, options):
-    """chat: an invitation from a direct chat."""
-    row = await facade(app).invite(sender_id, recipient_id, options)
-    return int(row.id)
-
-
-@hookimpl(optionalhook=True)
-async def chat_game_answer(app, user_id, invite_id, accept):
-    """chat: the invited player answers from the chat."""
-    return {"game_id": await facade(app).answer_invite(user_id, invite_id, accept)}

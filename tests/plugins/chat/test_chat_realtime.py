@@ -224,7 +224,11 @@ async def test_invites_over_the_socket_without_pong(server):
     chat = await Rest(server, alice).post("/api/chats/create_private/", {"user_id": bob.id})
     a = await server.connect(alice)
     refused = await a.request("chat.invite", {"chat_id": chat["id"]})
-    assert refused["type"] == "error" and refused["error"]["code"] == "pong_disabled"
+    assert refused["type"] == "error" and refused["error"]["code"] == "game_unavailable"
+    refused = await a.request("chat.invite", {"chat_id": chat["id"], "game": "Not a game!"})
+    assert refused["type"] == "error" and refused["error"]["code"] == "invalid_data"
+    sent = await a.request("chat.send", {"chat_id": chat["id"], "text": "still here"})
+    assert sent["type"] == "chat.send"  # the socket stayed open
 
 
 async def test_channel_reads_stay_with_the_reader(server):

@@ -78,7 +78,7 @@ export class ChatStore extends EventTarget {
     // An invitation I sent was accepted: the game starts, go to it (the invitee goes there
     // from the answer itself).
     const d = message.data || {};
-    if (message.kind === "invite" && d.status === "accepted" && d.game_id && this.me && d.from === this.me.id) {
+    if (message.kind === "invite" && d.status === "accepted" && d.game_id && this.me && d.from === this.me.id && this.isPong(d)) {
       this.goToGame(d.game_id);
     }
   }
@@ -157,6 +157,12 @@ export class ChatStore extends EventTarget {
     return this.shell.enabledModules().some((m) => m.name === "pong");
   }
 
+  /** Whether an invitation (its `data`) is to Pong, the game this browser code knows how to
+   * open: invitations name their game, and those stored before that were all Pong's. */
+  isPong(invitation) {
+    return (invitation.game || "pong") === "pong";
+  }
+
   /** A sentence for an error of a chat call, in the visitor's language. */
   errorMessage(error) {
     const t = (key, params) => this.shell.t(key, params);
@@ -169,7 +175,9 @@ export class ChatStore extends EventTarget {
       const text = error.details.find((d) => (d.loc || []).includes("text"));
       if (text) return t("chat.error.empty");
     }
-    const known = ["blocked", "read_only", "pong_disabled", "not_found", "name_taken", "too_many_members", "cannot_leave"];
+    // The browser invites to Pong only, so the game that is unavailable is Pong.
+    if (code === "game_unavailable") return t("chat.error.pong_disabled");
+    const known = ["blocked", "read_only", "not_found", "name_taken", "too_many_members", "cannot_leave"];
     if (known.includes(code)) return t(`chat.error.${code}`);
     return this.shell.errorMessage(error);
   }

@@ -429,11 +429,11 @@ export class Thread {
         h(
           "div",
           { class: "d-flex gap-2" },
-          this.button(this.t("chat.accept"), "btn-success", () => this.answer(d.invite_id, true), {
+          this.button(this.t("chat.accept"), "btn-success", () => this.answer(d, true), {
             "aria-label": this.t("chat.accept_named", { name: from }),
             dataset: { action: "accept" },
           }),
-          this.button(this.t("chat.decline"), "btn-outline-light", () => this.answer(d.invite_id, false), {
+          this.button(this.t("chat.decline"), "btn-outline-light", () => this.answer(d, false), {
             "aria-label": this.t("chat.decline_named", { name: from }),
             dataset: { action: "decline" },
           }),
@@ -443,7 +443,7 @@ export class Thread {
       const key = { pending: "chat.invite_pending", accepted: "chat.invite_accepted", declined: "chat.invite_declined" }[status] || "chat.invite_expired";
       const note = h("p", { class: "small mb-0 chat-invite-status", dataset: { status }, text: this.t(key) });
       parts.push(note);
-      if (status === "accepted" && d.game_id) {
+      if (status === "accepted" && d.game_id && this.store.isPong(d)) {
         const link = h("a", { class: "btn btn-sm btn-outline-info mt-1", href: `/play/games/${encodeURIComponent(d.game_id)}`, text: this.t("chat.open_game") });
         parts.push(link);
         this.showGameOutcome(d.game_id, note, link);
@@ -589,14 +589,16 @@ export class Thread {
   }
 
   async invite() {
-    const answer = await this.shell.api.post(`/api/chat/chats/${this.chat.id}/invite`, { options: {} });
+    const answer = await this.shell.api.post(`/api/chat/chats/${this.chat.id}/invite`, { game: "pong", options: {} });
     if (answer?.message) this.add(answer.message);
   }
 
-  async answer(inviteId, accept) {
-    const answer = await this.shell.api.post(`/api/chat/chats/${this.chat.id}/invites/${inviteId}/answer`, { accept });
+  /** Answer an invitation (its message's `data`), for the game it names. */
+  async answer(invitation, accept) {
+    const path = `/api/chat/chats/${this.chat.id}/invites/${invitation.invite_id}/answer`;
+    const answer = await this.shell.api.post(path, { game: invitation.game || "pong", accept });
     if (answer.message) this.replaceMessage(answer.message);
-    if (accept && answer.game_id) this.store.goToGame(answer.game_id);
+    if (accept && answer.game_id && this.store.isPong(invitation)) this.store.goToGame(answer.game_id);
   }
 
   async setBlocked(block) {

@@ -1,0 +1,289 @@
+"""Messages: the text rules, storing (with the per-sender rate limit) and pushing,
+history, read markers and typing."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from transcendence.accounts.blocking import blocked_ids
+from transcendence.accounts.models import User
+from transcendence.accounts.profiles import summaries
+from transcendence.core import core_of
+from transcendence.errors import APIError
+from transcendence.pagination import DB_INT, decode_cursor, page
+from transcendence_chat.config import chat_config
+from transcendence_chat.conversations import (
+    deliver,
+    invalid,
+    member_ids,
+    membership,
+    not_found,
+    now,
+)
+from transcendence_chat.models import CHANNEL, DIRECT, SYSTEM, Conversation, Member, Message
+from transcendence_chat.present import message_out, messages_out, people
+
+
+def check_text(value: str, max_length: int) -> str:
+    """1 to `max_length` characters, not only spaces, no control characters but newlines
+    and tabs (PostgreSQL cannot store NUL). Stored and returned exactly as sent."""
+    if not value.strip():
+        raise ValueError("a message needs some text")
+    if len(value) > max_length:
+        raise ValueError(f"at most {max_length} characters")
+    for ch in value:
+        if ch not in "\n\t" and unicodedata.category(ch) in {"Cc", "Cs"}:
+            raise ValueError("no control characters (newlines and tabs are fine)")
+    return value
+
+
+def _visible(member: Member, blocked: set[int]):
+    query = Message.filter(
+        conversation_id=member.conversation_id,  # type: ignore[attr-defined]
+        id__gt=member.since_id,
+    )
+    if blocked:
+        query = query.filter(sender_id__not_in=sorted(blocked))  # NULL senders stay
+    return query
+
+
+async def history(user_id: int, chat_id: int, cursor: str | None, limit: int) -> dict[str, Any]:
+    """Messages of a chat, newest first, a page at a time (`next` goes further back)."""
+    member = await membership(chat_id, user_id)
+    query = _visible(member, await blocked_ids(user_id))
+    before = decode_cursor(cursor, int)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows, next_cursor = page(await query.order_by("-id").limit(limit + 1), limit, lambda m: m.id)
+    return {
+        "items": await messages_out(rows),
+        "next": next_cursor,
+        "chat_id": chat_id,
+        "last_read_id": member.last_read_id,
+    }
+
+
+# The advisory-lock class of the per-user rate limit ("chat" in ASCII); the user id is the
+# other half of the key, so senders never wait for one another.
+RATE_LOCK = 0x63686174
+
+
+async def check_rate(app: Any, user_id: int, connection: Any = None) -> None:
+    """At most N messages per user within any W seconds, counted on the stored messages, so
+    every node enforces one limit without sharing anything else.
+
+    On its own this is an early refusal only: two sends may both pass it. `store(...,
+    rate_limited=True)` checks again, atomically with the insert (`_reserve_rate`)."""
+    config = chat_config(app)
+    moment = now()
+    # The rate_count-th most recent message within the window, if there is one (at most
+    # one row read, through the (sender, created_at) index).
+    recent = Message.filter(
+        sender_id=user_id, created_at__gte=moment - timedelta(seconds=config.rate_window)
+    )
+    if connection is not None:
+        recent = recent.using_db(connection)
+    nth = (
+        await recent.order_by("-created_at")
+        .offset(config.rate_count - 1)
+        .limit(1)
+        .values_list("created_at", flat=True)
+    )
+    if not nth:
+        return
+    oldest: datetime = nth[0]  # type: ignore[assignment]
+    retry = max(0.0, (oldest + timedelta(seconds=config.rate_window) - moment).total_seconds())
+    raise APIError(
+        429,
+        "rate_limited",
+        f"slow down: at most {config.rate_count} messages every {config.rate_window:g} s",
+        {"retry_after": round(retry, 3), "limit": config.rate_count, "window": config.rate_window},
+        headers={"Retry-After": str(max(1, math.ceil(retry)))},
+    )
+
+
+async def _reserve_rate(app: Any, connection: Any, user_id: int) -> None:
+    """Check the rate inside the transaction that stores the message, so that count and insert
+    are one step: 200 sends at once store exactly `rate_count`, on every node.
+
+    PostgreSQL (several nodes): a transaction-scoped advisory lock per user serialises that
+    user's count-then-insert across every connection of every node; it is released at commit.
+    SQLite (one node): a transaction already holds the only connection exclusively (Tortoise
+    locks it), so nothing else runs between the count and the insert."""
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [RATE_LOCK, user_id])
+    await check_rate(app, user_id, connection)
+
+
+async def _existing(user_id: int, client_id: str, chat_id: int) -> dict[str, Any] | None:
+    found = await Message.get_or_none(sender_id=user_id, client_id=client_id)
+    if found is None:
+        return None
+    if found.conversation_id != chat_id:  # type: ignore[attr-defined]
+        raise APIError(
+            409,
+            "client_id_reused",
+            "this client_id was used for a message in another chat",
+            {"field": "client_id"},
+        )
+    return (await messages_out([found]))[0]
+
+
+async def store(
+    app: Any,
+    chat_id: int,
+    sender_id: int | None,
+    recipients: list[int],
+    blocked: set[int],
+    *,
+    text: str,
+    kind: str = "text",
+    data: dict[str, Any] | None = None,
+    client_id: str | None = None,
+    ref: str | None = None,
+    sender: dict[str, Any] | None = None,
+    rate_limited: bool = False,
+) -> dict[str, Any]:
+    """Store a message (and the chat's activity) and push it to the members who may see it.
+
+    `rate_limited`: the sender's message rate is checked in the same transaction (429
+    `rate_limited` and nothing stored when over it)."""
+    async with in_transaction() as connection:
+        if rate_limited and sender_id is not None:
+            await _reserve_rate(app, connection, sender_id)
+        row = await Message.create(
+            conversation_id=chat_id,
+            sender_id=sender_id,
+            kind=kind,
+            text=text,
+            data=data or {},
+            client_id=client_id,
+            ref=ref,
+        )
+        await Conversation.filter(id=chat_id).update(
+            last_message_id=row.id, last_activity_at=row.created_at
+        )
+    out = message_out(row, sender) if sender is not None else (await messages_out([row]))[0]
+    await deliver(app, [u for u in recipients if u not in blocked], "chat.message", out)
+    return out
+
+
+async def _sending(chat_id: int, user_id: int) -> tuple[str, list[int]]:
+    """The chat's kind and its members, if the user is one of them (one query: it runs for
+    every message)."""
+    if not 1 <= chat_id <= DB_INT:
+        raise not_found()
+    rows = await Member.filter(conversation_id=chat_id).values_list("user_id", "conversation__kind")
+    members = [int(r[0]) for r in rows]  # type: ignore[call-overload]
+    if user_id not in members:
+        raise not_found()
+    return str(rows[0][1]), members  # type: ignore[index]
+
+
+async def _profile(user_id: int, sender: User | None) -> dict[str, Any] | None:
+    if sender is not None:
+        return (await summaries([sender]))[0]
+    return (await people({user_id})).get(user_id)
+
+
+async def send_message(
+    app: Any,
+    user_id: int,
+    chat_id: int,
+    text: str,
+    client_id: str | None = None,
+    *,
+    sender: User | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Post a member's text; (message, stored now). A retry with the same `client_id`
+    answers the message stored the first time."""
+    try:
+        text = check_text(text, chat_config(app).max_text)
+    except ValueError as exc:
+        raise invalid("text", str(exc)) from None
+    kind, recipients = await _sending(chat_id, user_id)
+    if kind == SYSTEM:
+        raise APIError(403, "read_only", "nobody writes in the notices chat")
+    if client_id is not None:
+        found = await _existing(user_id, client_id, chat_id)
+        if found is not None:
+            return found, False
+    # Sequential: measured, running these side by side on PostgreSQL's pool was no faster.
+    # The rate is checked when storing, atomically with the insert.
+    blocked = await blocked_ids(user_id)
+    if kind == DIRECT and any(u in blocked for u in recipients):
+        raise APIError(403, "blocked", "you cannot write to this user")
+    profile = await _profile(user_id, sender)
+    try:
+        out = await store(
+            app,
+            chat_id,
+            user_id,
+            recipients,
+            blocked,
+            text=text,
+            client_id=client_id,
+            sender=profile,
+            rate_limited=True,
+        )
+    except IntegrityError:
+        if client_id is None:
+            raise
+        found = await _existing(user_id, client_id, chat_id)  # the same retry, at once
+        if found is None:
+            raise
+        return found, False
+    # Messages sent, on /metrics (docs/operations.md).
+    sent = core_of(app).metrics.counter(
+        "transcendence_chat_messages_sent", "Messages sent", ["kind"]
+    )
+    sent.labels(kind).inc()
+    return out, True
+
+
+async def mark_read(
+    app: Any, user_id: int, chat_id: int, up_to: int | None = None
+) -> dict[str, Any]:
+    """Everything (or up to a message) is read: the marker moves on, never back, and every
+    member's tab hears `chat.read` when it moved."""
+    member = await membership(chat_id, user_id)
+    conv = member.conversation
+    newest = conv.last_message_id or 0
+    target = newest if up_to is None else min(up_to, newest)
+    moved = target > member.last_read_id
+    if moved:
+        # Conditional, so two reads at once can only move it forward.
+        await Member.filter(id=member.id, last_read_id__lt=target).update(last_read_id=target)
+        member.last_read_id = target
+    blocked = await blocked_ids(user_id)
+    unread = (
+        await _visible(member, blocked)
+        .filter(id__gt=member.last_read_id)
+        .filter(sender_id__not_in=sorted(blocked | {user_id}))
+        .count()
+    )
+    receipt = {"chat_id": chat_id, "user_id": user_id, "last_read_id": member.last_read_id}
+    if moved:
+        # A channel's readers are not announced to the whole channel: only my own tabs hear
+        # it (to clear the unread badge); direct chats and groups get read receipts.
+        if conv.kind == CHANNEL:
+            recipients = [user_id]
+        else:
+            recipients = [u for u in await member_ids(chat_id) if u not in blocked]
+        await deliver(app, recipients, "chat.read", receipt)
+    return {**receipt, "unread_count": unread}
+
+
+async def typing(app: Any, user_id: int, chat_id: int) -> None:
+    member = await membership(chat_id, user_id)
+    if member.conversation.kind == SYSTEM:
+        return
+    blocked = await blocked_ids(user_id) | {user_id}
+    recipients = [u for u in await member_ids(chat_id) if u not in blocked]
+    await deliver(app, recipients, "chat.typing", {"chat_id": chat_id, "user_id": user_id})
