@@ -9,7 +9,8 @@ import typer
 from transcendence import hookimpl
 from transcendence.hub import notify
 from transcendence_tournament import cli as commands
-from transcendence_tournament import hookspecs, online, realtime, service
+from transcendence_tournament import hookspecs, realtime, service
+from transcendence_tournament.online import calls, presentation
 from transcendence_tournament.routes import blueprint
 
 
@@ -55,7 +56,7 @@ def web_assets():
 @hookimpl
 async def startup(app):
     """Arm this node's timers again from the database (starts on time, no-show deadlines)."""
-    await online.timers_of(app).rearm()
+    await calls.rearm(app)
 
 
 @hookimpl
@@ -69,7 +70,7 @@ async def shutdown(app):
 async def match_player_joined(game_id, user_id, core):
     # A failure is logged by the core (with this module's name); the no-show deadline
     # still decides.
-    await online.player_joined(core.app, game_id, user_id)
+    await calls.player_joined(core.app, game_id, user_id)
 
 
 @hookimpl
@@ -77,20 +78,20 @@ async def match_interrupted(match, core):
     """Its game was lost with its node: offer (local) or call (online) the match again."""
     tournament = await service.forget_game(str(match.id))
     if tournament is not None and tournament.kind == "online":
-        await online.advance(core.app, tournament)
-        await online.broadcast(core.app, tournament)
+        await calls.advance(core.app, tournament)
+        await presentation.broadcast(core.app, tournament)
 
 
 @hookimpl
 async def match_finished(match, core):
     app = core.app if core is not None else None  # None: `tournaments seed --play`
     # No guard: the core runs every module's match_finished on its own and logs a failure.
-    if app is not None and await online.match_finished(app, match):
+    if app is not None and await calls.match_finished(app, match):
         return
     tournament = await service.record_result(match)
     if tournament is None or tournament.owner_id is None:  # type: ignore[attr-defined]
         return
-    view = await service.view(tournament)
+    view = await service.local_view(tournament)
     if view["next"]:
         a, b = view["next"]["players"]
         await notify(
@@ -130,7 +131,7 @@ async def match_finished(match, core):
 async def _chat_notice(app, user_id, text, data):
     """Also in the owner's chat notices (`tournament_notice`: chat implements it)."""
     if app is not None:
-        await online.chat_notice(app, user_id, text, data)
+        await presentation.chat_notice(app, user_id, text, data)
 
 
 @hookimpl

@@ -16,8 +16,10 @@ from transcendence.errors import APIError
 from transcendence.openapi import error_responses
 from transcendence.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, page
 from transcendence_pong.api import OptionsIn, facade, parse_options
-from transcendence_tournament import online, service
+from transcendence_tournament import service
 from transcendence_tournament.models import Entry, Tournament
+from transcendence_tournament.online import calls, entries, presentation
+from transcendence_tournament.views import view
 
 blueprint = Blueprint("tournament", __name__)
 
@@ -92,7 +94,7 @@ async def create_local(data: LocalIn):
         data.options.model_dump(),
         shuffle=data.shuffle,
     )
-    return await service.view(tournament), 201
+    return await view(tournament), 201
 
 
 @blueprint.get("/<id:tournament_id>")
@@ -101,7 +103,7 @@ async def create_local(data: LocalIn):
 async def read(tournament_id: int):
     """The bracket: who plays whom, in what order, results, the next match, standings."""
     user = await current_user()
-    return await service.view(await owned(tournament_id), user.id)
+    return await view(await owned(tournament_id), user.id)
 
 
 # --- online tournaments -------------------------------------------------------------------
@@ -118,7 +120,7 @@ async def list_online(query_args: ListQuery):
     """Online tournaments, newest first (`status` filters; paginated by `cursor`)."""
     await current_user()
     before = decode_cursor(query_args.cursor, int)
-    rows = await online.listing(query_args.status, query_args.limit, before)
+    rows = await presentation.listing(query_args.status, query_args.limit, before)
     rows, cursor = page(rows, query_args.limit, lambda t: t.id)
     counts = {}
     for t in rows:
@@ -132,7 +134,7 @@ async def list_online(query_args: ListQuery):
                 "size": t.size,
                 "status": t.status,
                 "players": counts[t.id],
-                "starts_at": online.iso(t.starts_at),
+                "starts_at": presentation.iso(t.starts_at),
                 "winner": t.winner_alias,
                 "owner": (
                     {
@@ -161,7 +163,7 @@ async def create_online(data: OnlineIn):
     no_show = options.pop("no_show_seconds", None)
     if data.no_show_seconds is not None:
         no_show = data.no_show_seconds
-    tournament = await online.create(
+    tournament = await entries.create(
         user,
         name=data.name,
         size=data.size,
@@ -170,24 +172,21 @@ async def create_online(data: OnlineIn):
         starts_at=data.starts_at,
         alias=data.alias,
         seeding=data.seeding,
-        no_show_seconds=no_show or online.DEFAULT_NO_SHOW,
+        no_show_seconds=no_show or entries.DEFAULT_NO_SHOW,
     )
-    if tournament.starts_at is not None:
-        online.timers_of(_app()).at(
-            f"start:{tournament.id}", tournament.starts_at, online.start_on_time, tournament.id
-        )
-    return await service.view(tournament, user.id), 201
+    calls.schedule_start(_app(), tournament)
+    return await view(tournament, user.id), 201
 
 
 async def _seated(tournament: Tournament, full: bool, user_id: int):
     """After a seat was taken: start when full (if no start time is set), tell watchers."""
     app = _app()
     if full and tournament.starts_at is None:
-        await online.start(app, tournament.id)
+        await calls.start(app, tournament.id)
     else:
-        await online.broadcast(app, tournament)
+        await presentation.broadcast(app, tournament)
     await tournament.refresh_from_db()
-    return await service.view(tournament, user_id)
+    return await view(tournament, user_id)
 
 
 @blueprint.post("/<id:tournament_id>/join")
@@ -197,7 +196,7 @@ async def _seated(tournament: Tournament, full: bool, user_id: int):
 async def join(tournament_id: int, data: JoinIn):
     """Take a seat (409 `alias_taken`, `full`, `already_started`, `already_joined`)."""
     user = await current_user()
-    tournament, full = await online.join(tournament_id, user, data.alias)
+    tournament, full = await entries.join(tournament_id, user, data.alias)
     return await _seated(tournament, full, user.id)
 
 
@@ -207,9 +206,9 @@ async def join(tournament_id: int, data: JoinIn):
 async def leave(tournament_id: int):
     """Give up a seat, before the start only."""
     user = await current_user()
-    tournament = await online.leave(tournament_id, user)
-    await online.broadcast(_app(), tournament)
-    return await service.view(tournament, user.id)
+    tournament = await entries.leave(tournament_id, user)
+    await presentation.broadcast(_app(), tournament)
+    return await view(tournament, user.id)
 
 
 @blueprint.post("/<id:tournament_id>/start")
@@ -218,10 +217,10 @@ async def leave(tournament_id: int):
 async def start(tournament_id: int):
     """Start now (the organiser, with at least 3 players)."""
     user = await current_user()
-    tournament = await online.start(_app(), tournament_id, by=user)
+    tournament = await calls.start(_app(), tournament_id, by=user)
     assert tournament is not None
     await tournament.refresh_from_db()
-    return await service.view(tournament, user.id)
+    return await view(tournament, user.id)
 
 
 @blueprint.post("/<id:tournament_id>/ai")
@@ -238,7 +237,7 @@ async def add_ai(tournament_id: int):
         body = AiIn.model_validate(raw if raw is not None else {})
     except ValueError as exc:
         raise APIError(400, "validation_error", "level is easy, normal or hard") from exc
-    tournament, full = await online.add_ai(tournament_id, user, body.level)
+    tournament, full = await entries.add_ai(tournament_id, user, body.level)
     return await _seated(tournament, full, user.id)
 
 
@@ -250,7 +249,7 @@ async def play_next(tournament_id: int):
     tournament = await owned(tournament_id)
     if tournament.kind != "local":
         # Only a local tournament is played from one keyboard; an online one's matches are
-        # called by the server (online.py). Refused before anything is created.
+        # called by the server (online/calls.py). Refused before anything is created.
         raise APIError(403, "forbidden", "an online tournament's matches are called by the server")
     user = await current_user()
     games = facade(current_app).games

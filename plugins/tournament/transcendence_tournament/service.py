@@ -116,14 +116,9 @@ def next_game(bracket: Any) -> Any | None:
     return ready[0] if ready else None
 
 
-async def view(tournament: Tournament, user_id: int | None = None) -> dict[str, Any]:
-    """Everything a bracket screen shows: players, games in order, the next match.
-
-    An online tournament's view adds its seats, matches and `me` (`online.view`)."""
-    if tournament.kind == "online":
-        from transcendence_tournament import online  # a cycle: online imports service
-
-        return await online.view(tournament, user_id)
+async def local_view(tournament: Tournament) -> dict[str, Any]:
+    """Everything a local tournament's bracket screen shows: players, games in order, the
+    next match (`views.view` picks the view of a tournament's kind)."""
     # One read of the games, then the tournament row: `record_result` commits a game and its
     # tournament together, so a view showing the last game recorded never says "running".
     rows = await Game.filter(tournament=tournament).order_by("id")
@@ -197,15 +192,20 @@ async def record_result(match: Any) -> Tournament | None:
         game.status = "done"
         await game.save()
         if bracket.finished:
-            places = dict(bracket.standings())
-            for seed, entry in entries.items():
-                entry.place = places.get(seed)
-                await entry.save(update_fields=["place"])
-            tournament.status = "finished"
-            tournament.winner_alias = entries[bracket.champion].alias
-            tournament.finished_at = datetime.now(UTC)
-            await tournament.save()
+            await finish(tournament, bracket, entries)
     return tournament
+
+
+async def finish(tournament: Tournament, bracket: Any, entries: dict[int, Entry]) -> None:
+    """Its last game is in: places, the winner, finished (in the caller's transaction)."""
+    places = dict(bracket.standings())
+    for seed, entry in entries.items():
+        entry.place = places.get(seed)
+        await entry.save(update_fields=["place"])
+    tournament.status = "finished"
+    tournament.winner_alias = entries[bracket.champion].alias
+    tournament.finished_at = datetime.now(UTC)
+    await tournament.save(update_fields=["status", "winner_alias", "finished_at"])
 
 
 async def forget_game(match_id: str) -> Tournament | None:

@@ -18,8 +18,8 @@ from testkit import empty_tables, lose_game
 from transcendence.app import create_app
 from transcendence_pong.clock import ScaledClock
 from transcendence_pong.models import Match, Rating
-from transcendence_tournament import online
 from transcendence_tournament.models import Entry, Game, Tournament
+from transcendence_tournament.online import calls, entries
 
 pytestmark = pytest.mark.modules("pong", "ai", "tournament", "chat")
 QUICK = {"score_limit": 1, "paddle_height": 20}
@@ -244,7 +244,7 @@ async def test_no_show_deadlines_fire_once_and_survive_a_restart(settings):
         users = [
             await accounts.create_user(n, f"{n}@example.test", None) for n in ("ann", "bob", "cy")
         ]
-        tournament = await online.create(
+        tournament = await entries.create(
             users[0],
             name="Restart cup",
             size=3,
@@ -256,21 +256,21 @@ async def test_no_show_deadlines_fire_once_and_survive_a_restart(settings):
             no_show_seconds=3,
         )
         for user in users[1:]:
-            await online.join(tournament.id, user, None)
+            await entries.join(tournament.id, user, None)
         async with app.app_context():
-            await online.start(app, tournament.id)
+            await calls.start(app, tournament.id)
         called = await Game.get(tournament_id=tournament.id, status="ready")
         assert called.key == "r1m2" and called.ready_deadline is not None
         timers = app.extensions["tournament"]
         assert list(timers.tasks) == [f"noshow:{called.id}"]
         await timers.stop()  # this node lost its timers: the database still has them
         await Game.filter(id=called.id).update(ready_deadline=datetime.now(UTC))  # due now
-        await timers.rearm()
+        await calls.rearm(app)
         assert list(timers.tasks) == [f"noshow:{called.id}"]
         # The re-armed timer and two more for the same deadline (other nodes), at once:
         # one forfeit, the final called once.
         async with app.app_context():
-            await asyncio.gather(online.no_show(app, called.id), online.no_show(app, called.id))
+            await asyncio.gather(calls.no_show(app, called.id), calls.no_show(app, called.id))
         async with asyncio.timeout(20):
             while f"noshow:{called.id}" in timers.tasks:
                 await asyncio.sleep(0.02)
