@@ -8,7 +8,7 @@ arguments than its spec, so these specs can grow without breaking modules.
 Hooks marked *async allowed* may be implemented as coroutines; the core awaits them
 through `transcendence.plugins.call_async`. The others must return plainly.
 
-A module may declare hookspecs of its own (pong declares `match_finished`) by
+A module may declare hookspecs of its own (pong declares `pong_ai_player`) by
 implementing `add_hookspecs(pm)`; other modules then implement them like these.
 
 Hooks that run with the app receive `core` (a `transcendence.core.Core`: the app, settings,
@@ -16,7 +16,8 @@ bus, hub, registry, metrics and `core.hook(name)` / `core.call(name, ...)` for t
 enabled on this node), so a module never digs the app out of a context variable. Taking
 `core` is optional: an implementation names only the arguments it uses.
 
-The hooks are grouped by when they run: loading, building the app, serving, requests.
+The hooks are grouped by when they run: loading, building the app, serving, requests, and
+games (a game module's matches: `transcendence.games`).
 `docs/modules.md` documents every hook below; a test fails when one is missing there.
 """
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
     from transcendence.accounts.models import User
     from transcendence.core import Core
+    from transcendence.games import Game, MatchResult
     from transcendence.realtime import ModuleHub
 
 hookspec = pluggy.HookspecMarker("transcendence")
@@ -154,4 +156,53 @@ def user_profile_extras(user: User, core: Core) -> dict[str, Any]:
     """Extra fields for a user's public profile (wins, losses, match history...). *Async allowed.*
 
     Return a dict; the core merges every enabled module's dict under `extras`.
+    """
+
+
+# -------------------------------------------------------------------------------------------
+# Games: a game module offers its games; it reports its matches' ends to every module
+# (`transcendence.games`, docs/modules.md "Writing a game").
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_games() -> list[Game]:
+    """The games this module provides: `transcendence.games.Game` objects.
+
+    Other modules find them with `transcendence.games.games_of(core)` (enabled modules
+    only) and start, read and end matches through them, knowing no game in particular.
+    """
+
+
+@hookspec
+def match_finished(result: MatchResult, core: Core | None) -> None:
+    """A match ended and is stored: its `transcendence.games.MatchResult` (`result.game`
+    names the game). *Async allowed.*
+
+    Called once, on the node that ran it, after the result is committed; `core` is None
+    where no app runs (`tournaments seed --play`). What it counts for is
+    `transcendence.games.records.counts(result)`. The tournament module advances its
+    bracket here; the stats module updates its aggregates.
+    """
+
+
+@hookspec
+def match_interrupted(result: MatchResult, core: Core) -> None:
+    """A match was recorded with the status "interrupted": no node could carry it on (its
+    node was killed, or its state was found too late). No winner, no rating change.
+    *Async allowed.*
+
+    Called once, on the node that recorded it, while that node runs (a node that stops
+    records its matches interrupted without calling it: modules catch up at their next
+    start). The tournament module calls the match again.
+    """
+
+
+@hookspec
+def match_player_joined(game: str, match_id: str, user_id: int, core: Core) -> None:
+    """A player arrived at a match created with `hold=True` (it waits for its players).
+    *Async allowed.*
+
+    Called once per seat, on the node that runs the match. The tournament module marks the
+    player present (a player still absent at the deadline loses by forfeit).
     """

@@ -15,7 +15,7 @@ from typing import Any
 from transcendence.accounts.models import User
 from transcendence.core import Core
 from transcendence.hub import notify
-from transcendence_pong import matchmaking
+from transcendence_pong import matchmaking, records
 from transcendence_pong.engine import Side
 from transcendence_pong.lease import (
     grace_period,
@@ -82,7 +82,11 @@ class Pong:
         # Listeners may need the app (a game's task may have no context of its own).
         async with self.app.app_context():
             await self.core.call(
-                "match_player_joined", game_id=game_id, user_id=user_id, core=self.core
+                "match_player_joined",
+                game=records.GAME,
+                match_id=game_id,
+                user_id=user_id,
+                core=self.core,
             )
 
     async def _interrupted(self, game_id: str) -> None:
@@ -90,7 +94,8 @@ class Pong:
         if match is not None:
             # Listeners may need the app (a start-up or a background task has no context).
             async with self.app.app_context():
-                await self.core.call("match_interrupted", match=match, core=self.core)
+                result = records.result_of(match)
+                await self.core.call("match_interrupted", result=result, core=self.core)
 
     async def stop(self) -> None:
         if self._pairing is not None:
@@ -104,7 +109,8 @@ class Pong:
         self.games_finished.labels(match.mode).inc()
         # The ratings moved in the transaction that recorded the match (service.py).
         async with self.app.app_context():
-            await self.core.call("match_finished", match=match, core=self.core)
+            result = records.result_of(match)
+            await self.core.call("match_finished", result=result, core=self.core)
 
     # --- starting games ---------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from transcendence import hookimpl
 from transcendence_pong import hookspecs, terminal
 from transcendence_pong import realtime as pong_realtime
 from transcendence_pong.facade import Pong
+from transcendence_pong.game import PONG
 from transcendence_pong.routes import blueprint
 from transcendence_pong.state import EXTENSION, facade
 
@@ -28,6 +29,12 @@ def module_info():
 @hookimpl
 def add_hookspecs(pm):
     pm.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def register_games():
+    """Pong for other modules (tournament, stats, chat): `transcendence.games`."""
+    return [PONG]
 
 
 @hookimpl

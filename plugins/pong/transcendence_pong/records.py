@@ -1,38 +1,39 @@
-"""What a game counts for: the one record rule, used by pong (ratings, cancellations, the
-history), the stats module (statistics, leaderboards). docs/stats.md, "What counts".
-
-- A one-keyboard game (`local`, or a keyboard tournament's) is history only: no wins,
-  losses, rating or leaderboard. A keyboard tournament's match is in no one's history
-  either (one account drives both paddles under aliases).
-- A game against the AI counts in the per-mode statistics (and the AI board), not in the
-  rating nor the main (rating) leaderboard.
-- Remote and online-tournament games count for every account in them, against accounts or
-  AI seats; only remote games move the rating.
-- A game abandoned before any point (a forfeit at 0-0) is a loss for no one: history only;
-  a remote one is recorded "cancelled" (no rating change), as is a remote game a player
-  never joined (a no-show).
-"""
+"""What a pong match counts for: the platform's one record rule (`transcendence.games.records`,
+docs/stats.md "What counts") applied to pong's `Match` rows, which `result_of` turns into
+the game-neutral `MatchResult` every other module reads. Seats are sides here: seat 0 is
+"left", seat 1 "right"."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-# The leaderboards a counted game feeds: the main one ranks by rating (remote games).
-BOARD_RATING, BOARD_AI, BOARD_TOURNAMENT = "rating", "ai", "tournament"
+from transcendence.games import MatchResult, Player
+from transcendence.games import records as rules
+from transcendence.games.records import (
+    BOARD_AI,
+    BOARD_RATING,
+    BOARD_TOURNAMENT,
+    HISTORY_ONLY,
+    Counts,
+    abandoned,
+)
+from transcendence_pong.engine import TICK_RATE
 
+GAME = "pong"
+SIDES = ("left", "right")  # by seat index
 
-@dataclass(frozen=True)
-class Counts:
-    """What one finished game means for one account in it."""
-
-    history: bool  # listed in the player's match history
-    stats: bool  # a win or a loss in the player's statistics (totals and per mode)
-    rating: bool  # moves the player's Elo rating
-    board: str | None  # the leaderboard it counts on (BOARD_*), None for none
-
-
-HISTORY_ONLY = Counts(history=True, stats=False, rating=False, board=None)
+__all__ = [
+    "BOARD_AI",
+    "BOARD_RATING",
+    "BOARD_TOURNAMENT",
+    "HISTORY_ONLY",
+    "Counts",
+    "abandoned",
+    "cancels",
+    "counts",
+    "one_keyboard",
+    "result_of",
+]
 
 
 def _record(match: Any) -> dict[str, Any]:
@@ -50,40 +51,49 @@ def one_keyboard(match: Any) -> bool:
     return match.mode == "local" or (match.mode == "tournament" and None in seats)
 
 
-def abandoned(left_score: int, right_score: int, forfeited: bool) -> bool:
-    """Given up before any point was scored: a loss for no one."""
-    return forfeited and left_score == 0 and right_score == 0
-
-
-def cancels(mode: str, left_score: int, right_score: int, forfeited: bool) -> bool:
-    """A remote game abandoned before any point is cancelled (no winner, no rating)."""
-    return mode == "remote" and abandoned(left_score, right_score, forfeited)
+def result_of(match: Any) -> MatchResult:
+    """A `Match` row as the game API's `MatchResult` (what `match_finished` carries)."""
+    record = _record(match)
+    users = (match.left_user_id, match.right_user_id)
+    levels = record.get("ai_levels")
+    if not isinstance(levels, dict):  # the AI plays the right paddle
+        ai = record.get("ai_level") or ("normal" if match.mode == "ai" else None)
+        levels = {"right": ai} if users[1] is None else {}
+    stored = record.get("ratings")
+    ratings = stored if isinstance(stored, dict) else {}
+    ticks = record.get("ticks")
+    details: dict[str, Any] = {k: record[k] for k in ("rallies", "hits", "ticks") if k in record}
+    if isinstance(ticks, int):
+        details["duration"] = ticks / TICK_RATE
+    return MatchResult(
+        game=GAME,
+        id=str(match.id),
+        mode=cast(Any, match.mode),
+        status=cast(Any, match.status),
+        players=(
+            Player(users[0], match.left_name, match.left_score, levels.get("left")),
+            Player(users[1], match.right_name, match.right_score, levels.get("right")),
+        ),
+        winner=SIDES.index(match.winner) if match.winner in SIDES else None,
+        forfeit=bool(match.forfeit),
+        keyboard=one_keyboard(match),
+        options=match.options if isinstance(match.options, dict) else {},
+        started_at=match.started_at,
+        ended_at=match.ended_at,
+        ratings={
+            users[seat]: ratings[side]
+            for seat, side in enumerate(SIDES)
+            if users[seat] is not None and isinstance(ratings.get(side), int)
+        },
+        details=details,
+    )
 
 
 def counts(match: Any) -> dict[str, Counts]:
     """For each side held by an account, what this match counts for ({} for nothing)."""
-    if match.status != "finished":
-        return {}  # running, cancelled or interrupted: no one's
-    users = {"left": match.left_user_id, "right": match.right_user_id}
-    if users["left"] is not None and users["left"] == users["right"]:
-        return {}  # an account against itself
-    accounts = [side for side, user in users.items() if user is not None]
-    if one_keyboard(match):
-        if match.mode == "tournament":
-            return {}  # aliases at one keyboard: the result belongs to no account
-        return dict.fromkeys(accounts, HISTORY_ONLY)
-    if match.winner not in ("left", "right") or abandoned(
-        match.left_score, match.right_score, bool(match.forfeit)
-    ):
-        return dict.fromkeys(accounts, HISTORY_ONLY)
-    if match.mode == "ai":
-        found = Counts(history=True, stats=True, rating=False, board=BOARD_AI)
-    elif match.mode == "remote":
-        # Rated only between two accounts (the queue's Elo).
-        rated = len(accounts) == 2
-        found = Counts(history=True, stats=True, rating=rated, board=BOARD_RATING)
-    elif match.mode == "tournament":
-        found = Counts(history=True, stats=True, rating=False, board=BOARD_TOURNAMENT)
-    else:
-        found = HISTORY_ONLY
-    return dict.fromkeys(accounts, found)
+    return {SIDES[seat]: found for seat, found in rules.counts(result_of(match)).items()}
+
+
+def cancels(mode: str, left_score: int, right_score: int, forfeited: bool) -> bool:
+    """A remote game abandoned before any point is cancelled (no winner, no rating)."""
+    return rules.cancels(mode, (left_score, right_score), forfeited)

@@ -12,6 +12,7 @@ import typer
 
 from transcendence import hookimpl
 from transcendence.commands import CLIContext, console
+from transcendence_pong.api import Match
 from transcendence_stats import service
 from transcendence_stats.routes import blueprint
 
@@ -47,11 +48,12 @@ def register_blueprints():
 
 
 @hookimpl
-async def match_finished(match):
+async def match_finished(result):
     # No guard: the core runs each module's match_finished on its own and logs a failure
     # with the module's name. A failed update is caught up by the backfill at the next
     # start, or by `transcendence stats backfill`.
-    await service.record_match(match)
+    if result.game == "pong":  # the aggregates read pong's matches today
+        await service.record_match(await Match.get(id=result.id))
 
 
 @hookimpl

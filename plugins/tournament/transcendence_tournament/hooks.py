@@ -8,6 +8,7 @@ import typer
 
 from transcendence import hookimpl
 from transcendence.hub import notify
+from transcendence_pong.api import Match
 from transcendence_tournament import cli as commands
 from transcendence_tournament import hookspecs, realtime, service
 from transcendence_tournament.online import calls, presentation
@@ -67,23 +68,27 @@ async def shutdown(app):
 
 
 @hookimpl
-async def match_player_joined(game_id, user_id, core):
+async def match_player_joined(game, match_id, user_id, core):
     # A failure is logged by the core (with this module's name); the no-show deadline
     # still decides.
-    await calls.player_joined(core.app, game_id, user_id)
+    if game == "pong":  # tournaments are played in pong today
+        await calls.player_joined(core.app, match_id, user_id)
 
 
 @hookimpl
-async def match_interrupted(match, core):
+async def match_interrupted(result, core):
     """Its game was lost with its node: offer (local) or call (online) the match again."""
-    tournament = await service.forget_game(str(match.id))
+    tournament = await service.forget_game(result.id)
     if tournament is not None and tournament.kind == "online":
         await calls.advance(core.app, tournament)
         await presentation.broadcast(core.app, tournament)
 
 
 @hookimpl
-async def match_finished(match, core):
+async def match_finished(result, core):
+    if result.game != "pong":  # tournaments are played in pong today
+        return
+    match = await Match.get(id=result.id)
     app = core.app if core is not None else None  # None: `tournaments seed --play`
     # No guard: the core runs every module's match_finished on its own and logs a failure.
     if app is not None and await calls.match_finished(app, match):

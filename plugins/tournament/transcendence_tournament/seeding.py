@@ -11,7 +11,7 @@ from transcendence.accounts.models import User
 from transcendence.bus import InProcessBus
 from transcendence.plugins import ModuleSet, await_result, call_async
 from transcendence.registry import Registry
-from transcendence_pong.api import Match, Options, record
+from transcendence_pong.api import Match, Options, record, records
 from transcendence_tournament import service
 from transcendence_tournament.models import Entry, Game
 
@@ -35,7 +35,8 @@ def match_finished_hook(registry: Registry) -> Finished:
     hook = registry.hook("match_finished")
 
     async def finished(match: Any) -> None:
-        await call_async(hook, match=match, core=None)  # no app runs here
+        result = records.result_of(match)
+        await call_async(hook, result=result, core=None)  # no app runs here
 
     return finished
 

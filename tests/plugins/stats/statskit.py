@@ -8,6 +8,7 @@ from typing import Any
 
 from transcendence.core import core_of
 from transcendence.plugins import call_async
+from transcendence_pong import records
 from transcendence_pong.matchmaking import update_ratings
 from transcendence_pong.models import Match
 
@@ -116,4 +117,6 @@ class Matches:
         """What `Pong._finished` does once the record is stored: ratings, then the hook."""
         await update_ratings(match)
         core = core_of(self.app)
-        await call_async(core.registry.hook("match_finished"), match=match, core=core)
+        await call_async(
+            core.registry.hook("match_finished"), result=records.result_of(match), core=core
+        )
