@@ -83,17 +83,17 @@ def sqlite_template(tmp_path_factory):
     instead. PostgreSQL's database is migrated once per run by the first app already.
     """
     folder = tmp_path_factory.mktemp("sqlite-templates")
-    made: dict[tuple[str, ...] | None, Path] = {}
+    made: dict[tuple[tuple[str, ...] | None, tuple[str, ...]], Path] = {}
 
-    def template(modules: list[str] | None) -> Path:
-        key = None if modules is None else tuple(modules)
+    def template(modules: list[str] | None, extra: list[str] = SAMPLE_MODULES) -> Path:
+        key = (None if modules is None else tuple(modules), tuple(extra))
         if key not in made:
             path = folder / f"template-{len(made)}.sqlite3"
             support = str(Path(__file__).parent / "support")
             migrate_database(
                 {
                     "modules": modules,
-                    "extra_modules": SAMPLE_MODULES,
+                    "extra_modules": extra,
                     "env": "test",
                     "var_dir": str(folder / "var"),
                     "database_url": f"sqlite://{path}",
@@ -111,17 +111,21 @@ def settings(
     request, tmp_path: Path, pg_url: str | None, redis_url: str | None, sqlite_template
 ) -> Settings:
     """Core tests load only the sample modules; `@pytest.mark.modules("pong", ...)` loads
-    built-in modules too, and `@pytest.mark.modules("*")` every installed one.
+    built-in modules too, and `@pytest.mark.modules("*")` every installed one;
+    `@pytest.mark.support("transcendence_nim")` adds modules of tests/support (the second
+    game) by import path.
 
     On SQLite the test's file starts as a copy of the migrated template of its modules;
     `fresh_database_url` gives a database nothing has migrated."""
     marker = request.node.get_closest_marker("modules")
     names = list(marker.args) if marker else []
     modules = None if names == ["*"] else names
+    support = request.node.get_closest_marker("support")
+    extra = SAMPLE_MODULES + (list(support.args) if support else [])
     database_url = pg_url
     if database_url is None:
         database = tmp_path / "test.sqlite3"
-        shutil.copyfile(sqlite_template(modules), database)
+        shutil.copyfile(sqlite_template(modules, extra), database)
         database_url = f"sqlite://{database}"
     return Settings(
         modules=modules,
@@ -131,7 +135,7 @@ def settings(
         database_url=database_url,
         redis_url=redis_url,
         secret_key=TEST_SECRET,
-        extra_modules=SAMPLE_MODULES,
+        extra_modules=extra,
         module_sync_interval=0.2,
     )
 
