@@ -15,7 +15,7 @@ from transcendence.errors import APIError
 from transcendence.games import MODES, Game, HookSource, MatchResult, Mode, SeatSpec
 from transcendence_pong.clock import FastClock
 from transcendence_pong.engine import Engine, Side
-from transcendence_pong.models import Match
+from transcendence_pong.models import Match, Rating
 from transcendence_pong.realtime import OptionsIn
 from transcendence_pong.records import GAME, SIDES, result_of
 from transcendence_pong.room import Room, Seat
@@ -113,6 +113,16 @@ class Pong(Game):
 
     async def answer(self, core: Core, user_id: int, invite_id: int, accept: bool) -> str | None:
         return await facade(core.app).answer_invite(user_id, invite_id, accept)
+
+    def match_page(self, match_id: str) -> str | None:
+        return f"/play/games/{match_id}"
+
+    def ai_available(self, hooks: HookSource) -> bool:
+        return bool(hooks.hook("pong_ai_player").get_hookimpls())
+
+    async def ratings(self, user_ids: Sequence[int]) -> dict[int, int]:
+        rows = await Rating.filter(user_id__in=list(user_ids)) if user_ids else []
+        return {row.user_id: row.rating for row in rows}  # type: ignore[attr-defined]
 
     async def play_headless(
         self,

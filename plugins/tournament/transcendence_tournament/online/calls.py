@@ -1,23 +1,23 @@
 """Running an online tournament: starting it, calling its matches (AI seats included),
-no-shows at the deadline, and what follows each result."""
+no-shows at the deadline, and what follows each result.
+
+Its matches are the tournament's game's (`Tournament.game`), started, ended and read
+through the game API (`transcendence.games`) only: no game is known here by name."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import random
-import uuid
 from datetime import timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from transcendence import games
 from transcendence.core import core_of
 from transcendence.errors import APIError
-from transcendence.plugins import await_result
-from transcendence_pong.api import Match, Rating, Side, facade, parse_options
-from transcendence_pong.api import record as record_match
 from transcendence_tournament import service
 from transcendence_tournament.models import Entry, Game, Tournament
 from transcendence_tournament.online import results
@@ -33,15 +33,16 @@ AI_RATING = {"easy": 900, "normal": 1000, "hard": 1100}  # for seeding by rating
 # --- starting ---------------------------------------------------------------------------
 
 
-async def _ratings(entries: list[Entry]) -> dict[int, int]:
-    ids = [e.user_id for e in entries if e.user_id is not None]  # type: ignore[attr-defined]
-    rows = await Rating.filter(user_id__in=ids) if ids else []
-    return {r.user_id: r.rating for r in rows}  # type: ignore[attr-defined]
+def _game_here(app: Any, tournament: Tournament) -> games.Game | None:
+    """The tournament's game while its module is enabled on this node, else None."""
+    return games.games_of(core_of(app)).get(tournament.game)
 
 
-async def _reseed(tournament: Tournament, entries: list[Entry]) -> None:
+async def _reseed(app: Any, tournament: Tournament, entries: list[Entry]) -> None:
     if tournament.seeding == "rating":
-        ratings = await _ratings(entries)
+        game = _game_here(app, tournament)
+        ids = [e.user_id for e in entries if e.user_id is not None]  # type: ignore[attr-defined]
+        ratings = await game.ratings(ids) if game is not None and ids else {}
 
         def strength(entry: Entry) -> int:
             if entry.ai_level:
@@ -86,7 +87,7 @@ async def start(app: Any, tournament_id: int, *, by: Any = None) -> Tournament |
             await tournament.save(update_fields=["status", "finished_at"])
             cancelled = True
         else:
-            await _reseed(tournament, entries)
+            await _reseed(app, tournament, entries)
             tournament.status = "running"
             tournament.started_at = now()
             await tournament.save(update_fields=["status", "started_at"])
@@ -115,6 +116,11 @@ def schedule_start(app: Any, tournament: Tournament) -> None:
 
 
 async def start_on_time(app: Any, tournament_id: int) -> None:
+    tournament = await Tournament.get_or_none(id=tournament_id)
+    if tournament is not None and _game_here(app, tournament) is None:
+        # its game is off here: leave the start to a node that runs it (or starts next)
+        log.info("tournament %s: not started on time, %s is off here", tournament_id, tournament.game)
+        return
     await start(app, tournament_id)
 
 
@@ -144,16 +150,24 @@ async def advance(app: Any, tournament: Tournament) -> None:
                 log.exception("tournament %s: could not start match %s", tournament.id, game.id)
 
 
+def _seat(entry: Entry) -> games.SeatSpec:
+    return games.SeatSpec(entry.user_id, entry.alias, entry.ai_level)  # type: ignore[attr-defined]
+
+
 async def call_match(
-    app: Any, tournament: Tournament, game: Any, entries: dict[int, Entry]
+    app: Any, tournament: Tournament, pairing: Any, entries: dict[int, Entry]
 ) -> None:
-    left, right = (entries[s] for s in game.players)
+    """Create the match of the bracket's `pairing` and call its players (AI seats: played
+    by the game; two of them: played out at once)."""
+    core = core_of(app)
+    game = games.game_of(core, tournament.game)  # 409 while its module is off: not called
+    left, right = (entries[s] for s in pairing.players)
     robots = left.ai_level is not None and right.ai_level is not None
     deadline = None if robots else now() + timedelta(seconds=tournament.no_show_seconds)
     try:  # the unique (tournament, key) row: one node calls a match, once
         row = await Game.create(
             tournament=tournament,
-            key=game.id,
+            key=pairing.id,
             status="ready",
             ready_deadline=deadline,
             left_joined=left.ai_level is not None,
@@ -161,40 +175,29 @@ async def call_match(
         )
     except IntegrityError:
         return
-    if not _ai_plays(app, left, right):
+    if (left.ai_level or right.ai_level) and not game.ai_available(core):
         await _ai_absent(app, tournament, row, left, right)
         return
     if robots:
-        spawn(app, _robots_play(app, tournament, row, left, right))
+        spawn(app, _robots_play(app, tournament, game, row, left, right))
         return
     assert deadline is not None
-    # The AI always plays pong's right paddle: an AI on the bracket's left swaps sides.
+    # AI seats come last (the game API's rule): an AI on the bracket's left swaps the seats.
     swapped = left.ai_level is not None
-    pong_left, pong_right = (right, left) if swapped else (left, right)
-    ai = None
-    if pong_right.ai_level is not None:
-        ai = core_of(app).registry.hook("pong_ai_player")(
-            side=Side.RIGHT, level=pong_right.ai_level
-        )
+    seats = [_seat(right), _seat(left)] if swapped else [_seat(left), _seat(right)]
     try:
-        match = await facade(app).games.create(
-            "tournament",
-            (pong_left.user_id, pong_left.alias),  # type: ignore[attr-defined]
-            (pong_right.user_id, pong_right.alias),  # type: ignore[attr-defined]
-            parse_options(tournament.options),
-            ai=ai,
-            keyboard=False,
-            hold=True,
+        match_id = await game.create_match(
+            core, seats, tournament.options, mode="tournament", hold=True
         )
     except Exception:
         # Not called after all: the next `advance` (a result, or a node's start-up) retries.
         await Game.filter(id=row.id, status="ready", match_id=None).delete()
         raise
-    row.match_id = str(match.id)
+    row.match_id = match_id
     row.swapped = swapped
     await row.save(update_fields=["match_id", "swapped"])
-    # Armed once the game is known: a deadline that passed while the game was being created
-    # (a slow database) fires now and ends that game too, instead of leaving it held for
+    # Armed once the match is known: a deadline that passed while it was being created
+    # (a slow database) fires now and ends that match too, instead of leaving it held for
     # ever. Should this node die before this line, its start-up arms it from the row.
     timers_of(app).at(f"noshow:{row.id}", deadline, no_show, row.id)
     for me, other in ((left, right), (right, left)):
@@ -202,99 +205,84 @@ async def call_match(
             await call_player(app, tournament, row, me, other, deadline)
 
 
-def _ai_plays(app: Any, left: Entry, right: Entry) -> bool:
-    """Whether an enabled module plays this match's AI seats: pong's `pong_ai_player` for
-    one against a person, the tournament's `tournament_ai_game` for two (the ai module
-    implements both). True without AI seats."""
-
-    if left.ai_level is None and right.ai_level is None:
-        return True
-    robots = left.ai_level is not None and right.ai_level is not None
-    hook = core_of(app).registry.hook("tournament_ai_game" if robots else "pong_ai_player")
-    return bool(hook.get_hookimpls())
-
-
 async def _ai_absent(
     app: Any, tournament: Tournament, row: Game, left: Entry, right: Entry
 ) -> None:
-    """The ai module is disabled (or not installed): its seats do not show up, as a player
-    absent at the deadline; between two of them, the better seed goes on."""
+    """No AI plays the game here (pong's: the ai module is disabled or not installed): its
+    seats do not show up, as a player absent at the deadline; between two of them, the
+    better seed goes on."""
     humans = [e for e in (left, right) if e.ai_level is None]
     winner = humans[0] if humans else min(left, right, key=lambda e: e.seed)
-    log.info("tournament %s: no AI plays %s (the ai module is off)", tournament.id, row.key)
+    log.info("tournament %s: no AI plays %s here", tournament.id, row.key)
     await decide(app, row, winner.seed, None, forfeit=True)
 
 
 # --- while a match is called ------------------------------------------------------------
 
 
-async def player_joined(app: Any, game_id: str, user_id: int) -> None:
-    """pong: a called player opened their game. Both here (or one, against the AI): playing."""
-    row = await Game.get_or_none(match_id=game_id, status="ready")
-    if row is None:
+async def player_joined(app: Any, game_name: str, match_id: str, user_id: int) -> None:
+    """A called player opened their match. Both here (or one, against the AI): playing."""
+    row = await Game.get_or_none(match_id=match_id, status="ready").prefetch_related(
+        "tournament"
+    )
+    if row is None or row.tournament.game != game_name:
         return
-    match = await Match.get_or_none(id=uuid.UUID(game_id))
-    if match is None:
+    result = await games.game_of(core_of(app), game_name).result(match_id)
+    seat = result.seat_of(user_id) if result is not None else None
+    if seat is None:
         return
-    pong_side = "left" if match.left_user_id == user_id else "right"  # type: ignore[attr-defined]
-    side = {"left": "right", "right": "left"}[pong_side] if row.swapped else pong_side
+    side = ("left", "right")[1 - seat if row.swapped else seat]
     await Game.filter(id=row.id, status="ready").update(**{f"{side}_joined": True})
     await Game.filter(id=row.id, status="ready", left_joined=True, right_joined=True).update(
         status="playing"
     )
-    tournament = await Tournament.get(id=row.tournament_id)  # type: ignore[attr-defined]
-    await broadcast(app, tournament)
+    await broadcast(app, row.tournament)
 
 
 async def no_show(app: Any, game_row_id: int) -> None:
-    """The deadline of a called match passed: whoever has not opened the game loses.
+    """The deadline of a called match passed: whoever has not opened the match loses.
 
     Every node may fire this timer; the conditional update lets exactly one act.
     """
+    row = await Game.get(id=game_row_id).prefetch_related("tournament")
+    game = _game_here(app, row.tournament)
+    if game is None:
+        # its game is off here: leave the deadline to a node that runs it (or starts next)
+        log.info("tournament no-show %s not decided: %s is off here", row.id, row.tournament.game)
+        return
     claimed = await Game.filter(id=game_row_id, status="ready").update(status="noshow")
     if not claimed:
         return
-    row = await Game.get(id=game_row_id)
+    await row.refresh_from_db()
     if row.left_joined and row.right_joined:  # both arrived just in time
         await Game.filter(id=row.id, status="noshow").update(status="playing")
         return
-    tournament = await Tournament.get(id=row.tournament_id)  # type: ignore[attr-defined]
+    tournament: Tournament = row.tournament
     bracket, entries = await service.bracket_of(tournament)
     players = bracket.games[row.key].players
-    absent = results.absent_side(row, players)
-    winner_seed = players[1 - absent]
-    log.info(
-        "tournament %s: %s did not show up for %s",
-        tournament.id,
-        entries[players[absent]].alias,
-        row.key,
-    )
+    side = results.absent_side(row, players)
+    absent, winner_seed = entries[players[side]], players[1 - side]
+    log.info("tournament %s: %s did not show up for %s", tournament.id, absent.alias, row.key)
     await decide(app, row, winner_seed, None, forfeit=True)
-    # End the waiting pong game too (on whichever node runs it), recorded as a forfeit.
-    if row.match_id is None:
-        return  # the game could not be created: nothing to end
-    match = await Match.get_or_none(id=uuid.UUID(row.match_id))
-    if match is not None and match.status == "running":
-        pong_absent = absent if not row.swapped else 1 - absent
-        user_id = match.left_user_id if pong_absent == 0 else match.right_user_id  # type: ignore[attr-defined]
-        if user_id is not None:
-            with contextlib.suppress(Exception):
-                await facade(app).games.send(row.match_id, {"op": "forfeit", "user_id": user_id})
+    # End the waiting match too (on whichever node runs it), recorded as a forfeit.
+    if row.match_id is not None and absent.user_id is not None:  # type: ignore[attr-defined]
+        with contextlib.suppress(Exception):
+            await game.forfeit(core_of(app), row.match_id, absent.user_id)  # type: ignore[attr-defined]
 
 
 # --- results ----------------------------------------------------------------------------
 
 
-async def match_finished(app: Any, match: Any) -> bool:
-    """pong: a match ended. True when it was an online tournament's (then it is handled)."""
-    row = await results.called_game(str(match.id))
+async def match_finished(app: Any, result: games.MatchResult) -> bool:
+    """A match ended. True when it was an online tournament's (then it is handled)."""
+    row = await results.called_game(result.game, result.id)
     if row is None:
         return False
     if row.status not in service.ACTIVE:
-        return True  # already decided (a no-show recorded before the game ended)
+        return True  # already decided (a no-show recorded before the match ended)
     bracket, _ = await service.bracket_of(row.tournament)
-    winner_seed, score = results.bracket_result(row, bracket.games[row.key].players, match)
-    await decide(app, row, winner_seed, score, forfeit=bool(match.forfeit))
+    winner_seed, score = results.bracket_result(row, bracket.games[row.key].players, result)
+    await decide(app, row, winner_seed, score, forfeit=result.forfeit)
     return True
 
 
@@ -320,30 +308,27 @@ async def decide(
 
 
 async def _robots_play(
-    app: Any, tournament: Tournament, row: Game, left: Entry, right: Entry
+    app: Any, tournament: Tournament, game: games.Game, row: Game, left: Entry, right: Entry
 ) -> None:
-    """AI against AI: played out on the real engine, faster than real time, by the module
-    implementing `tournament_ai_game` (the ai module)."""
-    hook = core_of(app).registry.hook("tournament_ai_game")
-    if not hook.get_hookimpls():  # turned off since the match was called
+    """AI against AI: played out at once by the game (`play_headless`), then announced to
+    every module like any finished match (this module's `match_finished` records it)."""
+    core = core_of(app)
+    if not game.ai_available(core):  # turned off since the match was called
         await _ai_absent(app, tournament, row, left, right)
         return
-    options = parse_options(tournament.options)
-    match = await Match.create(
-        id=uuid.uuid4(),
-        mode="tournament",
-        left_name=left.alias,
-        right_name=right.alias,
-        options=options.as_dict(),
-    )
-    row.match_id = str(match.id)
     row.status = "playing"
-    await row.save(update_fields=["match_id", "status"])
+    await row.save(update_fields=["status"])
     await broadcast(app, tournament)
-    levels = {"left": left.ai_level or "normal", "right": right.ai_level or "normal"}
-    room = await await_result(hook(**levels, seed=row.id, options=options))
-    room.id = str(match.id)
-    await match_finished(app, await record_match(room))
+    seats = [_seat(left), _seat(right)]
+    result = await game.play_headless(
+        core, seats, tournament.options, mode="tournament", seed=row.id
+    )
+    if result is None:
+        await _ai_absent(app, tournament, row, left, right)
+        return
+    row.match_id = result.id
+    await row.save(update_fields=["match_id"])
+    await core.call("match_finished", result=result, core=core)
 
 
 # --- after a restart --------------------------------------------------------------------
@@ -368,7 +353,7 @@ async def rearm(app: Any) -> None:
 async def _catch_up(app: Any) -> None:
     """Call again the matches whose game was interrupted while no node ran this module,
     and whatever should have been called meanwhile (a node stopped in between)."""
-    await service.forget_interrupted_games()
+    await service.forget_interrupted_games(core_of(app))
     for tournament in await Tournament.filter(kind="online", status="running"):
         try:
             await advance(app, tournament)

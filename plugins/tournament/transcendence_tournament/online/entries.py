@@ -35,8 +35,10 @@ async def create(
     alias: str | None,
     seeding: str,
     no_show_seconds: int = DEFAULT_NO_SHOW,
+    game: str = "pong",
 ) -> Tournament:
-    """A new open tournament; its creator has the first seat."""
+    """A new open tournament of `game` (its `options` parsed by it: `service.game_options`);
+    its creator has the first seat."""
     if fmt not in service.FORMATS:
         raise APIError(400, "invalid_format", "format is single or round_robin")
     if not service.MIN_PLAYERS <= size <= service.MAX_PLAYERS:
@@ -55,6 +57,7 @@ async def create(
         tournament = await Tournament.create(
             name=name.strip() or "Tournament",
             kind="online",
+            game=game,
             format=fmt,
             status="open",
             owner_id=owner.id,

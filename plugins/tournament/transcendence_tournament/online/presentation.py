@@ -9,6 +9,7 @@ from typing import Any
 
 from transcendence.accounts.models import User
 from transcendence.core import core_of
+from transcendence.games import games_of
 from transcendence.hub import get_hub, notify
 from transcendence.plugins import call_async
 from transcendence_tournament import service
@@ -54,6 +55,7 @@ async def view(tournament: Tournament, user_id: int | None) -> dict[str, Any]:
         "id": tournament.id,
         "name": tournament.name,
         "kind": tournament.kind,
+        "game": tournament.game,
         "format": tournament.format,
         "status": tournament.status,
         "options": tournament.options,
@@ -167,9 +169,14 @@ async def listing(status: str | None, limit: int, before: int | None) -> list[To
 # --- telling the players ------------------------------------------------------------------
 
 
-def game_href(row: Game, tournament: Tournament) -> str:
-    """The called match's page in the browser, back to the bracket afterwards."""
-    return f"/play/games/{row.match_id}?next=%2Ftournaments%2F{tournament.id}"
+def game_href(app: Any, row: Game, tournament: Tournament) -> str:
+    """The called match's page in the browser, back to the bracket afterwards (the
+    bracket itself when the game has no page, or is off here)."""
+    game = games_of(core_of(app)).get(tournament.game)
+    page = game.match_page(row.match_id) if game is not None and row.match_id else None
+    if page is None:
+        return f"/tournaments/{tournament.id}"
+    return f"{page}?next=%2Ftournaments%2F{tournament.id}"
 
 
 async def call_player(
@@ -194,7 +201,7 @@ async def call_player(
                 **data,
                 "name": tournament.name,
                 "message": message,
-                "href": game_href(row, tournament),
+                "href": game_href(app, row, tournament),
             },
             app=app,
         )

@@ -1,32 +1,33 @@
-"""An online game's result: read from its pong match (or its no-show), stored once.
+"""An online game's result: read from its match (or its no-show), stored once.
 
 What follows a result (the next calls, the winner told) is `calls.decide`'s.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from tortoise.transactions import in_transaction
 
+from transcendence.games import MatchResult
 from transcendence_tournament import service
 from transcendence_tournament.models import Game, Tournament
 
 
-async def called_game(match_id: str) -> Game | None:
-    """The online tournament game the pong match `match_id` was created for, or None."""
+async def called_game(game: str, match_id: str) -> Game | None:
+    """The online tournament game the match `match_id` of `game` was created for, or None."""
     row = await Game.get_or_none(match_id=match_id).prefetch_related("tournament")
-    if row is None or row.tournament.kind != "online":
+    if row is None or row.tournament.kind != "online" or row.tournament.game != game:
         return None
     return row
 
 
-def bracket_result(row: Game, players: tuple[int, int], match: Any) -> tuple[int, list[int]]:
-    """The winner's seed and the score in bracket order (left first) of the pong match
-    played for `row` (`swapped`: the bracket's left played pong's right side)."""
-    pong_winner = 0 if match.winner != "right" else 1
-    winner = 1 - pong_winner if row.swapped else pong_winner
-    score = [match.left_score, match.right_score]
+def bracket_result(
+    row: Game, players: tuple[int, int], result: MatchResult
+) -> tuple[int, list[int]]:
+    """The winner's seed and the score in bracket order (left first) of the match played
+    for `row` (`swapped`: the bracket's left had the match's seat 1)."""
+    seat = 1 if result.winner == 1 else 0
+    winner = 1 - seat if row.swapped else seat
+    score = [player.score for player in result.players]
     if row.swapped:
         score.reverse()
     return players[winner], score
