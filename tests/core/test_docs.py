@@ -164,3 +164,23 @@ def test_each_hooks_example_is_an_implementation_the_spec_accepts(name):
     accepted = set(HOOKS[name].spec.argnames)
     for definition in definitions:
         assert {a.arg for a in definition.args.args} <= accepted, (name, accepted)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def test_writing_a_game_quotes_the_second_game_as_it_is():
+    """The guide's "Writing a game" is built from tests/support/transcendence_nim: each
+    example is a passage of its code or tests, as they stand (indentation aside)."""
+    section = re.split(r"^## ", GUIDE.read_text(), flags=re.MULTILINE)
+    [body] = [part for part in section if part.startswith("Writing a game\n")]
+    blocks = re.findall(r"```python\n(.*?)```", body, flags=re.DOTALL)
+    assert len(blocks) >= 5
+    sources = [*(ROOT / "tests" / "support" / "transcendence_nim").glob("*.py")]
+    code = "\n".join(
+        "\n".join(_lines(path.read_text()))
+        for path in [*sources, ROOT / "tests" / "games" / "test_nim.py"]
+    )
+    for block in blocks:
+        assert "\n".join(_lines(block)) in code, f"not in the second game:\n{block}"

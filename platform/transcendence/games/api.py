@@ -155,7 +155,8 @@ class Game(ABC):
         matches, a local tournament's); None: for "local" matches only. `hold`: the match
         waits until every seat with an account has joined (each first arrival calls
         `match_player_joined`); `no_show`: with `hold`, a player still missing after that
-        many seconds cancels it (None: it waits for a `forfeit`). Refusals: 400
+        many seconds cancels it (None: it waits for a `forfeit`; a game without a clock,
+        such as Nim, leaves that to the caller's `forfeit`). Refusals: 400
         `invalid_options`, `invalid_mode`, `invalid_seats`; 409 `ai_unavailable` when no
         enabled module plays an AI seat.
         """
