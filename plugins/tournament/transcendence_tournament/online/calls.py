@@ -119,7 +119,9 @@ async def start_on_time(app: Any, tournament_id: int) -> None:
     tournament = await Tournament.get_or_none(id=tournament_id)
     if tournament is not None and _game_here(app, tournament) is None:
         # its game is off here: leave the start to a node that runs it (or starts next)
-        log.info("tournament %s: not started on time, %s is off here", tournament_id, tournament.game)
+        log.info(
+            "tournament %s: not started on time, %s is off here", tournament_id, tournament.game
+        )
         return
     await start(app, tournament_id)
 
@@ -222,9 +224,7 @@ async def _ai_absent(
 
 async def player_joined(app: Any, game_name: str, match_id: str, user_id: int) -> None:
     """A called player opened their match. Both here (or one, against the AI): playing."""
-    row = await Game.get_or_none(match_id=match_id, status="ready").prefetch_related(
-        "tournament"
-    )
+    row = await Game.get_or_none(match_id=match_id, status="ready").prefetch_related("tournament")
     if row is None or row.tournament.game != game_name:
         return
     result = await games.game_of(core_of(app), game_name).result(match_id)
