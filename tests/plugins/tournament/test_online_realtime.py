@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-import httpx
 import pytest
+from tournamentkit import http, match, take, until_view
 
 from realtime_kit import realtime_server
 from testkit import empty_tables, lose_game
@@ -39,37 +39,6 @@ async def leave_nothing_running():
     """PostgreSQL's database is shared by the run and emptied only after the next app has
     started: leave no tournament for its start-up to carry on."""
     await Tournament.filter(status__in=["open", "running"]).update(status="cancelled")
-
-
-def http(server, user) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=f"{server.http}/api/tournament",
-        headers={"Authorization": f"Bearer {user.access}"},
-        timeout=30,
-    )
-
-
-async def take(client, type_, timeout=15.0):
-    """The next frame of a type, including one that arrived while awaiting another."""
-    for frame in client.seen:
-        if frame["type"] == type_:
-            client.seen.remove(frame)
-            return frame
-    return await client.expect(type_, timeout=timeout)
-
-
-async def until_view(client, predicate, timeout=30.0):
-    """The first `tournament.updated` view that satisfies `predicate`."""
-    async with asyncio.timeout(timeout):
-        while True:
-            view = (await take(client, "tournament.updated", timeout=timeout))["data"]["tournament"]
-            if predicate(view):
-                return view
-
-
-def match(view, key):
-    """A match of the view by key (an empty one before the bracket exists)."""
-    return next((m for m in view["matches"] if m["key"] == key), {"status": None, "joined": {}})
 
 
 async def test_a_three_player_cup_with_a_no_show_and_a_played_final(server):

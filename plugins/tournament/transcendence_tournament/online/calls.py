@@ -6,7 +6,6 @@ through the game API (`transcendence.games`) only: no game is known here by name
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
 from datetime import timedelta
@@ -263,11 +262,17 @@ async def no_show(app: Any, game_row_id: int) -> None:
     side = results.absent_side(row, players)
     absent, winner_seed = entries[players[side]], players[1 - side]
     log.info("tournament %s: %s did not show up for %s", tournament.id, absent.alias, row.key)
-    await decide(app, row, winner_seed, None, forfeit=True)
-    # End the waiting match too (on whichever node runs it), recorded as a forfeit.
+    recorded = await results.record(row, winner_seed, None, forfeit=True)
+    if recorded is None:
+        return
+    # End the waiting match too (on whichever node runs it), recorded as a forfeit, before
+    # the players are told what comes next.
     if row.match_id is not None and absent.user_id is not None:  # type: ignore[attr-defined]
-        with contextlib.suppress(Exception):
+        try:
             await game.forfeit(core_of(app), row.match_id, absent.user_id)  # type: ignore[attr-defined]
+        except Exception:  # the result stands: the match is left to its own end
+            log.exception("tournament %s: could not end match %s", tournament.id, row.match_id)
+    await _follow(app, *recorded)
 
 
 # --- results ----------------------------------------------------------------------------
@@ -291,9 +296,13 @@ async def decide(
 ) -> None:
     """A game's result: stored once, then the winner is told or the next matches called."""
     recorded = await results.record(row, winner_seed, score, forfeit=forfeit)
-    if recorded is None:
-        return
-    tournament, finished = recorded
+    if recorded is not None:
+        await _follow(app, *recorded)
+
+
+async def _follow(app: Any, tournament: Tournament, finished: bool) -> None:
+    """What follows a result: the winner told, or the next matches called; the watchers
+    see it."""
     if finished:
         await tell_players(
             app,

@@ -122,7 +122,7 @@ async def join(tournament_id: int, user: Any, alias: str | None) -> tuple[Tourna
 
 
 async def add_ai(tournament_id: int, user: Any, level: str) -> tuple[Tournament, bool]:
-    """The owner gives a seat to the AI (the ai module plays its games)."""
+    """The owner gives a seat to the AI (the game plays it: pong's is the ai module's)."""
     if level not in AI_LEVELS:
         raise APIError(400, "invalid_level", "level is easy, normal or hard")
     async with in_transaction():

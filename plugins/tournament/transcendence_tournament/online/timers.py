@@ -54,10 +54,6 @@ class Timers:
             delay = (when - now()).total_seconds()
             if delay > 0:
                 await asyncio.sleep(delay)  # a deadline, not a wait for an event
-            if "pong" not in self.app.extensions:
-                # pong is stopping (or off) here: leave it to the node that starts next
-                log.info("tournament timer %s not fired: pong is not running here", key)
-                return
             async with self.app.app_context():
                 await action(self.app, *args)
         except asyncio.CancelledError:
