@@ -17,6 +17,7 @@ from transcendence import db
 from transcendence.core import Core, current_core
 from transcendence.describe import describe_modules
 from transcendence.errors import APIError
+from transcendence.games import games_of
 
 core_blueprint = Blueprint("core", __name__)
 # The SPA: inside the package in a built wheel (setup.py copies it there), else the
@@ -45,6 +46,14 @@ class ModuleOut(BaseModel):
     configured: bool  # False: it lacks settings it needs (status_message says which)
     status_message: str | None
     provides: ModuleProvides
+
+
+class GameOut(BaseModel):
+    name: str
+    title: str
+    modes: list[str]
+    seats: int
+    options: dict[str, Any] = Field(description="the match options, as a JSON schema")
 
 
 class Health(BaseModel):
@@ -118,6 +127,13 @@ async def module_detail(name: str) -> ResponseReturnValue:
         if entry["name"] == name:
             return entry
     raise APIError(404, "not_found", f"no module named {name!r} is installed")
+
+
+@core_blueprint.get("/api/games")
+@document_response(list[GameOut], 200)
+async def list_games() -> ResponseReturnValue:
+    """The games of the modules enabled on this node (docs/modules.md, "Writing a game")."""
+    return [game.describe() for game in games_of(_core()).values()]
 
 
 # --- the SPA shell -------------------------------------------------------------------------

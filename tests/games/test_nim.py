@@ -42,11 +42,22 @@ async def take(client, player, match_id, stones):
     return await client.post(url, json={"take": stones}, headers=player.headers)
 
 
-async def test_nim_is_offered_beside_pong(app):
-    games = games_of(core_of(app))
-    assert set(games) == {"pong", "nim"}
-    nim = games["nim"].describe()
-    assert nim["title"] == "Nim" and nim["options"]["properties"]["stones"]["default"] == 15
+async def test_nim_is_offered_beside_pong_while_its_module_is_on(app, client, make_user):
+    alice = await make_user("alice")
+    listed = await (await client.get("/api/games", headers=alice.headers)).get_json()
+    assert [game["name"] for game in listed] == ["nim", "pong"]
+    nim = listed[0]
+    assert (nim["title"], nim["seats"]) == ("Nim", 2)
+    assert nim["options"]["properties"]["stones"]["default"] == 15
+
+    core = core_of(app)
+    await core.registry.disable("nim", force=True)
+    assert set(games_of(core)) == {"pong"}
+    listed = await (await client.get("/api/games", headers=alice.headers)).get_json()
+    assert [game["name"] for game in listed] == ["pong"]
+    with pytest.raises(APIError) as off:
+        game_of(core, "nim")
+    assert (off.value.status, off.value.code) == (409, "game_unavailable")
 
 
 async def test_a_match_is_played_to_a_winner_and_reported(app, client, make_user, heard):

@@ -125,7 +125,7 @@ class Game(ABC):
         `invalid_options(...)` (400) when they are not acceptable."""
 
     def describe(self) -> dict[str, Any]:
-        """What clients are told of the game (`GET /api/games`)."""
+        """What clients are told of the game (`GET /api/games` lists it)."""
         return {
             "name": self.name,
             "title": self.title,
@@ -223,14 +223,14 @@ class Game(ABC):
 
 
 def games_of(hooks: HookSource) -> dict[str, Game]:
-    """The games of the modules enabled here, by name."""
+    """The games of the modules enabled here, by name (in the names' order)."""
     found: dict[str, Game] = {}
     for games in hooks.hook("register_games")():
         for game in games or ():
             if not isinstance(game, Game):
                 raise TypeError(f"register_games returned {game!r}, not a transcendence Game")
             found[game.name] = game
-    return found
+    return dict(sorted(found.items()))
 
 
 def game_of(hooks: HookSource, name: str) -> Game:
