@@ -29,7 +29,9 @@ TournamentView = dict[str, Any]
 
 
 def game_field() -> Any:
-    return Field("pong", min_length=1, max_length=32, description="the game played, by name")
+    return Field(
+        "pong", min_length=1, max_length=32, description="the game played (`GET /api/games`)"
+    )
 
 
 class LocalIn(BaseModel):
@@ -37,7 +39,9 @@ class LocalIn(BaseModel):
     aliases: list[str] = Field(min_length=3, max_length=16)
     format: Literal["single", "round_robin"] = "single"
     game: str = game_field()
-    options: dict[str, Any] = Field(default_factory=dict, description="the game's options")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="the game's options (its schema: `GET /api/games`)"
+    )
     shuffle: bool = True
 
 
@@ -48,7 +52,8 @@ class OnlineIn(BaseModel):
     game: str = game_field()
     options: dict[str, Any] = Field(
         default_factory=dict,
-        description="the game's options; `no_show_seconds` is also accepted here",
+        description="the game's options (`GET /api/games`); `no_show_seconds` is also "
+        "accepted here",
     )
     starts_at: datetime | None = Field(None, description="None: starts when full")
     alias: str | None = Field(None, min_length=1, max_length=32)
