@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from playwright.sync_api import expect
@@ -89,3 +90,26 @@ def restart(node: Node, timeout: float = 60) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError(f"the server did not come back within {timeout}s")
+
+
+def serve_options(page, changes: dict[str, Any]) -> list[dict[str, Any]]:
+    """Route the page's `GET /api/pong/options` through the real server, then apply
+    `changes` (a dict the test may fill later: {"defaults": {...}, "limits": {...},
+    "themes": [...]}) to what it answers. The definitions the page received, in order."""
+    served: list[dict[str, Any]] = []
+
+    def fulfil(route) -> None:
+        response = route.fetch()
+        definition = response.json()
+        for key, value in changes.items():
+            if isinstance(value, dict):
+                definition[key] = {**definition[key], **value}
+            else:
+                definition[key] = value
+        if "defaults" in changes:  # the "classic" preset is every default
+            definition["presets"] = {**definition["presets"], "classic": definition["defaults"]}
+        served.append(definition)
+        route.fulfill(response=response, json=definition)
+
+    page.route("**/api/pong/options", fulfil)
+    return served

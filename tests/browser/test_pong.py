@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browserkit import PASSWORD, live, log_in
+from browserkit import PASSWORD, live, log_in, serve_options
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -116,6 +116,42 @@ def test_local_game_to_a_winner(new_page, account, shot):
     page.goto(page.url.replace("next=/friends", "next=//evil.example"))
     expect(page.get_by_test_id("pong-result")).to_be_visible()
     expect(page.get_by_test_id("pong-continue")).to_have_count(0)
+
+
+def test_the_options_form_offers_what_the_server_serves(new_page, account):
+    """The lobby's options are the server's (`GET /api/pong/options`, the engine's
+    definition): the defaults, each field's range, the themes, the "classic" preset."""
+    ann, _ = account("ann")
+    page = new_page(label="ann")
+    changes: dict = {}
+    served = serve_options(page, changes)
+    log_in(page, ann)
+    open_lobby(page)
+    points, theme = page.get_by_label("Points to win"), page.get_by_label("Map and colours")
+    defaults, limits = served[-1]["defaults"], served[-1]["limits"]
+    expect(points).to_have_value(str(defaults["score_limit"]))
+    expect(points).to_have_attribute("max", str(limits["score_limit"]["max"]))
+    expect(page.get_by_label("Ball speed")).to_have_value(str(int(defaults["ball_speed"])))
+    expect(page.get_by_label("Paddle size")).to_have_attribute(
+        "max", str(int(limits["paddle_height"]["max"]))
+    )
+    expect(theme.locator("option")).to_have_count(len(served[-1]["themes"]))
+
+    # Served otherwise, the form follows: other defaults, ranges, themes and preset.
+    changes.update(
+        defaults={"score_limit": 7},
+        limits={"score_limit": {"min": 1, "max": 9, "step": 1}},
+        themes=["classic", "neon"],
+    )
+    page.get_by_role("link", name="Home", exact=True).first.click()
+    open_lobby(page)
+    expect(points).to_have_value("7")
+    expect(points).to_have_attribute("max", "9")
+    expect(page.get_by_text("From 1 to 9")).to_be_visible()
+    expect(theme.locator("option")).to_have_count(2)
+    points.fill("3")
+    page.get_by_role("button", name="Reset the options to the classic game").click()
+    expect(points).to_have_value("7")
 
 
 def test_remote_game_between_two_browsers(new_page, account, shot):

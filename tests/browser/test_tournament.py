@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from browserkit import live, log_in
+from browserkit import live, log_in, serve_options
 from playwright.sync_api import expect
 
 from servers import cli
@@ -158,6 +158,33 @@ def test_local_tournament_of_four_at_one_keyboard(new_page, account, shot, brows
         "from their own account."
     )
     expect(other.get_by_role("button", name="Try again")).to_have_count(0)
+
+
+def test_the_tournament_options_are_the_server_s(new_page, account):
+    """A tournament's options form offers what pong serves (`GET /api/pong/options`): its
+    defaults, ranges and "classic" preset, not a copy of its own."""
+    ann, _ = account("ann")
+    page = new_page(label="ann")
+    served = serve_options(
+        page,
+        {
+            "defaults": {"score_limit": 7, "paddle_height": 150.0},
+            "limits": {"score_limit": {"min": 1, "max": 9, "step": 1}},
+        },
+    )
+    log_in(page, ann)
+    open_tournaments(page)
+    page.get_by_role("link", name="New local tournament").click()
+    points = page.get_by_label("Points to win")
+    expect(points).to_have_value("7")
+    expect(points).to_have_attribute("max", "9")
+    expect(page.get_by_label("Paddle size")).to_have_value("150")
+    expect(page.get_by_label("Ball speed")).to_have_value(
+        str(int(served[-1]["defaults"]["ball_speed"]))
+    )
+    points.fill("3")
+    page.get_by_role("button", name="Reset the options to the classic game").click()
+    expect(points).to_have_value("7")
 
 
 def test_seeded_tournament_shows_in_the_browser(server, new_page, shot):

@@ -46,3 +46,20 @@ def test_every_pong_module_but_its_api_is_closed_to_the_modules_requiring_it():
         f"transcendence_pong.{m.name}" for m in pkgutil.iter_modules(transcendence_pong.__path__)
     }
     assert set(contract["forbidden_modules"]) == inside - {"transcendence_pong.api"}
+
+
+def test_every_pong_module_has_a_place_in_pong_s_layers():
+    """pong's layers contract places each of its modules, so a new one is placed too (and
+    `make lint` then checks what it imports). Outside it: the hookspecs, the migrations and
+    the terminal client (a package with its own contract)."""
+    import pkgutil
+
+    import transcendence_pong
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    contract = next(c for c in config["contracts"] if c["name"].startswith("pong's layers"))
+    placed = {
+        name.strip() for layer in contract["layers"] for name in layer.replace(":", "|").split("|")
+    }
+    inside = {m.name for m in pkgutil.iter_modules(transcendence_pong.__path__)}
+    assert placed == inside - {"hookspecs", "migrations", "terminal"}

@@ -29,8 +29,8 @@ async def lose_game(games: Any, match_id: str) -> None:
     """As if the node running this pong game had been killed before its first checkpoint:
     the room vanishes, its lease with it, and its row, still "running", is old enough for
     any node's start-up to take it for a leftover (`Games.close_abandoned`)."""
+    from transcendence_pong.cluster import ABANDONED_AFTER, PROCESS_STARTED
     from transcendence_pong.models import Match
-    from transcendence_pong.service import ABANDONED_AFTER, PROCESS_STARTED
 
     room = games.rooms.pop(match_id)
     room.on_finish = None

@@ -30,11 +30,13 @@ from transcendence_pong.engine import (
     Options,
     Side,
 )
+from transcendence_pong.errors import GameError
 from transcendence_pong.facade import Pong
 from transcendence_pong.models import Match, Rating
-from transcendence_pong.realtime import OptionsIn
+from transcendence_pong.options import parse_options
+from transcendence_pong.recording import record
 from transcendence_pong.room import Room, Seat
-from transcendence_pong.service import GameError, parse_options, record
+from transcendence_pong.schemas import OptionsIn
 from transcendence_pong.state import facade
 
 __all__ = [

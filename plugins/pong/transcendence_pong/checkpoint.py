@@ -32,11 +32,11 @@ def capture(room: Room) -> dict[str, Any]:
     return {
         "version": VERSION,
         "game_id": room.id,
-        "mode": getattr(room, "mode", "remote"),
-        "keyboard": bool(getattr(room, "keyboard", False)),
+        "mode": room.mode,
+        "keyboard": room.keyboard,
         "held": bool(room.waiting),
-        "no_show": getattr(room, "no_show", None),
-        "ai_level": getattr(room, "ai_level", None),
+        "no_show": room.no_show,
+        "ai_level": room.ai_level,
         "options": engine.options.as_dict(),
         "seats": [
             {

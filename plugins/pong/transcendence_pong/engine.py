@@ -67,6 +67,29 @@ class PowerKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Limit:
+    """A number option's accepted range, and the step of the browser's field for it."""
+
+    low: float
+    high: float
+    step: float
+
+
+# What players may choose: the one definition of the options offered (`parse_options` checks
+# requests against it with `Options.check_offered`, the request schema is derived from it,
+# `GET /api/pong/options` serves it to the browser). The engine itself runs any serve speed
+# up to `ball_speed_max` (`__post_init__`): benches and tests drive it faster.
+LIMITS: dict[str, Limit] = {
+    "ball_speed": Limit(100, 2000, 10),  # units per second at a serve
+    "ball_speed_max": Limit(100, 5000, 10),
+    "acceleration": Limit(1.0, 1.5, 0.01),  # speed factor per paddle hit
+    "paddle_height": Limit(20, HEIGHT, 5),
+    "score_limit": Limit(1, 21, 1),
+}
+THEMES = ("classic", "neon", "forest", "retro")
+
+
+@dataclass(frozen=True)
 class Options:
     """What players can customise; "classic" is the default of every field."""
 
@@ -88,6 +111,14 @@ class Options:
         if not 1 <= self.score_limit <= 21:
             raise ValueError("score_limit must be between 1 and 21")
 
+    def check_offered(self) -> None:
+        """ValueError unless every option is one players may choose (LIMITS, THEMES)."""
+        for name, limit in LIMITS.items():
+            if not limit.low <= getattr(self, name) <= limit.high:
+                raise ValueError(f"{name} must be between {limit.low:g} and {limit.high:g}")
+        if self.theme not in THEMES:
+            raise ValueError(f"theme must be one of {', '.join(THEMES)}")
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "ball_speed": self.ball_speed,
@@ -98,6 +129,24 @@ class Options:
             "powerups": self.powerups,
             "theme": self.theme,
         }
+
+
+# Named sets of options, one click away in the browser: "classic" is every default.
+PRESETS: dict[str, Options] = {"classic": Options()}
+
+
+def options_definition() -> dict[str, Any]:
+    """The options as the browser offers them (`GET /api/pong/options`): the defaults, each
+    number's range and step, the themes and the presets."""
+    return {
+        "defaults": Options().as_dict(),
+        "limits": {
+            name: {"min": limit.low, "max": limit.high, "step": limit.step}
+            for name, limit in LIMITS.items()
+        },
+        "themes": list(THEMES),
+        "presets": {name: preset.as_dict() for name, preset in PRESETS.items()},
+    }
 
 
 @dataclass

@@ -17,6 +17,8 @@ from transcendence.core import Core
 from transcendence.hub import notify
 from transcendence_pong import matchmaking, records
 from transcendence_pong.engine import Side
+from transcendence_pong.errors import GameError
+from transcendence_pong.games import Games
 from transcendence_pong.lease import (
     grace_period,
     lease_ttl,
@@ -24,14 +26,9 @@ from transcendence_pong.lease import (
     queue_interval,
     snapshot_rate,
 )
+from transcendence_pong.limits import check_game_limits, max_local_games
 from transcendence_pong.models import Invite, Match, QueueEntry
-from transcendence_pong.service import (
-    GameError,
-    Games,
-    check_game_limits,
-    max_local_games,
-    parse_options,
-)
+from transcendence_pong.options import parse_options
 
 log = logging.getLogger("transcendence.pong.queue")
 
@@ -74,7 +71,7 @@ class Pong:
         self.queue_clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._pairing: asyncio.Task[None] | None = None
         self._pairing_failed = False
-        # Games one user may hold (service.check_game_limits); tests lower it.
+        # Games one user may hold (limits.check_game_limits); tests lower it.
         self.max_local_games = max_local_games()
         self._starts: dict[int, tuple[asyncio.Lock, list[int]]] = {}
 
@@ -107,7 +104,7 @@ class Pong:
 
     async def _finished(self, match: Match) -> None:
         self.games_finished.labels(match.mode).inc()
-        # The ratings moved in the transaction that recorded the match (service.py).
+        # The ratings moved in the transaction that recorded the match (recording.py).
         async with self.app.app_context():
             result = records.result_of(match)
             await self.core.call("match_finished", result=result, core=self.core)

@@ -15,11 +15,13 @@ from transcendence.errors import APIError
 from transcendence.games import MODES, Game, HookSource, MatchResult, Mode, SeatSpec
 from transcendence_pong.clock import FastClock
 from transcendence_pong.engine import Engine, Side
+from transcendence_pong.errors import GameError
 from transcendence_pong.models import Match, Rating
-from transcendence_pong.realtime import OptionsIn
+from transcendence_pong.options import parse_options
+from transcendence_pong.recording import record
 from transcendence_pong.records import GAME, SIDES, result_of
 from transcendence_pong.room import Room, Seat
-from transcendence_pong.service import GameError, parse_options, record
+from transcendence_pong.schemas import OptionsIn
 from transcendence_pong.state import facade
 
 

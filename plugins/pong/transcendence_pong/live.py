@@ -13,23 +13,24 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from transcendence_pong.models import Match
+from transcendence_pong.presentation import match_out
 
 log = logging.getLogger("transcendence.pong")
 
 TOPIC = "pong.live"
 FRAME = "pong.live"
 Event = Literal["started", "ended"]
+# `await deliver(topic, type, data)`: the hub's `deliver.to_topic`, which reaches every node.
+Deliver = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 
 
 def summary(match: Match) -> dict[str, Any]:
     """The game as the REST API shows it (`MatchOut`)."""
-    from transcendence_pong.routes import match_out  # routes import the service: lazily
-
     return match_out(match)
 
 
 async def announce(
-    deliver: Callable[[str, str, dict[str, Any]], Awaitable[None]] | None,
+    deliver: Deliver | None,
     event: Event,
     match: Match | str,
 ) -> None:

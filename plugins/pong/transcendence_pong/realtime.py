@@ -6,103 +6,29 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
-
-from transcendence.ids import DbId
 from transcendence.realtime import RealtimeError
 from transcendence_pong import live, matchmaking
-from transcendence_pong.service import game_topic
+from transcendence_pong.schemas import (
+    CreateIn,
+    GameOut,
+    GameRef,
+    InputIn,
+    InviteAnswer,
+    InviteIn,
+    InviteOut,
+    LiveFrame,
+    Ok,
+    PauseIn,
+    QueueIn,
+    QueueOut,
+    RematchOut,
+)
 from transcendence_pong.state import facade
+from transcendence_pong.topics import game_topic
 
 log = logging.getLogger("transcendence.pong")
-
-
-class OptionsIn(BaseModel):
-    ball_speed: float = Field(360.0, ge=100, le=2000)
-    ball_speed_max: float = Field(1100.0, ge=100, le=5000)
-    acceleration: float = Field(1.06, ge=1.0, le=1.5)
-    paddle_height: float = Field(100.0, ge=20, le=600)
-    score_limit: int = Field(5, ge=1, le=21)
-    powerups: bool = False
-    theme: Literal["classic", "neon", "forest", "retro"] = "classic"
-
-
-class CreateIn(BaseModel):
-    mode: Literal["local", "ai"]
-    options: OptionsIn = Field(default_factory=OptionsIn)
-    level: Literal["easy", "normal", "hard"] = "normal"
-    opponent_name: str = Field("Player 2", min_length=1, max_length=32)
-
-
-class GameOut(BaseModel):
-    game_id: str
-    side: Literal["left", "right"] | None
-    mode: str
-    keyboard: bool = False  # both paddles from this keyboard (local games, local tournaments)
-
-
-class GameRef(BaseModel):
-    game_id: str = Field(min_length=1, max_length=64)
-
-
-class PauseIn(BaseModel):
-    game_id: str = Field(min_length=1, max_length=64)
-    paused: bool
-
-
-class KeyIn(BaseModel):
-    """A key event (`POST /api/pong/games/<id>/input`: the game is in the path)."""
-
-    key: Literal["up", "down", "power"]
-    pressed: bool
-    seq: int = Field(0, ge=0)
-    side: Literal["left", "right"] | None = Field(None, description="local games only")
-
-
-class InputIn(KeyIn):
-    """`pong.input`: a key event of a game."""
-
-    game_id: str = Field(min_length=1, max_length=64)
-
-
-class QueueIn(BaseModel):
-    options: OptionsIn = Field(default_factory=OptionsIn)
-
-
-class QueueOut(BaseModel):
-    status: Literal["waiting", "matched"]
-    game_id: str | None = None
-
-
-class InviteIn(BaseModel):
-    user_id: DbId
-    options: OptionsIn = Field(default_factory=OptionsIn)
-
-
-class InviteOut(BaseModel):
-    invite_id: int
-
-
-class InviteAnswer(BaseModel):
-    invite_id: DbId
-    accept: bool
-
-
-class RematchOut(BaseModel):
-    status: Literal["started", "offered"]
-    game_id: str | None = Field(None, description="the new game (local and AI: `started`)")
-    invite_id: int | None = Field(None, description="the offer to the opponent (remote)")
-
-
-class Ok(BaseModel):
-    ok: bool = True
-
-
-class LiveFrame(BaseModel):
-    event: Literal["started", "ended"]
-    game: dict[str, Any] = Field(description="the game, as GET /api/pong/games lists it")
 
 
 def register(hub: Any) -> None:

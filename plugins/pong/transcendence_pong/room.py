@@ -55,6 +55,10 @@ Publisher = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 class Room:
+    """One game. What the node tells it comes in through the constructor: its mode, whether
+    one keyboard drives both paddles, the AI's level, and the callbacks (`on_finish`,
+    `on_tick`, `on_point`, `on_arrived`, the timing observers)."""
+
     def __init__(
         self,
         game_id: str,
@@ -67,6 +71,13 @@ class Room:
         snapshot_rate: int = 30,
         grace: float = 30.0,
         on_tick: Callable[[Room], None] | None = None,
+        mode: str = "local",
+        keyboard: bool = False,
+        ai_level: str | None = None,
+        on_point: Callable[[Room], None] | None = None,
+        on_arrived: Callable[[Room, int], None] | None = None,
+        observe_tick: Callable[[float], None] | None = None,
+        observe_publish: Callable[[float], None] | None = None,
     ):
         self.id = game_id
         self.engine = engine
@@ -77,6 +88,17 @@ class Room:
         self.snapshot_every = max(1, TICK_RATE // max(1, min(snapshot_rate, TICK_RATE)))
         self.grace = grace
         self.on_tick = on_tick
+        self.mode = mode  # local, remote, ai or tournament (what the game counts for)
+        # Both paddles are driven from the left player's keyboard (local games, and local
+        # tournaments); kept in the record, since what the game counts for depends on it.
+        self.keyboard = keyboard
+        self.ai_level = ai_level  # the AI's level, to make it again after a takeover
+        # The sockets through which each seat's player follows the game, on any node
+        # (`join` / `leave`): the seat is away when its last one goes.
+        self.sockets: dict[Side, set[str]] = {}
+        # A player's first arrival at a held game: `on_arrived(room, user_id)` (the node
+        # reports it to the tournaments).
+        self.on_arrived = on_arrived
         self.pause: Pause | None = None
         self.resume_at: float | None = None
         # Sides whose player has not arrived yet (`hold`): no tick runs, the snapshots name
@@ -84,6 +106,7 @@ class Room:
         # game is cancelled (`cancelled`): it counts for no one.
         self.waiting: set[Side] = set()
         self.no_show_at: float | None = None
+        self.no_show: float | None = None  # the seconds given when held (a checkpoint keeps them)
         self.cancelled: dict[str, Any] | None = None
         self.spectators: set[str] = set()  # sockets watching without a seat
         self.started_at: float | None = None
@@ -95,13 +118,13 @@ class Room:
         # superseded by the newer ones behind it (counted in `superseded`).
         self._outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=120)
         self.superseded = 0
-        # Set by the node to its timing histograms (timings.py, docs/performance.md):
-        # seconds per tick (step, AI, snapshot built and queued) and per snapshot published.
-        self.observe_tick: Callable[[float], None] | None = None
-        self.observe_publish: Callable[[float], None] | None = None
+        # The node's timing histograms (timings.py, docs/performance.md): seconds per tick
+        # (step, AI, snapshot built and queued) and per snapshot published.
+        self.observe_tick = observe_tick
+        self.observe_publish = observe_publish
         # Called after a tick that scored a point: the node checkpoints the game then, so a
         # handover to another node loses at most the rally being played (lease.py).
-        self.on_point: Callable[[Room], None] | None = None
+        self.on_point = on_point
         # The end: `on_finish` runs as its own task (`recording`); the snapshots of the
         # finished game are held (their events kept) until it is written or RECORD_WAIT.
         self.record_wait = RECORD_WAIT
@@ -115,6 +138,47 @@ class Room:
 
     def seat_of(self, user_id: int) -> Seat | None:
         return next((s for s in self.seats.values() if s.user_id == user_id), None)
+
+    def side_for(self, user_id: int, wanted: str | None = None) -> Side | None:
+        """Which paddle a user's key moves: their seat, or either one (`wanted`) when one
+        keyboard drives both."""
+        if self.keyboard:
+            if self.seats[Side.LEFT].user_id == user_id:
+                return Side(wanted) if wanted in ("left", "right") else Side.LEFT
+            return None
+        seat = self.seat_of(user_id)
+        return seat.side if seat else None
+
+    def join(self, user_id: int, conn: str) -> None:
+        """A player's socket follows the game: at a held game, an arrival (the first one of
+        the seat is reported to `on_arrived`); otherwise a return after a drop."""
+        seat = self.seat_of(user_id)
+        if seat is None:
+            return
+        sockets = self.sockets.setdefault(seat.side, set())
+        first = not sockets
+        sockets.add(conn)
+        if seat.side in self.waiting:
+            self.arrive(seat.side)
+            if first and self.on_arrived is not None:
+                self.on_arrived(self, user_id)
+        else:
+            self.reconnected(seat.side)
+
+    def leave(self, user_id: int, conn: str) -> None:
+        """A player's socket stopped following the game; when it was their last one, they
+        are away (a game still held waits for them again)."""
+        seat = self.seat_of(user_id)
+        if seat is None:
+            return
+        sockets = self.sockets.setdefault(seat.side, set())
+        sockets.discard(conn)
+        if sockets:
+            return
+        if self.waiting:  # the other player is not here yet: wait for both again
+            self.unarrive(seat.side)
+        else:
+            self.disconnected(seat.side)
 
     def input(self, side: Side, key: Key, pressed: bool, seq: int = 0) -> bool:
         """Apply a key event now (between ticks). False when the rate cap refused it."""
@@ -180,6 +244,7 @@ class Room:
         e.g. a tournament's own no-show deadline ends it with a forfeit)."""
         self.waiting = set(sides)
         self.resume_at = None
+        self.no_show = no_show_after
         self.no_show_at = None if no_show_after is None else self.clock.now() + no_show_after
         self._wake.set()
 

@@ -6,90 +6,41 @@ state streams over the realtime socket (`pong.join` then `pong.state` frames).
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
 from quart import Blueprint, current_app
 from quart_schema import document_response, validate_querystring, validate_request
 
 from transcendence.auth import current_user
 from transcendence.errors import APIError
-from transcendence.ids import DbId
 from transcendence.openapi import error_responses, other_response
 from transcendence_pong import matchmaking
-from transcendence_pong.models import Match, played_by
-from transcendence_pong.realtime import CreateIn, KeyIn, OptionsIn
+from transcendence_pong.engine import options_definition
+from transcendence_pong.models import Match
+from transcendence_pong.presentation import history_for, match_out
+from transcendence_pong.schemas import (
+    CreateIn,
+    GameCreated,
+    HistoryOut,
+    HistoryQuery,
+    KeyIn,
+    LiveOut,
+    LiveQuery,
+    MatchOut,
+    OptionsOut,
+    QueueIn,
+    QueueOut,
+)
 from transcendence_pong.state import facade
 
 blueprint = Blueprint("pong", __name__)
 
 
-class GameCreated(BaseModel):
-    game_id: str
-    side: Literal["left", "right"]
-    mode: str
-
-
-class QueueIn(BaseModel):
-    options: OptionsIn = Field(default_factory=OptionsIn)
-
-
-class QueueOut(BaseModel):
-    status: Literal["waiting", "matched"]
-    game_id: str | None = None
-
-
-class MatchOut(BaseModel):
-    id: str
-    mode: str
-    status: str
-    left: dict[str, Any]
-    right: dict[str, Any]
-    score: dict[str, int]
-    winner: str | None
-    forfeit: bool
-    options: dict[str, Any]
-    started_at: str
-    ended_at: str | None
-    live: dict[str, Any] | None = None
-
-
-class HistoryQuery(BaseModel):
-    user_id: DbId | None = None
-    limit: int = Field(20, ge=1, le=100)
-
-
-class HistoryOut(BaseModel):
-    items: list[MatchOut]
-
-
-class LiveQuery(BaseModel):
-    limit: int = Field(20, ge=1, le=100)
-
-
-class LiveOut(BaseModel):
-    items: list[MatchOut]
-
-
-def match_out(match: Match) -> dict[str, Any]:
-    return {
-        "id": str(match.id),
-        "mode": match.mode,
-        "status": match.status,
-        "left": {"user_id": match.left_user_id, "name": match.left_name},  # type: ignore[attr-defined]
-        "right": {"user_id": match.right_user_id, "name": match.right_name},  # type: ignore[attr-defined]
-        "score": {"left": match.left_score, "right": match.right_score},
-        "winner": match.winner,
-        "forfeit": match.forfeit,
-        "options": match.options,
-        "started_at": match.started_at.isoformat(),
-        "ended_at": match.ended_at.isoformat() if match.ended_at else None,
-    }
-
-
-async def history_for(user_id: int, limit: int = 20) -> list[dict[str, Any]]:
-    rows = await played_by(user_id).order_by("-ended_at").limit(limit)
-    return [match_out(m) for m in rows]
+@blueprint.get("/options")
+@document_response(OptionsOut, 200)
+async def options():
+    """The game options the browser offers: defaults, ranges, themes, presets ("classic"):
+    the engine's definition (engine.py), the one source of them."""
+    await current_user()
+    return options_definition()
 
 
 @blueprint.post("/games")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from quart import Quart
 
-from transcendence_pong.service import GameError
+from transcendence_pong.errors import GameError
 
 if TYPE_CHECKING:
     from transcendence_pong.facade import Pong

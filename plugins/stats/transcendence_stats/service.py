@@ -28,7 +28,7 @@ from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserM
 log = logging.getLogger("transcendence.stats")
 
 MODES = ("local", "remote", "ai", "tournament")
-INITIAL_RATING = 1000  # pong's starting Elo (`transcendence_pong.matchmaking.rating_of`)
+INITIAL_RATING = 1000  # pong's starting Elo (`transcendence_pong.ratings.INITIAL_RATING`)
 RECENT_MATCHES = 10
 PROFILE_MATCHES = 10  # the latest matches a profile lists; the rest are a link away
 TOP_OPPONENTS = 5

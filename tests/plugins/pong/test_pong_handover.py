@@ -20,10 +20,11 @@ import pytest
 from servers import wait_for
 from transcendence.bus import InProcessBus
 from transcendence_pong.clock import ScaledClock
+from transcendence_pong.cluster import PROCESS_STARTED
 from transcendence_pong.engine import Options
+from transcendence_pong.games import Games
 from transcendence_pong.lease import Leases, LocalLeases, RedisLeases
 from transcendence_pong.models import Match
-from transcendence_pong.service import PROCESS_STARTED, Games
 
 pytestmark = pytest.mark.modules("pong")
 # Idle paddles this small miss most serves: points come by themselves, about one a second

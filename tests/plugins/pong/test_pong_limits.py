@@ -12,8 +12,8 @@ import pytest
 from tortoise.expressions import Q
 
 from realtime_kit import realtime_server
+from transcendence_pong.limits import max_local_games
 from transcendence_pong.models import Invite, Match, QueueEntry
-from transcendence_pong.service import max_local_games
 
 pytestmark = pytest.mark.modules("pong", "ai")
 ENDLESS = {"score_limit": 3, "paddle_height": 600}  # full-height paddles: no point for 30 s

@@ -16,9 +16,12 @@ import pytest
 
 from realtime_kit import realtime_server
 from transcendence_pong import matchmaking
+from transcendence_pong.engine import LIMITS, THEMES, Options
+from transcendence_pong.errors import GameError
 from transcendence_pong.lease import grace_period, queue_interval, snapshot_rate
 from transcendence_pong.models import QueueEntry, Rating
-from transcendence_pong.service import GameError
+from transcendence_pong.options import parse_options
+from transcendence_pong.schemas import OptionsIn
 
 QUICK = {"score_limit": 1, "paddle_height": 20}
 SLOW = {"ball_speed": 200, "score_limit": 21}
@@ -45,6 +48,24 @@ def test_options_no_game_can_use_are_refused():
     with pytest.raises(GameError) as refused:
         matchmaking.options_key({"ball_speed": 900, "ball_speed_max": 400})
     assert refused.value.code == "invalid_options"
+
+
+def test_the_request_schema_is_the_engine_s_definition():
+    """`OptionsIn` is derived from the engine (defaults, ranges, themes): one source."""
+    schema = OptionsIn.model_json_schema()["properties"]
+    assert OptionsIn().model_dump() == Options().as_dict()
+    for name, limit in LIMITS.items():
+        assert (schema[name]["minimum"], schema[name]["maximum"]) == (limit.low, limit.high)
+    assert schema["theme"]["enum"] == list(THEMES)
+    assert OptionsIn(theme="neon").theme == "neon"
+    with pytest.raises(ValueError):
+        OptionsIn(theme="plaid")
+    # A request is held to what players may choose, whichever way it comes in.
+    with pytest.raises(GameError) as refused:
+        parse_options({"ball_speed": LIMITS["ball_speed"].high + 10, "ball_speed_max": 5000})
+    assert refused.value.code == "invalid_options"
+    with pytest.raises(GameError):
+        parse_options({"theme": "plaid"})
 
 
 # --- settings from the environment -------------------------------------------------------
@@ -253,6 +274,25 @@ async def test_a_key_sent_over_rest_moves_the_paddle(server):
         refused = await http.post("/api/pong/queue", json=odd, headers=mine)
         assert refused.status_code == 400
         assert refused.json()["error"]["code"] == "invalid_options"
+
+
+@pong_modules
+async def test_the_options_offered_are_served_to_the_browser(server):
+    """`GET /api/pong/options`: the engine's definition, which the option forms read."""
+    alice = await server.user("alice")
+    async with httpx.AsyncClient(base_url=server.http) as http:
+        assert (await http.get("/api/pong/options")).status_code == 401
+        got = await http.get(
+            "/api/pong/options", headers={"Authorization": f"Bearer {alice.access}"}
+        )
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["defaults"] == Options().as_dict()
+    assert body["presets"]["classic"] == Options().as_dict()
+    assert body["themes"] == list(THEMES)
+    assert body["limits"]["score_limit"] == {"min": 1, "max": 21, "step": 1}
+    assert body["limits"]["ball_speed"] == {"min": 100, "max": 2000, "step": 10}
+    assert set(body["limits"]) == set(LIMITS)
 
 
 @pong_modules

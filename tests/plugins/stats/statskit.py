@@ -9,8 +9,8 @@ from typing import Any
 from transcendence.core import core_of
 from transcendence.plugins import call_async
 from transcendence_pong import records
-from transcendence_pong.matchmaking import update_ratings
 from transcendence_pong.models import Match
+from transcendence_pong.ratings import update_ratings
 
 TICKS_PER_RALLY = 180  # 3 s of game time
 SPEED = 500.0

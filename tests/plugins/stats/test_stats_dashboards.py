@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from statskit import TICKS_PER_RALLY, elo, rallies_for
 
-from transcendence_pong.matchmaking import update_ratings
 from transcendence_pong.models import Match, Rating
+from transcendence_pong.ratings import update_ratings
 from transcendence_stats import service
 from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserMatch
 

@@ -10,16 +10,6 @@ export const POWERUP_RADIUS = 18;
 /** Units per second, the same for every paddle (human or AI). */
 export const PADDLE_SPEED = 420;
 
-/** The "classic" options: the default of every field of a game's options. */
-export const CLASSIC = Object.freeze({
-  ball_speed: 360,
-  ball_speed_max: 1100,
-  acceleration: 1.06,
-  paddle_height: 100,
-  score_limit: 5,
-  powerups: false,
-  theme: "classic",
-});
-
-export const THEMES = ["classic", "neon", "forest", "retro"];
+// The game options (defaults, ranges, themes, presets) are the server's: the forms read them
+// from GET /api/pong/options (the engine's definition, engine.py).
 export const LEVELS = ["easy", "normal", "hard"];

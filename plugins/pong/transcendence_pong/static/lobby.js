@@ -6,17 +6,18 @@
 // (`pong.live.watch`), reads GET /api/pong/games once, and applies each `pong.live` frame
 // ({event: "started" | "ended", game}). After a `resync` or a reconnection it reads again.
 
-import { CLASSIC, LEVELS, THEMES } from "./constants.js";
+import { LEVELS } from "./constants.js";
 
 const STORAGE = "transcendence.pong.options";
 const LIVE_LIMIT = 20;
 
-export function loadOptions() {
+/** The options last used here, over `defaults` (the server's, GET /api/pong/options). */
+export function loadOptions(defaults) {
   try {
     const saved = JSON.parse(localStorage.getItem(STORAGE) || "{}");
-    return { ...CLASSIC, ...(saved && typeof saved === "object" ? saved : {}) };
+    return { ...defaults, ...(saved && typeof saved === "object" ? saved : {}) };
   } catch {
-    return { ...CLASSIC };
+    return { ...defaults };
   }
 }
 
@@ -38,6 +39,8 @@ export function lobbyView(shell) {
 
     async render() {
       this.waiting = false;
+      // The options offered (defaults, ranges, themes, presets): the engine's, served.
+      this.definition = await this.api.get("/api/pong/options");
       const aiOn = shell.enabledModules().some((m) => m.name === "ai");
       this.error = h("div", { class: "alert d-none", role: "alert" });
       const page = h(
@@ -81,8 +84,10 @@ export function lobbyView(shell) {
     // --- options ------------------------------------------------------------------------
 
     optionsCard() {
-      const options = loadOptions();
-      const number = (name, min, max, step) => {
+      const { defaults, limits, themes, presets } = this.definition;
+      const options = loadOptions(defaults);
+      const number = (name) => {
+        const { min, max, step } = limits[name];
         const id = `pong-opt-${name}`;
         const input = h("input", { class: "form-control", type: "number", id, name, min, max, step, value: String(options[name]), required: true });
         this.inputs[name] = input;
@@ -95,13 +100,13 @@ export function lobbyView(shell) {
         );
       };
       this.inputs = {};
-      const fields = [number("ball_speed", 100, 2000, 10), number("paddle_height", 20, 600, 5), number("score_limit", 1, 21, 1)];
+      const fields = [number("ball_speed"), number("paddle_height"), number("score_limit")];
       const powerups = h("input", { class: "form-check-input", type: "checkbox", id: "pong-opt-powerups", name: "powerups", checked: Boolean(options.powerups) });
       this.inputs.powerups = powerups;
       const theme = h(
         "select",
         { class: "form-select", id: "pong-opt-theme", name: "theme" },
-        THEMES.map((name) => h("option", { value: name, selected: options.theme === name, text: this.t(`pong.theme_${name}`) })),
+        themes.map((name) => h("option", { value: name, selected: options.theme === name, text: this.t(`pong.theme_${name}`) })),
       );
       this.inputs.theme = theme;
       this.form = h(
@@ -125,7 +130,7 @@ export function lobbyView(shell) {
         class: "btn btn-outline-light btn-sm",
         text: this.t("pong.classic"),
         "aria-label": this.t("pong.classic_label"),
-        onclick: () => this.setOptions(CLASSIC),
+        onclick: () => this.setOptions(presets.classic),
       });
       return h(
         "div",
@@ -146,10 +151,11 @@ export function lobbyView(shell) {
     options() {
       if (!this.form.reportValidity()) return null;
       const ball = Number(this.inputs.ball_speed.value);
+      const { defaults } = this.definition;
       const options = {
-        ...CLASSIC,
+        ...defaults,
         ball_speed: ball,
-        ball_speed_max: Math.max(CLASSIC.ball_speed_max, ball),
+        ball_speed_max: Math.max(defaults.ball_speed_max, ball),
         paddle_height: Number(this.inputs.paddle_height.value),
         score_limit: Number(this.inputs.score_limit.value),
         powerups: this.inputs.powerups.checked,

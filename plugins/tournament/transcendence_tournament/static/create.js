@@ -1,6 +1,6 @@
 // /tournaments/online/new: open an online tournament (the creator takes the first seat).
 
-import { optionsFieldset } from "./options.js";
+import { loadDefinition, optionsFieldset } from "./options.js";
 
 export function makeCreateView(shell) {
   const { View, h } = shell;
@@ -37,7 +37,7 @@ export function makeCreateView(shell) {
         startsAt: h("input", { class: "form-control", id: "tournament-online-starts", name: "starts_at", type: "datetime-local", "aria-describedby": "tournament-online-starts-help" }),
         noShow: h("input", { class: "form-control", id: "tournament-online-noshow", name: "no_show_seconds", type: "number", min: 10, max: 3600, step: 1, value: "60", required: true, "aria-describedby": "tournament-online-noshow-help" }),
       };
-      this.options = optionsFieldset(shell, "tournament-online-opt");
+      this.options = optionsFieldset(shell, await loadDefinition(this.api), "tournament-online-opt");
       this.problem = h("div", { class: "alert alert-danger", role: "alert", hidden: true });
       this.submit = h("button", { type: "submit", class: "btn btn-primary", id: "tournament-online-create", text: this.t("tournament.create_online") });
       this.form = h(

@@ -2,7 +2,7 @@
 // (unique within the tournament: the form says which one is repeated), the format, the
 // game options. The form always starts empty: aliases are forgotten when a new one begins.
 
-import { optionsFieldset } from "./options.js";
+import { loadDefinition, optionsFieldset } from "./options.js";
 
 export const MIN_PLAYERS = 3;
 export const MAX_PLAYERS = 16;
@@ -55,7 +55,7 @@ export function makeLocalView(shell) {
         ["single", "round_robin"].map((f) => h("option", { value: f, text: this.t(`tournament.format_${f}`) })),
       );
       this.shuffle = h("input", { class: "form-check-input", type: "checkbox", id: "tournament-shuffle", name: "shuffle", checked: true });
-      this.options = optionsFieldset(shell, "tournament-local-opt");
+      this.options = optionsFieldset(shell, await loadDefinition(this.api), "tournament-local-opt");
       this.submit = h("button", { type: "submit", class: "btn btn-primary", id: "tournament-create", text: this.t("tournament.create_local") });
       this.form = h(
         "form",

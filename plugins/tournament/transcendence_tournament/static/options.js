@@ -1,29 +1,26 @@
 // The pong options of a tournament's games: a small form with a one-click "Classic".
-// Nothing is remembered between tournaments (a new one starts from the classic game).
+// Nothing is remembered between tournaments (a new one starts from the classic game). What
+// is offered (defaults, ranges, themes, the "classic" preset) is pong's: `definition` is
+// GET /api/pong/options (`loadDefinition`), the engine's own definition.
 
-/** The "classic" game: the default of every option (as pong's constants.js). */
-export const CLASSIC = Object.freeze({
-  ball_speed: 360,
-  ball_speed_max: 1100,
-  acceleration: 1.06,
-  paddle_height: 100,
-  score_limit: 5,
-  powerups: false,
-  theme: "classic",
-});
-
-export const THEMES = ["classic", "neon", "forest", "retro"];
+/** What the option forms offer, from the server (one request per view). */
+export function loadDefinition(api) {
+  return api.get("/api/pong/options");
+}
 
 /**
- * optionsFieldset(shell, prefix) → {el, value(), reset()}: the fields (ball speed, paddle
+ * optionsFieldset(shell, definition, prefix) → {el, value(), reset()}: the fields (ball speed, paddle
  * size, points to win, power-ups, theme) inside a <fieldset> with a legend and a "Classic"
  * button. value() is the options as the server takes them (call after reportValidity()).
  */
-export function optionsFieldset(shell, prefix = "tournament-opt") {
+export function optionsFieldset(shell, definition, prefix = "tournament-opt") {
   const { h } = shell;
+  const { defaults, limits, themes, presets } = definition;
+  const classic = presets.classic;
   const t = (key, params) => shell.t(key, params);
   const inputs = {};
-  const number = (name, min, max, step) => {
+  const number = (name) => {
+    const { min, max, step } = limits[name];
     const id = `${prefix}-${name}`;
     const help = `${id}-help`;
     inputs[name] = h("input", {
@@ -34,7 +31,7 @@ export function optionsFieldset(shell, prefix = "tournament-opt") {
       min,
       max,
       step,
-      value: String(CLASSIC[name]),
+      value: String(classic[name]),
       required: true,
       "aria-describedby": help,
     });
@@ -46,17 +43,17 @@ export function optionsFieldset(shell, prefix = "tournament-opt") {
       h("div", { class: "form-text", id: help, text: t("tournament.opt_range", { min, max }) }),
     );
   };
-  const fields = [number("score_limit", 1, 21, 1), number("ball_speed", 100, 2000, 10), number("paddle_height", 20, 600, 5)];
-  inputs.powerups = h("input", { class: "form-check-input", type: "checkbox", id: `${prefix}-powerups`, name: "powerups" });
+  const fields = [number("score_limit"), number("ball_speed"), number("paddle_height")];
+  inputs.powerups = h("input", { class: "form-check-input", type: "checkbox", id: `${prefix}-powerups`, name: "powerups", checked: Boolean(classic.powerups) });
   inputs.theme = h(
     "select",
     { class: "form-select", id: `${prefix}-theme`, name: "theme" },
-    THEMES.map((name) => h("option", { value: name, selected: name === CLASSIC.theme, text: t(`tournament.theme_${name}`) })),
+    themes.map((name) => h("option", { value: name, selected: name === classic.theme, text: t(`tournament.theme_${name}`) })),
   );
   const reset = () => {
-    for (const name of ["score_limit", "ball_speed", "paddle_height"]) inputs[name].value = String(CLASSIC[name]);
-    inputs.powerups.checked = CLASSIC.powerups;
-    inputs.theme.value = CLASSIC.theme;
+    for (const name of ["score_limit", "ball_speed", "paddle_height"]) inputs[name].value = String(classic[name]);
+    inputs.powerups.checked = classic.powerups;
+    inputs.theme.value = classic.theme;
   };
   const el = h(
     "fieldset",
@@ -87,9 +84,9 @@ export function optionsFieldset(shell, prefix = "tournament-opt") {
   const value = () => {
     const ball = Number(inputs.ball_speed.value);
     return {
-      ...CLASSIC,
+      ...defaults,
       ball_speed: ball,
-      ball_speed_max: Math.max(CLASSIC.ball_speed_max, ball),
+      ball_speed_max: Math.max(defaults.ball_speed_max, ball),
       paddle_height: Number(inputs.paddle_height.value),
       score_limit: Number(inputs.score_limit.value),
       powerups: inputs.powerups.checked,
