@@ -147,6 +147,7 @@ async def list_online(query_args: ListQuery):
             {
                 "id": t.id,
                 "name": t.name,
+                "game": t.game,
                 "format": t.format,
                 "size": t.size,
                 "status": t.status,
@@ -300,6 +301,7 @@ async def mine():
                 "id": t.id,
                 "name": t.name,
                 "kind": t.kind,
+                "game": t.game,
                 "format": t.format,
                 "status": t.status,
                 "winner": t.winner_alias,

@@ -60,6 +60,8 @@ async def test_a_nim_cup_with_a_no_show_and_a_played_final(server):
         view = created.json()
         assert view["game"] == "nim" and view["options"] == FIVE
         tid = view["id"]
+        listed = (await ha.get("/online")).json()["items"]
+        assert [(t["id"], t["game"]) for t in listed] == [(tid, "nim")]
         for tab in (a, b):
             await tab.request("tournament.watch", {"id": tid})
         for player in (hb, hc):
