@@ -172,6 +172,7 @@ async def test_what_a_game_leaves_out_is_refused_clearly():
         await coin.invite(None, ALICE, BOB, {})  # type: ignore[arg-type]
     assert (refused.value.status, refused.value.code) == (409, "invitations_unsupported")
     assert await coin.play_headless(Hooks(), [SeatSpec(None, "x", "easy")] * 2, {}) is None
+    assert await coin.ratings([ALICE, BOB]) == {}  # a game without ratings
     with pytest.raises(APIError) as bad:
         coin.parse_options({"sides": 3})
     assert (bad.value.status, bad.value.code) == (400, "invalid_options")

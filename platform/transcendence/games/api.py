@@ -177,7 +177,12 @@ class Game(ABC):
         """`user_id` gives the running match up (a tournament's no-show): it ends on
         whichever node runs it, a win for the other seat. Nothing when it has ended."""
 
-    # --- optional: chat invitations, headless play ----------------------------------
+    # --- optional: ratings, chat invitations, headless play -------------------------
+
+    async def ratings(self, user_ids: Sequence[int]) -> dict[int, int]:
+        """These accounts' current ratings in this game (a tournament seeds by them);
+        an account that has none yet is left out. A game without ratings: {}."""
+        return {}
 
     async def invite(
         self, core: Core, sender_id: int, recipient_id: int, options: Mapping[str, Any]

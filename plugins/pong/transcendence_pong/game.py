@@ -107,6 +107,10 @@ class Pong(Game):
         if found is not None and found.status == "running" and found.seat_of(user_id) is not None:
             await facade(core.app).games.send(match_id, {"op": "forfeit", "user_id": user_id})
 
+    async def ratings(self, user_ids: Sequence[int]) -> dict[int, int]:
+        rows = await Rating.filter(user_id__in=list(user_ids)) if user_ids else []
+        return {row.user_id: row.rating for row in rows}  # type: ignore[attr-defined]
+
     async def invite(
         self, core: Core, sender_id: int, recipient_id: int, options: Mapping[str, Any]
     ) -> int:

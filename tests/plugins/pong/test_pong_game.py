@@ -12,6 +12,7 @@ import pytest
 from transcendence.core import core_of
 from transcendence.errors import APIError
 from transcendence.games import SeatSpec, game_of, records
+from transcendence_pong.models import Rating
 
 pytestmark = pytest.mark.modules("pong", "ai")
 QUICK = {"score_limit": 1, "paddle_height": 20, "ball_speed": 420}
@@ -97,6 +98,14 @@ async def test_ai_seats_play_headless_and_the_result_is_stored(app):
     assert await pong.result(result.id) == result
     # Matches read back in the order they ended, from just after the last one read.
     assert await pong.finished(after=result) == []
+
+
+async def test_ratings_are_read_for_the_accounts_that_have_one(app, make_user):
+    alice, bob = await make_user("alice"), await make_user("bob")
+    await Rating.create(user_id=alice.id, rating=1040, games=3)
+    pong = game_of(core_of(app), "pong")
+    assert await pong.ratings([alice.id, bob.id]) == {alice.id: 1040}
+    assert await pong.ratings([]) == {}
 
 
 async def test_an_ai_seat_comes_last(app, make_user):
