@@ -208,7 +208,7 @@ class Game(ABC):
         (`match_finished`): this runs where no app may run (`tournaments seed --play`)."""
         return None
 
-    # --- optional: AI seats, ratings (a tournament's checks and seeding) -----------------
+    # --- optional: a match's page, AI seats (a tournament's calls and checks) -------------
 
     def match_page(self, match_id: str) -> str | None:
         """Where a player plays the match in the browser (a path), None when the game has
@@ -220,11 +220,6 @@ class Game(ABC):
         A tournament refuses AI seats without it; `create_match` would refuse them with
         409 `ai_unavailable`."""
         return False
-
-    async def ratings(self, user_ids: Sequence[int]) -> dict[int, int]:
-        """The players' current ratings in this game (user id → rating), for those who
-        have one; {} for a game without ratings. A tournament seeds by them."""
-        return {}
 
 
 def games_of(hooks: HookSource) -> dict[str, Game]:

@@ -126,10 +126,6 @@ class Pong(Game):
     def ai_available(self, hooks: HookSource) -> bool:
         return bool(hooks.hook("pong_ai_player").get_hookimpls())
 
-    async def ratings(self, user_ids: Sequence[int]) -> dict[int, int]:
-        rows = await Rating.filter(user_id__in=list(user_ids)) if user_ids else []
-        return {row.user_id: row.rating for row in rows}  # type: ignore[attr-defined]
-
     async def play_headless(
         self,
         hooks: HookSource,
