@@ -28,8 +28,9 @@ run: install
 	$(BIN)/transcendence serve $(ARGS)
 
 ## make test: install (once), check the system packages the suite needs, run it
-## (set TEST_DATABASE_URL / TEST_REDIS_URL for real services)
-test: install-test check-test-deps
+## (set TEST_DATABASE_URL / TEST_REDIS_URL for real services). node_modules too: the
+## browser tests inject axe-core from it.
+test: install-test check-test-deps node_modules/.installed
 	$(BIN)/pytest $(ARGS)
 
 ## make test-fast: the suite without a browser and without services, on the embedded
@@ -43,9 +44,10 @@ check: lint test-fast
 check-test-deps:
 	@.ci/check-test-deps
 
-# The JavaScript linter is a development tool from npm (the browser code has no build step):
-# `npm ci` installs the exact Biome of package-lock.json into ./node_modules, once, again only
-# when package.json or package-lock.json change.
+# The JavaScript tools come from npm (the browser code has no build step): `npm ci` installs
+# the exact Biome (the linter) and axe-core (the browser tests' accessibility checker) of
+# package-lock.json into ./node_modules, once, again only when package.json or
+# package-lock.json change.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@

@@ -5,7 +5,7 @@ database this script creates on that server and drops afterwards):
 
 1. seed: one player, `--opponents` accounts and `--matches` finished matches of every mode
    with realistic records (rallies, hits, speeds), inserted in bulk into `pong_match`, then
-   folded into the aggregates through `transcendence_stats.service.record_matches` in
+   folded into the aggregates through `transcendence_stats.aggregation.record_matches` in
    batches, with Elo ratings computed as pong would;
 2. measure `GET /api/stats/users/<id>` — the whole platform path: auth, module guard,
    validation, metrics, response model — through the Quart test client, `--requests`
@@ -85,7 +85,8 @@ def fake_record(rng: random.Random, left: int, right: int, options: dict[str, An
 async def seed(matches: int, opponents: int, batch: int) -> dict[str, Any]:
     from transcendence.accounts import service as accounts
     from transcendence_pong.models import Match, Rating
-    from transcendence_stats import service
+    from transcendence_pong.records import result_of
+    from transcendence_stats import aggregation
 
     rng = random.Random(42)
     player = await accounts.create_user("bench_player", "bench_player@example.test", None)
@@ -97,7 +98,7 @@ async def seed(matches: int, opponents: int, batch: int) -> dict[str, Any]:
     options = {"ball_speed": 360.0, "score_limit": 5, "powerups": False, "theme": "classic"}
     start = datetime.now(UTC) - timedelta(days=365)
     step = timedelta(days=365) / matches
-    rows, after = [], {}
+    rows = []
     for i in range(matches):
         mode = rng.choice(MODES)
         rival = rng.choice(rivals) if mode in ("remote", "tournament") else None
@@ -133,8 +134,9 @@ async def seed(matches: int, opponents: int, batch: int) -> dict[str, Any]:
             expected = 1 / (1 + 10 ** ((b - a) / 400))
             delta = round(32 * ((1.0 if won else 0.0) - expected))
             ratings[player.id], ratings[rival.id] = a + delta, b - delta
-            after[(str(match.id), player.id)] = ratings[player.id]
-            after[(str(match.id), rival.id)] = ratings[rival.id]
+            # Stored with the result, as pong does (`record["ratings"]`, by side).
+            sides = (player, rival) if me_left else (rival, player)
+            record["ratings"] = {"left": ratings[sides[0].id], "right": ratings[sides[1].id]}
         rows.append(match)
     while len(rows) < matches:  # top up with AI games until the count is exact
         ended = start + step * (len(rows) + 0.5)
@@ -154,7 +156,7 @@ async def seed(matches: int, opponents: int, batch: int) -> dict[str, Any]:
     t1 = time.perf_counter()
     applied = 0
     for i in range(0, len(rows), batch):
-        applied += await service.record_matches(rows[i : i + batch], ratings=after)
+        applied += await aggregation.record_matches(result_of(m) for m in rows[i : i + batch])
     t2 = time.perf_counter()
     await Rating.bulk_create(
         [Rating(user_id=uid, rating=r, games=1) for uid, r in ratings.items()], batch_size=500
@@ -241,17 +243,18 @@ async def against_floor(
 async def run_one(label: str, url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from transcendence.app import create_app
     from transcendence.settings import Settings
+    from transcendence.testing import migrate_database
 
-    settings = Settings(
-        _env_file=None,
-        env="development",
-        var_dir=tmp / "var",
-        database_url=url,
-        secret_key=SECRET,
-        modules=["pong", "stats"],
-        extra_modules=[],
-        auto_migrate=True,
-    )
+    fields = {
+        "env": "development",
+        "var_dir": str(tmp / "var"),
+        "database_url": url,
+        "modules": ["pong", "stats"],
+        "extra_modules": [],
+    }
+    # Migrated first, in a process of its own: the test app's startup allows a few seconds.
+    migrate_database(fields)
+    settings = Settings(_env_file=None, secret_key=SECRET, auto_migrate=True, **fields)
     app = create_app(settings)
     async with app.test_app():
         task = app.extensions.get("stats")

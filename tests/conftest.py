@@ -35,9 +35,25 @@ TEST_SECRET = "test-secret-" + "x" * 40
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> object:
-    """A fresh PostgreSQL database for this run, or None on the embedded defaults."""
+def pg_url(tmp_path_factory) -> object:
+    """A fresh PostgreSQL database for this run, or None on the embedded defaults.
+
+    It is migrated here, once, for every installed module (in a process of its own, as a
+    SQLite template is): otherwise the run's first app would migrate it in its startup,
+    which Quart's test app allows a few seconds only, and on a loaded machine the whole
+    migration history takes longer than that."""
     with postgres_for_run() as url:
+        if url is not None:
+            migrate_database(
+                {
+                    "modules": None,
+                    "extra_modules": SAMPLE_MODULES,
+                    "env": "test",
+                    "var_dir": str(tmp_path_factory.mktemp("pg-migrate")),
+                    "database_url": url,
+                },
+                pythonpath=[str(Path(__file__).parent / "support")],
+            )
         yield url
 
 

@@ -18,6 +18,7 @@ from transcendence.core import Core, current_core
 from transcendence.describe import describe_modules
 from transcendence.errors import APIError
 from transcendence.games import games_of
+from transcendence.security import content_security_policy, inline_script_hashes
 
 core_blueprint = Blueprint("core", __name__)
 # The SPA: inside the package in a built wheel (setup.py copies it there), else the
@@ -185,6 +186,7 @@ class WebAssets:
         self._stamp: tuple | None = None
         self.version = ""
         self.index = b""
+        self.index_csp = ""
         self.docs = b""
 
     def _files(self) -> list[Path]:
@@ -205,6 +207,9 @@ class WebAssets:
             self.version = digest.hexdigest()[:12]
             base = f"/static/{self.version}".encode()
             self.index = (self.root / "index.html").read_bytes().replace(self.PLACEHOLDER, base)
+            # Its import map is inline (browsers take no other kind): allowed by its hash,
+            # taken after the version is filled in.
+            self.index_csp = content_security_policy(inline_script_hashes(self.index))
             docs = self.root / "docs.html"
             self.docs = docs.read_bytes().replace(self.PLACEHOLDER, base) if docs.is_file() else b""
             self._stamp = stamp
@@ -245,7 +250,7 @@ async def index(path: str = "") -> ResponseReturnValue:
     return Response(
         assets.index,
         content_type="text/html; charset=utf-8",
-        headers={"Cache-Control": "no-cache"},
+        headers={"Cache-Control": "no-cache", "Content-Security-Policy": assets.index_csp},
     )
 
 

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+from collections.abc import Iterable
+
 from quart import Quart, Response, request
 
-# No inline script anywhere: not in the SPA, not on the API docs page (vendored Swagger UI).
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'; form-action 'self'"
-)
+
+def content_security_policy(script_hashes: Iterable[str] = ()) -> str:
+    """The app's CSP; `script_hashes` ("sha256-...") allow those inline scripts, no other."""
+    scripts = " ".join(["'self'", *(f"'{digest}'" for digest in script_hashes)])
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src 'self'; "
+        "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+
+
+# No inline script: on the API docs page (vendored Swagger UI) and every other response.
+# The SPA's page has one, its import map, allowed by its hash (inline_script_hashes).
+CSP = content_security_policy()
+
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
+
+
+def inline_script_hashes(html: bytes) -> list[str]:
+    """The CSP hash of each inline <script> of a page: exactly its text, as browsers hash it."""
+    return [
+        "sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode()
+        for body in _INLINE_SCRIPT.findall(html)
+    ]
 
 
 def install(app: Quart, *, tls: bool) -> None:

@@ -3,7 +3,6 @@ read markers, the pop-up, blocking, a game invitation; groups and channels; a ph
 
 from __future__ import annotations
 
-import json
 import re
 
 import httpx
@@ -341,38 +340,10 @@ def test_group_channel_and_phone_layout(new_page, account, shot, browser_errors)
 # --- the sources (no browser) -----------------------------------------------------------
 
 
-def strings() -> dict[str, dict[str, str]]:
-    """The STRINGS table of static/i18n.js: one `"key": "text",` a line, a block per language."""
-    table: dict[str, dict[str, str]] = {}
-    lang = None
-    for line in (STATIC / "i18n.js").read_text().splitlines():
-        block = re.match(r"^  (\w+): \{$", line)
-        if block:
-            lang = block.group(1)
-            table[lang] = {}
-            continue
-        entry = re.match(r'^    "([^"]+)": (".*"),$', line)
-        if entry and lang:
-            assert entry.group(1) not in table[lang], f"{lang} repeats {entry.group(1)}"
-            table[lang][entry.group(1)] = json.loads(entry.group(2))
-    return table
-
-
-def test_chat_sources_build_no_html_and_translate_everything():
-    plural = re.compile(r"\.(one|few|many|other)$")
-    table = strings()
-    english = {plural.sub("", k) for k in table["en"]}
-    for lang in ("fr", "ru"):
-        assert {plural.sub("", k) for k in table[lang]} == english, lang
-        for key, text in table[lang].items():
-            wanted = set(re.findall(r"\{(\w+)\}", table["en"].get(plural.sub(".other", key), "")))
-            wanted |= set(re.findall(r"\{(\w+)\}", table["en"].get(key, "")))
-            assert set(re.findall(r"\{(\w+)\}", text)) <= wanted | {"count"}, (lang, key)
-    used: set[str] = set()
+def test_chat_sources_build_no_html_and_no_inline_style():
+    # Its strings are checked with every module's by tests/browser/test_strings.py.
     for path in sorted(STATIC.glob("*.js")):
         source = path.read_text()
         for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert risky not in source, f"{path.name} uses {risky}"
         assert "style=" not in source and ".style." not in source, path.name
-        used |= set(re.findall(r'\bt\("(chat\.[a-z_.]+)"', source))
-    assert used and used <= english, sorted(used - english)

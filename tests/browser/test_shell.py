@@ -116,3 +116,90 @@ def test_realtime_reconnects_after_a_server_restart(new_page, account, server, b
     page.get_by_role("link", name="Friends", exact=True).click()
     expect(page.get_by_role("heading", name="Friends", exact=True)).to_be_visible()
     assert page.evaluate("window.__sameDocument") is True
+
+
+def open_account_menu_item(page, name: str) -> None:
+    """A page of the account menu, reached in the app (no page load)."""
+    page.locator("#account-menu").click()
+    page.get_by_role("link", name=name, exact=True).click()
+
+
+def switch_off_live(page, server, name: str, link: str) -> None:
+    """Switch a module off on the server; the open tab meets its 404 and drops it at once."""
+    cli(server.env, "modules", "disable", name, "--force")
+    until(lambda: not module_enabled(server, name))
+    page.get_by_role("link", name=link, exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text("This feature is switched off on this server.")
+
+
+def test_a_switched_off_module_leaves_nothing_behind(new_page, account, server, browser_errors):
+    """All that the sample module registered through its registrar goes with it, live."""
+    username, password = account("sampled")
+    page = new_page()
+    log_in(page, username, password)
+    sheet = page.locator('link[rel="stylesheet"][href$="/modules/sample/static/sample.css"]')
+    expect(sheet).to_have_count(1)
+    expect(page.locator("body")).to_have_attribute("data-sample-heard", username)
+    open_account_menu_item(page, "Settings")
+    expect(page.locator("#sample-settings")).to_contain_text("The sample module has no settings.")
+    open_account_menu_item(page, "My profile")
+    expect(page.locator("#sample-profile")).to_have_text("Sample notes are public.")
+
+    browser_errors.allow(r"status of 404")  # the module's API answers 404 once it is off
+    switch_off_live(page, server, "sample", "Sample")
+    try:
+        expect(page.get_by_role("link", name="Sample", exact=True)).to_have_count(0)
+        expect(sheet).to_have_count(0)
+        open_account_menu_item(page, "Settings")
+        expect(page.locator("#settings-profile")).to_be_visible()
+        expect(page.locator("#sample-settings")).to_have_count(0)
+        open_account_menu_item(page, "My profile")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        expect(page.locator("#sample-profile")).to_have_count(0)
+        # Its session listener went too: logging out is news it no longer hears.
+        page.locator("#account-menu").click()
+        page.locator("#logout-button").click()
+        expect(page.get_by_role("navigation").get_by_role("link", name="Log in")).to_be_visible()
+        expect(page.locator("body")).to_have_attribute("data-sample-heard", username)
+    finally:
+        cli(server.env, "modules", "enable", "sample")
+        until(lambda: module_enabled(server, "sample"))
+
+    # On again: a page load registers it all again.
+    page.reload()
+    expect(page.get_by_role("link", name="Sample", exact=True)).to_be_visible()
+    expect(sheet).to_have_count(1)
+    expect(page.locator("body")).to_have_attribute("data-sample-heard", "nobody")
+
+
+def test_chat_stops_following_the_session_once_switched_off(
+    new_page, account, server, browser_errors
+):
+    """Chat's session listener is removed with the module: a later login starts no chat."""
+    username, password = account("chatoff")
+    page = new_page()
+    log_in(page, username, password)
+    live(page)
+    expect(page.locator("#chat-dock-toggle")).to_be_visible()
+
+    browser_errors.allow(r"status of 404")  # chat's API answers 404 once it is off
+    switch_off_live(page, server, "chat", "Chat")
+    try:
+        expect(page.locator("#chat-dock-toggle")).to_have_count(0)
+        page.locator("#account-menu").click()
+        page.locator("#logout-button").click()
+        asked: list[str] = []
+        page.on("request", lambda request: asked.append(request.url))
+        # Logged in again in the same tab (no page load): nothing of chat wakes up.
+        page.get_by_role("navigation").get_by_role("link", name="Log in").click()
+        page.get_by_label("Username or email").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in", exact=True).click()
+        expect(page.locator("#account-menu")).to_be_visible()
+        live(page)
+        assert any("/api/me/" in url for url in asked), asked  # the log-in was seen
+        assert not [url for url in asked if "/api/chat" in url]
+        expect(page.locator("#chat-dock-toggle")).to_have_count(0)
+    finally:
+        cli(server.env, "modules", "enable", "chat")
+        until(lambda: module_enabled(server, "chat"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 
 import pytest
@@ -28,6 +31,25 @@ async def test_client_paths_answer_the_shell(client, path):
     assert '<main id="app"' in html and "%ASSETS%" not in html
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+async def test_the_import_map_is_the_one_inline_script_the_csp_allows(client):
+    response = await client.get("/")
+    html = await response.get_data(as_text=True)
+    base = await asset_base(client)
+    found = re.search(r'<script type="importmap">(.*?)</script>', html, flags=re.S)
+    assert found, html
+    # The versioned URL of the module API, filled in before hashing.
+    assert json.loads(found.group(1)) == {
+        "imports": {"@transcendence/shell": f"{base}/js/module-api.js"}
+    }
+    digest = base64.b64encode(hashlib.sha256(found.group(1).encode()).digest()).decode()
+    script_src = re.search(r"script-src ([^;]*)", response.headers["Content-Security-Policy"])
+    assert script_src and script_src.group(1).split() == ["'self'", f"'sha256-{digest}'"]
+    assert (await client.get(f"{base}/js/module-api.js")).status_code == 200
+    # Every other response keeps the strict policy: no inline script at all.
+    docs_csp = (await client.get("/docs")).headers["Content-Security-Policy"]
+    assert re.search(r"script-src 'self';", docs_csp)
 
 
 @pytest.mark.parametrize(

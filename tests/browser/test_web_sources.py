@@ -1,4 +1,4 @@
-"""Static checks of web/: translations complete, no HTML from strings, no inline code."""
+"""Static checks of web/: no HTML from strings, no inline code, vendored files, imports."""
 
 from __future__ import annotations
 
@@ -10,57 +10,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
-LANGUAGES = ("en", "fr", "ru")
-PLURAL = re.compile(r"\.(zero|one|two|few|many|other)$")
 SCRIPTS = sorted(WEB.joinpath("js").rglob("*.js")) + sorted(
     (ROOT / "tests" / "support").rglob("static/*.js")
 )
 
 
-def load(lang: str) -> dict[str, str]:
-    def no_duplicates(pairs):
-        keys = [k for k, _ in pairs]
-        duplicated = {k for k in keys if keys.count(k) > 1}
-        assert not duplicated, f"{lang}.json repeats {sorted(duplicated)}"
-        return dict(pairs)
-
-    return json.loads((WEB / "i18n" / f"{lang}.json").read_text(), object_pairs_hook=no_duplicates)
-
-
-def base_keys(entries: dict[str, str]) -> set[str]:
-    return {PLURAL.sub("", key) for key in entries}
-
-
-def placeholders(text: str) -> set[str]:
-    return set(re.findall(r"\{(\w+)\}", text))
-
-
-@pytest.mark.parametrize("lang", LANGUAGES[1:])
-def test_every_language_has_every_string(lang):
-    english, other = load("en"), load(lang)
-    assert base_keys(other) == base_keys(english)
-    for key, text in english.items():
-        plain = PLURAL.sub("", key)
-        variants = [v for k, v in other.items() if PLURAL.sub("", k) == plain]
-        assert variants, key
-        for variant in variants:
-            assert placeholders(variant) <= placeholders(text) | {"count"}, (lang, key)
-    for key in other:
-        if PLURAL.search(key):
-            assert PLURAL.sub(".other", key) in other, f"{lang}: {key} needs an .other form"
-
-
-def test_every_string_the_code_asks_for_exists():
-    english = base_keys(load("en"))
-    used = set()
-    for path in SCRIPTS:
-        if "support" in path.parts:
-            continue  # modules bring their own strings
-        used |= set(re.findall(r'\bt\("([a-z_]+\.[a-z_.]+)"', path.read_text()))
-    html = (WEB / "index.html").read_text()
-    used |= set(re.findall(r'data-i18n(?:-aria-label)?="([^"]+)"', html))
-    assert used, "no translation keys found: the pattern is out of date"
-    assert used - english == set()
+# The translations are checked with every module's by test_strings.py.
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -73,12 +28,20 @@ def test_no_html_is_built_from_strings(path):
         assert risky not in source, f"{path.name} uses {risky}"
 
 
+def import_map() -> dict[str, str]:
+    """The import map of index.html: the one inline script (the server sends its hash)."""
+    html = (WEB / "index.html").read_text()
+    found = re.findall(r'<script type="importmap">(.*?)</script>', html, flags=re.S)
+    assert len(found) == 1, "index.html has one import map"
+    return json.loads(found[0])["imports"]
+
+
 @pytest.mark.parametrize("page", ["index.html", "docs.html"])
 def test_the_page_has_no_inline_script_or_style(page):
     html = (WEB / page).read_text()
     for tag in re.findall(r"<script\b[^>]*>", html):
-        assert "src=" in tag, tag
-    bodies = re.findall(r"<script\b[^>]*>(.*?)</script>", html, flags=re.S)
+        assert "src=" in tag or tag == '<script type="importmap">', tag
+    bodies = re.findall(r"<script(?![^>]*importmap)\b[^>]*>(.*?)</script>", html, flags=re.S)
     assert bodies and not any(body.strip() for body in bodies), "inline script"
     assert "<style" not in html and " style=" not in html and "javascript:" not in html
     assert "http://" not in html and "https://" not in html, "code from elsewhere"
@@ -121,7 +84,22 @@ def test_vendored_files_point_at_no_missing_source_map(path):
         assert (path.parent / found).is_file(), f"{path.name} names {found}, not shipped"
 
 
+MODULE_SCRIPTS = sorted(ROOT.glob("plugins/*/transcendence_*/static/**/*.js"))
+
+
+def test_the_import_map_names_the_shell_api_and_modules_import_only_it():
+    imports = import_map()
+    assert set(imports) == {"@transcendence/shell"}
+    for target in imports.values():
+        assert target.startswith("%ASSETS%/"), target
+        assert (WEB / target.removeprefix("%ASSETS%/")).is_file(), target
+    bare = re.compile(r'(?:from|import)\s*\(?\s*"([^"./][^"]*)"')
+    for path in SCRIPTS + MODULE_SCRIPTS:
+        for name in bare.findall(path.read_text()):
+            assert name in imports, f"{path.name} imports {name}, which the import map lacks"
+
+
 def test_every_relative_import_resolves():
-    for path in SCRIPTS:
+    for path in SCRIPTS + MODULE_SCRIPTS:
         for target in re.findall(r'(?:from|import)\s*\(?\s*"(\.{1,2}/[^"]+)"', path.read_text()):
             assert (path.parent / target).resolve().is_file(), f"{path.name} imports {target}"

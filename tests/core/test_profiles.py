@@ -56,6 +56,7 @@ async def test_me_has_the_fixed_shape(client, make_user):
     )
     assert me["avatar_url"].startswith(f"/api/users/{alice.id}/avatar")
     assert me["role"] == "player" and me["language"] == "en" and me["totp_enabled"] is False
+    assert me["theme"] == "standard" and me["text_size"] == "normal"
     # No socket yet, but the one asking is here (accounts.presence.presence_seen_by).
     assert me["online"] is True and me["status"] == "online" and me["last_seen"]
     assert me["extras"] == {} and me["has_password"] is True
@@ -91,6 +92,20 @@ async def test_edit_display_name_email_and_language(client, make_user):
     assert stored.display_name_key == "ada lovelace" and stored.email_key == "ada@example.test"
 
 
+async def test_appearance_is_saved_to_the_profile(client, make_user):
+    alice = await make_user("alice")
+    response = await client.patch(
+        "/api/me/", json={"theme": "high-contrast", "text_size": "larger"}, headers=alice.headers
+    )
+    assert response.status_code == 200
+    me = await response.get_json()
+    assert (me["theme"], me["text_size"], me["language"]) == ("high-contrast", "larger", "en")
+    # One setting alone leaves the other as it was.
+    await client.patch("/api/me/", json={"text_size": "large"}, headers=alice.headers)
+    stored = await User.get(id=alice.id)
+    assert (stored.theme, stored.text_size) == ("high-contrast", "large")
+
+
 async def test_edit_conflicts_are_case_insensitive_and_name_the_field(client, make_user):
     await make_user("bob", display_name="Bobby")
     alice = await make_user("alice")
@@ -112,6 +127,9 @@ async def test_edit_conflicts_are_case_insensitive_and_name_the_field(client, ma
     "body",
     [
         {"language": "de"},
+        {"theme": "neon"},
+        {"text_size": "huge"},
+        {"text_size": None, "theme": 3},
         {"email": "not-an-address"},
         {"display_name": ""},
         {"display_name": "x" * 33},

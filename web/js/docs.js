@@ -4,7 +4,9 @@ const root = document.getElementById("swagger-ui");
 window.SwaggerUIBundle({
   url: root.dataset.openapiUrl,
   domNode: root,
-  deepLinking: true,
+  // Without deep links: with them, each operation's path is a link inside its toggle button
+  // (a control nested in a control, which screen readers cannot reach).
+  deepLinking: false,
   presets: [window.SwaggerUIBundle.presets.apis],
   layout: "BaseLayout",
 });

@@ -1,6 +1,7 @@
-// Translations: web/i18n/<lang>.json, flat "area.key" → text with {placeholders}.
-// English is the fallback for any key a language lacks; modules add their own strings with
-// shell.addTranslations(lang, {...}).
+// Translations: catalogs of flat "area.key" → text with {placeholders}, one JSON file per
+// language: the shell's in web/i18n/<lang>.json, each module's in its static/i18n/<lang>.json
+// (added with shell.loadStrings(), dropped when the module is switched off). English is the
+// fallback for any key a language lacks; tests/browser/test_strings.py checks every catalog.
 
 export const LANGUAGES = [
   { code: "en", name: "English" },
@@ -13,10 +14,10 @@ const STORED = "transcendence.language";
 export class I18n extends EventTarget {
   constructor(baseUrl) {
     super();
-    this.baseUrl = baseUrl;
     this.lang = "en";
-    this.dicts = {};
-    this.extra = {};
+    // owner → {baseUrl, dicts: {code: entries}}; the shell's own first, so no module
+    // overrides a core string.
+    this.catalogs = new Map([["core", { baseUrl, dicts: {} }]]);
   }
 
   /** The language to start with before the profile is known: remembered, else the browser's. */
@@ -38,19 +39,36 @@ export class I18n extends EventTarget {
     return CODES.includes(code);
   }
 
-  async load(code) {
-    if (!this.dicts[code]) {
-      const response = await fetch(new URL(`${code}.json`, this.baseUrl));
-      if (!response.ok) throw new Error(`cannot load the ${code} translations`);
-      this.dicts[code] = await response.json();
+  /** One language of one catalog, fetched once. The shell's must load; a module's that
+   *  fails reads as empty (its keys then fall back to English, or show as keys). */
+  async load(owner, code) {
+    const catalog = this.catalogs.get(owner);
+    if (!catalog || catalog.dicts[code]) return;
+    const response = await fetch(new URL(`${code}.json`, catalog.baseUrl)).catch(() => null);
+    if (response?.ok) {
+      catalog.dicts[code] = await response.json();
+    } else if (owner === "core") {
+      throw new Error(`cannot load the ${code} translations`);
+    } else {
+      console.warn(`module ${owner}: cannot load its ${code} strings`);
+      catalog.dicts[code] = {};
     }
-    return this.dicts[code];
+  }
+
+  /** A module's catalog: `baseUrl` holds en.json, fr.json, ru.json. Loads the languages in use. */
+  async addCatalog(owner, baseUrl) {
+    this.catalogs.set(owner, { baseUrl, dicts: {} });
+    await Promise.all([this.load(owner, "en"), this.load(owner, this.lang)]);
+  }
+
+  removeCatalog(owner) {
+    if (owner !== "core") this.catalogs.delete(owner);
   }
 
   /** Switch language: loads it, updates <html lang> and the static texts, tells listeners. */
   async use(code) {
     if (!CODES.includes(code)) code = "en";
-    await Promise.all([this.load("en"), this.load(code)]);
+    await Promise.all([...this.catalogs.keys()].flatMap((owner) => [this.load(owner, "en"), this.load(owner, code)]));
     const changed = code !== this.lang;
     this.lang = code;
     document.documentElement.lang = code;
@@ -63,18 +81,16 @@ export class I18n extends EventTarget {
     if (changed) this.dispatchEvent(new CustomEvent("change", { detail: code }));
   }
 
-  addTranslations(code, entries) {
-    this.extra[code] = { ...(this.extra[code] || {}), ...entries };
-  }
-
   has(key) {
     return this.lookup(key) !== undefined;
   }
 
   lookup(key) {
     for (const code of [this.lang, "en"]) {
-      const value = this.extra[code]?.[key] ?? this.dicts[code]?.[key];
-      if (value !== undefined) return value;
+      for (const { dicts } of this.catalogs.values()) {
+        const value = dicts[code]?.[key];
+        if (value !== undefined) return value;
+      }
     }
     return undefined;
   }
@@ -101,4 +117,16 @@ export class I18n extends EventTarget {
       el.setAttribute("aria-label", this.t(el.dataset.i18nAriaLabel));
     }
   }
+}
+
+// The page's translations (the shell's I18n, set once at start), for code that has neither a
+// view nor the shell at hand: modules import { t, i18n } from "@transcendence/shell".
+export let i18n = null;
+
+export function usePageI18n(instance) {
+  i18n = instance;
+}
+
+export function t(key, params) {
+  return i18n.t(key, params);
 }

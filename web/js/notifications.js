@@ -1,7 +1,7 @@
 // How a notification ({id, kind, data, created_at, read_at}) reads and where it leads.
 //
 // The core knows the friend kinds; any module's kind reads from the translation
-// "notify.kind.<kind>" (modules add it with shell.addTranslations) with `data` as its
+// "notify.kind.<kind>" (a module adds it to its strings, i18n/<lang>.json) with `data` as its
 // placeholders, and leads to `data.href` when that is a path inside the app.
 
 import { safeNext } from "./router.js";

@@ -45,20 +45,23 @@ export class Router {
     this.leaveGuard = null; // see mayLeave()
   }
 
-  /** add("/users/:id", ProfileView, {auth: true, owner: "core"}) */
-  add(pattern, View, { auth = false, owner = "core" } = {}) {
+  /**
+   * add("/users/:id", ProfileView, {auth: true}); returns a function that removes it.
+   * `context`: what the route's views find in this.context (a module's shared state).
+   */
+  add(pattern, View, { auth = false, context = {} } = {}) {
     this.remove(pattern);
-    this.routes.push({ pattern, View, auth, owner, ...compile(pattern) });
+    const route = { pattern, View, auth, context, ...compile(pattern) };
+    this.routes.push(route);
     // Static segments first, then fewer parameters: "/users/me" beats "/users/:id".
     this.routes.sort((a, b) => a.names.length - b.names.length || b.pattern.length - a.pattern.length);
+    return () => {
+      this.routes = this.routes.filter((other) => other !== route);
+    };
   }
 
   remove(pattern) {
     this.routes = this.routes.filter((route) => route.pattern !== pattern);
-  }
-
-  removeOwnedBy(owner) {
-    this.routes = this.routes.filter((route) => route.owner !== owner);
   }
 
   match(path) {
@@ -147,6 +150,7 @@ export class Router {
       params: found ? found.params : {},
       query: new URLSearchParams(location.search),
       path,
+      context: route ? route.context : {},
     });
 
     let node;

@@ -11,8 +11,9 @@
 import { h } from "./dom.js";
 
 export class View {
-  constructor({ shell, params = {}, query = new URLSearchParams(), path = "/" }) {
+  constructor({ shell, params = {}, query = new URLSearchParams(), path = "/", context = {} }) {
     this.shell = shell;
+    this.context = context; // what the route was added with: shell.addRoute(path, View, {context})
     this.params = params;
     this.query = query;
     this.path = path;

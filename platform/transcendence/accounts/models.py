@@ -25,6 +25,10 @@ class User(Model):
     password_hash = fields.CharField(max_length=255, null=True)
     role = fields.CharField(max_length=16, default="player")
     language = fields.CharField(max_length=8, default="en")
+    # Appearance, remembered per user like the language: "standard" or "high-contrast", and
+    # the text size ("normal", "large", "larger").
+    theme = fields.CharField(max_length=16, default="standard")
+    text_size = fields.CharField(max_length=8, default="normal")
     totp_secret = fields.CharField(max_length=64, null=True)
     totp_enabled = fields.BooleanField(default=False)
     # The TOTP time step of the last code accepted: a code works once (no replay).

@@ -232,6 +232,8 @@ async def anonymise(user: User) -> User:
                 user.totp_enabled = False
                 user.role = "player"
                 user.language = "en"
+                user.theme = "standard"
+                user.text_size = "normal"
                 user.last_seen_at = None
                 user.anonymised = True
                 user.token_version += 1  # every access token dies with the account

@@ -80,6 +80,8 @@ class UserOut(BaseModel):
     avatar_url: str
     role: str
     language: str
+    theme: str
+    text_size: str
     totp_enabled: bool
     created_at: datetime
 
@@ -137,6 +139,8 @@ def user_out(user: User) -> dict[str, Any]:
         "avatar_url": avatar_url(user.id),
         "role": user.role,
         "language": user.language,
+        "theme": user.theme,
+        "text_size": user.text_size,
         "totp_enabled": user.totp_enabled,
         "created_at": user.created_at.isoformat(),
     }

@@ -92,9 +92,11 @@ def _edited_fields(user: User, data: ProfileEdit) -> list[str]:
             setattr(user, field, value)
             setattr(user, f"{field}_key", service.key(value))
             changed += [field, f"{field}_key"]
-    if data.language is not None and data.language != user.language:
-        user.language = data.language
-        changed.append("language")
+    for setting in ("language", "theme", "text_size"):
+        value = getattr(data, setting)
+        if value is not None and value != getattr(user, setting):
+            setattr(user, setting, value)
+            changed.append(setting)
     return changed
 
 
@@ -103,7 +105,9 @@ def _edited_fields(user: User, data: ProfileEdit) -> list[str]:
 @validate_request(ProfileEdit)
 @document_response(MeOut, 200)
 async def edit_me(data: ProfileEdit) -> ResponseReturnValue:
-    """Change my display name, email or language. 409 names a field someone else uses."""
+    """Change my display name, email, language or appearance (theme, text size).
+
+    409 names a field someone else uses."""
     user = await current_user()
     clash = await service.find_conflict(
         email=data.email, display_name=data.display_name, exclude_id=user.id

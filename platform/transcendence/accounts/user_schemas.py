@@ -45,6 +45,8 @@ class ProfileEdit(BaseModel):
     display_name: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=254)
     language: Literal["en", "fr", "ru"] | None = None
+    theme: Literal["standard", "high-contrast"] | None = None
+    text_size: Literal["normal", "large", "larger"] | None = None
 
     @field_validator("display_name")
     @classmethod
@@ -128,6 +130,8 @@ class MeOut(Presence):
     avatar_url: str
     role: str
     language: str
+    theme: str
+    text_size: str
     totp_enabled: bool
     has_password: bool
     created_at: datetime

@@ -11,9 +11,12 @@ from typing import Annotated
 import typer
 
 from transcendence import hookimpl
+from transcendence.bus import InProcessBus
 from transcendence.commands import CLIContext, console
-from transcendence_pong.api import Match
-from transcendence_stats import service
+from transcendence.core import core_of
+from transcendence.games import HookSource
+from transcendence.registry import Registry
+from transcendence_stats import aggregation, dashboards
 from transcendence_stats.routes import blueprint
 
 log = logging.getLogger("transcendence.stats")
@@ -26,8 +29,9 @@ def module_info():
         "name": "stats",
         "title": "Statistics",
         "description": "User and game-session dashboards and a leaderboard, from aggregates "
-        "kept up to date as matches finish.",
-        "requires": ["pong"],
+        "kept up to date as matches of every game finish.",
+        # No game required: it counts the matches of whichever games are enabled.
+        "requires": [],
     }
 
 
@@ -49,11 +53,10 @@ def register_blueprints():
 
 @hookimpl
 async def match_finished(result):
-    # No guard: the core runs each module's match_finished on its own and logs a failure
-    # with the module's name. A failed update is caught up by the backfill at the next
-    # start, or by `transcendence stats backfill`.
-    if result.game == "pong":  # the aggregates read pong's matches today
-        await service.record_match(await Match.get(id=result.id))
+    # Any game's result (the game API). No guard: the core runs each module's match_finished
+    # on its own and logs a failure with the module's name. A failed update is caught up
+    # by the backfill at the next start, or by `transcendence stats backfill`.
+    await aggregation.record_match(result)
 
 
 @hookimpl
@@ -61,15 +64,15 @@ async def user_profile_extras(user):
     """The profile's totals and streaks, its latest matches and how many there are in all
     (the browser's profile section renders them: docs/stats.md, "On the profile")."""
     return {
-        "stats": await service.profile_summary(user.id),
-        "matches": await service.profile_history(user.id),
-        "matches_total": await service.history_count(user.id),
+        "stats": await dashboards.profile_summary(user.id),
+        "matches": await dashboards.profile_history(user.id),
+        "matches_total": await dashboards.history_count(user.id),
     }
 
 
-async def _backfill() -> None:
+async def _backfill(hooks: HookSource) -> None:
     try:
-        applied = await service.backfill()
+        applied = await aggregation.backfill(hooks)
         if applied:
             log.info("stats: caught up with %d match results", applied)
     except asyncio.CancelledError:
@@ -82,7 +85,8 @@ async def _backfill() -> None:
 async def startup(app):
     # Matches that finished while the module was off (or whose update failed) are counted
     # now, in the background; each is applied once whichever node gets there first.
-    app.extensions["stats"] = asyncio.create_task(_backfill(), name="stats-backfill")
+    backfill = _backfill(core_of(app))
+    app.extensions["stats"] = asyncio.create_task(backfill, name="stats-backfill")
 
 
 @hookimpl
@@ -107,7 +111,9 @@ def register_commands(cli):
 
         async def run():
             async with ctx.database():
-                return await service.backfill(batch=batch)
+                registry = Registry(ctx.modules, InProcessBus())  # the enabled games
+                await registry.refresh()
+                return await aggregation.backfill(registry, batch=batch)
 
         applied = asyncio.run(run())
         console.print(f"stats: {applied} match results applied")

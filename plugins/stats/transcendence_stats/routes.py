@@ -1,12 +1,12 @@
 """`/api/stats/...`: the user dashboard, the game-session dashboard, the leaderboard.
 
 Every series is an array of points (`[{"t": ..., "left": ..., "right": ...}, ...]`), ready
-for a chart. Everything is read from the aggregates; no route scans `pong_match`.
+for a chart. The dashboards and the leaderboard are read from the aggregates, one game at a
+time (`?game=`, pong by default); a match's dashboard from its game's result (the game API).
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -15,13 +15,19 @@ from quart_schema import validate_querystring, validate_response
 
 from transcendence.accounts.models import User
 from transcendence.auth import current_user
+from transcendence.core import current_core
 from transcendence.errors import APIError
+from transcendence.games import game_of
 from transcendence.openapi import error_responses
-from transcendence_pong.api import Match
-from transcendence_stats import service
+from transcendence_stats import dashboards, leaderboards
 
 blueprint = Blueprint("stats", __name__)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one names nobody (and PostgreSQL refuses it)
+GAME = Field(
+    dashboards.DEFAULT_GAME,
+    pattern=r"^[a-z][a-z0-9_]{0,31}$",
+    description="the game (its module's name)",
+)
 
 
 # --- shapes -------------------------------------------------------------------------------
@@ -106,6 +112,7 @@ class RecentMatch(BaseModel):
 
 class UserDashboard(BaseModel):
     user: UserRef
+    game: str
     games: int
     wins: int
     losses: int
@@ -125,6 +132,11 @@ class UserDashboard(BaseModel):
 
 class DashboardQuery(BaseModel):
     rating_points: int = Field(100, ge=1, le=1000, description="how many rating points")
+    game: str = GAME
+
+
+class MatchQuery(BaseModel):
+    game: str = GAME
 
 
 class Side(BaseModel):
@@ -176,8 +188,9 @@ class MatchSummary(BaseModel):
 
 
 class MatchDashboard(BaseModel):
+    game: str
     match: MatchInfo
-    duration_seconds: float = Field(description="game time (ticks / 60), pauses excluded")
+    duration_seconds: float = Field(description="seconds of play (the game's), pauses excluded")
     wall_seconds: float | None = Field(description="from start to end, pauses included")
     settings: dict[str, object]
     score_over_time: list[ScorePoint]
@@ -197,6 +210,7 @@ class HistoryPoints(BaseModel):
 
 
 class HistoryLine(BaseModel):
+    game: str = Field(description="the match's game (its module's name)")
     match_id: str
     result: Literal["won", "lost", "played"] = Field(
         description="played: a game that counts for no win nor loss (one keyboard)"
@@ -221,6 +235,7 @@ class MatchHistory(BaseModel):
 class LeaderboardQuery(BaseModel):
     period: Literal["all", "month", "week"] = "all"
     mode: Literal["remote", "ai", "tournament", "all"] = "remote"
+    game: str = GAME
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = Field(None, pattern=r"^\d{1,6}$", description="next_cursor of a page")
 
@@ -236,6 +251,7 @@ class LeaderboardEntry(BaseModel):
 
 
 class Leaderboard(BaseModel):
+    game: str
     period: str
     mode: str
     ranked_by: Literal["rating", "wins"]
@@ -262,38 +278,39 @@ async def _user_or_404(user_id: int) -> User:
 @validate_querystring(DashboardQuery)
 @validate_response(UserDashboard, 200)
 async def user_dashboard(user_id: int, query_args: DashboardQuery):
-    """A player's dashboard: results, streaks, rating over time, rallies, opponents."""
+    """A player's dashboard in one game (`game`, pong by default): results, streaks, rating
+    over time, rallies, opponents."""
     user = await _user_or_404(user_id)
-    return await service.user_dashboard(user, query_args.rating_points)
+    return await dashboards.user_dashboard(user, query_args.rating_points, query_args.game)
 
 
 @blueprint.get("/users/<id:user_id>/matches")
 @validate_querystring(HistoryQuery)
 @validate_response(MatchHistory, 200)
 async def match_history(user_id: int, query_args: HistoryQuery):
-    """Every match of a player's history (counted or not), newest first, a page at a time:
-    what the profile's "See all matches" opens."""
+    """Every match of a player's history (counted or not, of every game), newest first, a
+    page at a time: what the profile's "See all matches" opens."""
     user = await _user_or_404(user_id)
     offset = int(query_args.cursor or 0)
-    return await service.match_history(user, query_args.limit, offset)
+    return await dashboards.match_history(user, query_args.limit, offset)
 
 
 @blueprint.get("/matches/<match_id>")
+@validate_querystring(MatchQuery)
 @error_responses(409)
 @validate_response(MatchDashboard, 200)
-async def match_dashboard(match_id: str):
-    """A finished match: score over time, rallies, ball speed, hits, duration, settings."""
+async def match_dashboard(match_id: str, query_args: MatchQuery):
+    """A finished match of `game` (pong by default), read from the game: score over time,
+    rallies, ball speed, hits, duration, settings (what the game reports of them). 409
+    `game_unavailable` while the game's module is off."""
     await current_user()
-    try:
-        key = uuid.UUID(match_id)
-    except ValueError:
-        raise APIError(404, "not_found", "no such match") from None
-    match = await Match.get_or_none(id=key)
-    if match is None:
+    game = game_of(current_core(), query_args.game)
+    result = await game.result(match_id) if len(match_id) <= 64 else None
+    if result is None:
         raise APIError(404, "not_found", "no such match")
-    if match.status != "finished":
+    if result.status != "finished":
         raise APIError(409, "not_finished", "this match is still being played")
-    return service.match_dashboard(match)
+    return dashboards.match_dashboard(result)
 
 
 @blueprint.get("/leaderboard")
@@ -302,7 +319,10 @@ async def match_dashboard(match_id: str):
 async def leaderboard(query_args: LeaderboardQuery):
     """Ranked players: by rating (mode=remote, the default: remote games), or by wins in
     the period in AI games (mode=ai), tournament games (mode=tournament) or every counted
-    game (mode=all). One-keyboard games count on no board."""
+    game (mode=all), of one game (`game`, pong by default). One-keyboard games count on no
+    board."""
     await current_user()
     offset = int(query_args.cursor or 0)
-    return await service.leaderboard(query_args.period, query_args.mode, query_args.limit, offset)
+    return await leaderboards.leaderboard(
+        query_args.period, query_args.mode, query_args.limit, offset, query_args.game
+    )

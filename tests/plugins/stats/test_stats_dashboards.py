@@ -7,9 +7,11 @@ import asyncio
 import pytest
 from statskit import TICKS_PER_RALLY, elo, rallies_for
 
+from transcendence.core import core_of
 from transcendence_pong.models import Match, Rating
 from transcendence_pong.ratings import update_ratings
-from transcendence_stats import service
+from transcendence_pong.records import result_of
+from transcendence_stats import aggregation
 from transcendence_stats.models import Opponent, PlayerStats, RatingPoint, UserMatch
 
 pytestmark = pytest.mark.modules("pong", "stats")
@@ -214,21 +216,21 @@ async def test_a_replayed_hook_counts_once(client, make_player, matches):
     match = await matches.play(alice, bob, (5, 2))
     before = await dashboard(client, alice, alice.id)
     await matches.report(match)  # the hook again (and the rating moves again in pong)
-    await asyncio.gather(*(service.record_match(match) for _ in range(3)))
-    assert await service.record_matches([match, match]) == 0
+    await asyncio.gather(*(aggregation.record_match(result_of(match)) for _ in range(3)))
+    assert await aggregation.record_matches([result_of(match)] * 2) == 0
     after = await dashboard(client, alice, alice.id)
     assert after == before
     assert (after["games"], after["wins"]) == (1, 1)
-    assert await UserMatch.filter(match_id=match.id).count() == 2
-    assert await RatingPoint.filter(match_id=match.id).count() == 2
+    assert await UserMatch.filter(match_id=str(match.id)).count() == 2
+    assert await RatingPoint.filter(match_id=str(match.id)).count() == 2
     assert (await Opponent.get(user_id=alice.id)).games == 1
 
 
 async def test_a_match_twice_in_one_batch_counts_once(client, make_player, matches):
     alice, bob = await make_player("alice"), await make_player("bob")
     twice = await matches.play(alice, bob, (1, 5), report=False)
-    assert await service.record_matches([twice, twice]) == 2  # one per player
-    assert await service.record_matches([twice]) == 0
+    assert await aggregation.record_matches([result_of(twice)] * 2) == 2  # one per player
+    assert await aggregation.record_matches([result_of(twice)]) == 0
     body = await dashboard(client, alice, alice.id)
     assert (body["games"], body["losses"], body["points"]["conceded"]) == (1, 1, 5)
 
@@ -248,7 +250,7 @@ async def test_keyboard_tournaments_count_for_no_account(client, make_player, ma
     await Match.filter(id=running.id).update(status="running", winner=None)
     await matches.report(await Match.get(id=running.id))
     selfie = await matches.play(host, host, (5, 0), mode="local")
-    assert await UserMatch.filter(match_id=selfie.id).count() == 0
+    assert await UserMatch.filter(match_id=str(selfie.id)).count() == 0
     assert (await dashboard(client, host, host.id))["games"] == 1
 
 
@@ -290,6 +292,7 @@ async def test_the_profile_lists_matches_in_words(client, make_player, matches):
     lines = profile["extras"]["matches"]
     assert lines == [
         {
+            "game": "pong",
             "match_id": str(second.id),
             "result": "lost",
             "forfeit": False,
@@ -302,6 +305,7 @@ async def test_the_profile_lists_matches_in_words(client, make_player, matches):
             "ended_at": second.ended_at.isoformat(),
         },
         {
+            "game": "pong",
             "match_id": str(first.id),
             "result": "won",
             "forfeit": False,
@@ -320,7 +324,7 @@ async def test_the_profile_lists_matches_in_words(client, make_player, matches):
     assert theirs["extras"]["matches"][0]["opponent"] == "alice"
 
 
-async def test_backfill_counts_what_the_hook_missed_once(client, make_player, matches):
+async def test_backfill_counts_what_the_hook_missed_once(app, client, make_player, matches):
     alice, bob = await make_player("alice"), await make_player("bob")
     await matches.play(alice, bob, (5, 3))
     # Two matches finished while the module was off: recorded, never reported to stats.
@@ -329,8 +333,8 @@ async def test_backfill_counts_what_the_hook_missed_once(client, make_player, ma
         await matches.play(alice, "AI (hard)", (5, 4), mode="ai", report=False),
     ]
     await matches.play(host := alice, "Ann", (5, 0), mode="tournament", report=False)
-    assert await service.backfill(batch=1) == 3  # 2 players + 1 player
-    assert await service.backfill() == 0
+    assert await aggregation.backfill(core_of(app), batch=1) == 3  # 2 players + 1 player
+    assert await aggregation.backfill(core_of(app)) == 0
     body = await dashboard(client, host, alice.id)
     assert (body["games"], body["wins"], body["losses"]) == (3, 2, 1)
     assert body["recent_matches"][0]["match_id"] == str(missed[1].id)
@@ -340,7 +344,7 @@ async def test_backfill_counts_what_the_hook_missed_once(client, make_player, ma
 
 
 async def test_a_caught_up_match_charts_the_ratings_pong_stored_with_it(
-    client, make_player, matches
+    app, client, make_player, matches
 ):
     alice, bob = await make_player("alice"), await make_player("bob")
     await matches.play(alice, bob, (5, 3))
@@ -353,7 +357,7 @@ async def test_a_caught_up_match_charts_the_ratings_pong_stored_with_it(
     assert stored == {"left": after[alice.id], "right": after[bob.id]}
     assert after[alice.id] < 1016  # she lost it
     await matches.play(alice, "AI (hard)", (5, 1), report=False, mode="ai")  # no rating
-    assert await service.backfill() == 3
+    assert await aggregation.backfill(core_of(app)) == 3
     body = await dashboard(client, alice, alice.id)
     chart = [p["rating"] for p in body["rating"]["points"]]
     assert chart == [1016, after[alice.id]]  # both matches on the chart, exact
@@ -515,7 +519,9 @@ async def test_concurrent_reports_neither_lose_nor_double_count(client, make_pla
     alice, bob = await make_player("alice"), await make_player("bob")
     played = [await matches.play(alice, bob, (5, i), report=False) for i in range(4)]
     # Four different matches of the same players at once, each reported three times.
-    await asyncio.gather(*(service.record_match(m) for m in played for _ in range(3)))
+    await asyncio.gather(
+        *(aggregation.record_match(result_of(m)) for m in played for _ in range(3))
+    )
     body = await dashboard(client, alice, alice.id)
     assert (body["games"], body["wins"], body["points"]["conceded"]) == (4, 4, 0 + 1 + 2 + 3)
     assert body["best_streak"] == 4

@@ -190,7 +190,7 @@ def test_seeded_matches_are_on_the_dashboards_without_a_backfill(monkeypatch, se
     tournament's own hookimpl does not record them twice."""
     from transcendence.accounts.models import User
     from transcendence_cli.main import main
-    from transcendence_stats import service as stats
+    from transcendence_stats import dashboards as stats
     from transcendence_stats.models import PlayerStats, UserMatch
     from transcendence_tournament.models import Game
 

@@ -11,7 +11,7 @@ import { SettingsView } from "./settings.js";
 import { SignupView } from "./signup.js";
 
 export function registerCoreViews(shell) {
-  const add = (path, View, auth) => shell.router.add(path, View, { auth, owner: "core" });
+  const add = (path, View, auth) => shell.router.add(path, View, { auth });
   add("/", HomeView, false);
   add("/about", AboutView, false);
   add("/login", LoginView, false);

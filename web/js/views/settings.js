@@ -1,5 +1,7 @@
-// Settings: profile, avatar, language, password, two-factor authentication, my data.
+// Settings: profile, avatar, language, appearance, password, two-factor authentication, my data.
 
+import { ApiError } from "../api.js";
+import { TEXT_SIZES, THEMES } from "../appearance.js";
 import { alertBox, busy, field, h, uid } from "../dom.js";
 import { LANGUAGES } from "../i18n.js";
 import { View } from "../view.js";
@@ -19,6 +21,7 @@ export class SettingsView extends View {
       ["settings-profile", "settings.profile_title"],
       ["settings-avatar", "settings.avatar_title"],
       ["settings-language", "settings.language_title"],
+      ["settings-appearance", "settings.appearance_title"],
       ["settings-password", "settings.password_title"],
       ["settings-2fa", "settings.twofa_title"],
       ["settings-data", "settings.data_title"],
@@ -50,7 +53,8 @@ export class SettingsView extends View {
                     onclick: (event) => {
                       event.preventDefault();
                       const target = document.getElementById(id);
-                      target.scrollIntoView({ behavior: "smooth", block: "start" });
+                      const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
+                      target.scrollIntoView({ behavior: still ? "auto" : "smooth", block: "start" });
                       target.querySelector("h2")?.focus({ preventScroll: true });
                     },
                   }),
@@ -65,6 +69,7 @@ export class SettingsView extends View {
           this.profileCard(),
           this.avatarCard(),
           this.languageCard(),
+          this.appearanceCard(),
           this.passwordCard(),
           this.twoFactorCard(),
           this.dataCard(),
@@ -266,6 +271,46 @@ export class SettingsView extends View {
     );
   }
 
+  /** High contrast and text size: saved to the profile at once, like the language. */
+  appearanceCard() {
+    const appearance = this.shell.appearance;
+    const box = alertBox();
+    const choice = (name, label, values, current) => {
+      const id = uid(name);
+      const select = h(
+        "select",
+        {
+          class: "form-select settings-appearance",
+          id,
+          name,
+          onchange: async (event) => {
+            box.clear();
+            select.disabled = true;
+            try {
+              await appearance.save({ [name]: event.target.value });
+            } catch (error) {
+              event.target.value = current();
+              box.show(this.shell.errorMessage(error));
+            } finally {
+              select.disabled = false;
+              select.focus();
+            }
+          },
+        },
+        values.map((value) => h("option", { value, selected: value === current(), text: this.t(`settings.${name}_${value.replace("-", "_")}`) })),
+      );
+      return h("div", { class: "mb-3" }, h("label", { class: "form-label", htmlFor: id, text: label }), select);
+    };
+    return this.card(
+      "settings-appearance",
+      this.t("settings.appearance_title"),
+      this.t("settings.appearance_lead"),
+      choice("theme", this.t("settings.theme"), THEMES, () => appearance.theme),
+      choice("text_size", this.t("settings.text_size"), TEXT_SIZES, () => appearance.textSize),
+      box.el,
+    );
+  }
+
   /** The proof asked before destructive changes: the password, or a 2FA code without one. */
   reauthFields() {
     if (this.user.has_password) {
@@ -332,7 +377,7 @@ export class SettingsView extends View {
       if (form.elements.code) body.code = form.elements.code.value.trim();
       if (body.new_password !== form.elements.confirm.value) {
         form.elements.confirm.focus();
-        throw new this.shell.ApiError(400, "password_mismatch", this.t("signup.mismatch"));
+        throw new ApiError(400, "password_mismatch", this.t("signup.mismatch"));
       }
       await this.api.post("/api/me/password", body);
       // Every session ended, this one included: log in again with the new password.
@@ -486,7 +531,7 @@ export class SettingsView extends View {
     const reveal = h("button", { class: "btn btn-outline-danger", type: "button", id: "delete-start", text: this.t("settings.delete") });
     reveal.addEventListener("click", () => this.deleteForm(danger));
     danger.append(
-      h("h3", { class: "h6 text-danger", text: this.t("settings.danger_title") }),
+      h("h3", { class: "h6 danger-title", text: this.t("settings.danger_title") }),
       h("p", { class: "small text-body-secondary", text: this.t("settings.delete_text") }),
       reveal,
     );
@@ -543,7 +588,7 @@ export class SettingsView extends View {
     this.submitter(form, box, async () => {
       if (!form.elements.understand.checked) {
         form.elements.understand.focus();
-        throw new this.shell.ApiError(400, "confirm_required", this.t("settings.delete_tick"));
+        throw new ApiError(400, "confirm_required", this.t("settings.delete_tick"));
       }
       if (form.elements.mode.value === "anonymise") await this.api.post("/api/me/anonymise", this.reauthValues(form));
       else await this.api.delete("/api/me/", this.reauthValues(form));

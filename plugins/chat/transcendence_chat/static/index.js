@@ -1,33 +1,28 @@
 // The chat module's browser entry (see docs/chat.md, "Browser"): the /chat view, the chat
 // pop-up on every other page, and a "Message" button on other people's profiles.
 
-import { STRINGS } from "./i18n.js";
 import { ChatDock } from "./popup.js";
 import { ChatStore } from "./store.js";
-import { makeChatView } from "./view.js";
+import { ChatView } from "./view.js";
 
 let store = null;
 let dock = null;
 
-export function register(shell) {
-  for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
+export async function register(shell) {
+  await shell.loadStrings();
   shell.addStylesheet("chat.css");
 
   store = new ChatStore(shell);
   const mine = store;
-  const ChatView = makeChatView(shell, mine);
-  shell.addRoute("/chat", ChatView);
-  shell.addRoute("/chat/:id(\\d+)", ChatView);
+  shell.addRoute("/chat", ChatView, { context: { store: mine } });
+  shell.addRoute("/chat/:id(\\d+)", ChatView, { context: { store: mine } });
   shell.addNav({ href: "/chat", label: "chat.nav", order: 20 });
 
   shell.addProfileSection((profile) => messageButton(shell, profile));
 
-  // The unread counts follow the session: start with it, forget them at logout.
-  shell.session.addEventListener("change", (event) => {
-    if (store !== mine) return; // switched off (and maybe on again with a new store)
-    if (event.detail.user) mine.start();
-    else mine.stop();
-  });
+  // The unread counts follow the session: start with it, forget them at logout (the
+  // registrar removes this listener when the module is switched off).
+  shell.onSession(({ user }) => (user ? mine.start() : mine.stop()));
   if (shell.user) mine.start();
 
   dock = new ChatDock(shell, mine);

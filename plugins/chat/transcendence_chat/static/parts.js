@@ -1,6 +1,8 @@
 // Small pieces shared by the chat view and the pop-up. Every user string goes through h()
 // (text nodes), never through HTML.
 
+import { h } from "@transcendence/shell";
+
 export const MAX_TEXT = 2000;
 
 /** The other people of a chat (everyone but me). */
@@ -23,11 +25,11 @@ export function chatTitle(shell, chat) {
 /** A status dot with its words for screen readers; `data-status` says which. */
 export function statusDot(shell, store, user) {
   const status = store.statusOf(user.id);
-  return shell.h(
+  return h(
     "span",
     { class: `chat-status chat-status-${status}`, dataset: { statusOf: String(user.id), status } },
-    shell.h("span", { class: "chat-status-dot", "aria-hidden": "true" }),
-    shell.h("span", { class: "visually-hidden", text: shell.t(`presence.${status}`) }),
+    h("span", { class: "chat-status-dot", "aria-hidden": "true" }),
+    h("span", { class: "visually-hidden", text: shell.t(`presence.${status}`) }),
   );
 }
 
@@ -40,8 +42,8 @@ export function refreshDots(shell, store, root, userId) {
 
 /** A name that links to the person's profile. */
 export function personLink(shell, user, cls = "") {
-  if (!user) return shell.h("span", { class: `text-body-secondary ${cls}`, text: shell.t("chat.deleted") });
-  return shell.h("a", { class: `chat-person ${cls}`, href: `/users/${user.id}`, text: user.display_name, title: `@${user.username}` });
+  if (!user) return h("span", { class: `text-body-secondary ${cls}`, text: shell.t("chat.deleted") });
+  return h("a", { class: `chat-person ${cls}`, href: `/users/${user.id}`, text: user.display_name, title: `@${user.username}` });
 }
 
 export function timeOf(shell, iso) {
@@ -79,10 +81,10 @@ export function inviteText(shell, chat, message) {
 
 /** A small count badge (hidden at zero), with words for screen readers. */
 export function countBadge(shell, count, cls = "") {
-  return shell.h(
+  return h(
     "span",
     { class: `badge rounded-pill text-bg-danger chat-badge ${cls}`, hidden: !count, dataset: { count: String(count) } },
-    shell.h("span", { "aria-hidden": "true", text: count > 99 ? "99+" : String(count) }),
-    shell.h("span", { class: "visually-hidden", text: shell.t("chat.unread", { count }) }),
+    h("span", { "aria-hidden": "true", text: count > 99 ? "99+" : String(count) }),
+    h("span", { class: "visually-hidden", text: shell.t("chat.unread", { count }) }),
   );
 }

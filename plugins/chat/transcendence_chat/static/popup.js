@@ -3,6 +3,7 @@
 // leaving the current view. A non-modal dialog: the page behind stays usable, so focus is
 // not trapped; it moves into the panel when it opens and back to the button on Escape.
 
+import { h } from "@transcendence/shell";
 import { chatTitle, countBadge, peerOf, preview, refreshDots, statusDot } from "./parts.js";
 import { Thread } from "./thread.js";
 
@@ -12,7 +13,7 @@ export class ChatDock {
   constructor(shell, store) {
     this.shell = shell;
     this.store = store;
-    this.h = shell.h;
+    this.h = h;
     this.open = false;
     this.thread = null;
     this.cleanups = [];

@@ -1,6 +1,7 @@
 // One conversation: its header (names, status, actions), the paged history, read markers,
 // typing, game invitations and the composer. Used by the /chat view and by the pop-up.
 
+import { h } from "@transcendence/shell";
 import { MAX_TEXT, chatTitle, inviteText, peerOf, personLink, refreshDots, statusDot, timeOf } from "./parts.js";
 
 const PAGE = 30;
@@ -14,7 +15,7 @@ export class Thread {
     this.chat = chat;
     this.compact = compact;
     this.onLeft = onLeft;
-    this.h = shell.h;
+    this.h = h;
     this.ids = new Set();
     this.next = null;
     this.loadingOlder = false;
@@ -114,9 +115,9 @@ export class Thread {
   draw() {
     const h = this.h;
     this.errorBox = h("div", { class: "alert alert-danger chat-error mb-2", role: "alert", hidden: true });
+    // A list of messages, read out as they arrive (a role="log" would unmake the list).
     this.log = h("ol", {
       class: "chat-log list-unstyled mb-0",
-      role: "log",
       "aria-live": "polite",
       "aria-label": this.t("chat.messages_label", { name: chatTitle(this.shell, this.chat) }),
       tabindex: "0",
@@ -187,8 +188,8 @@ export class Thread {
     if (chat.kind === "direct" && peer) {
       if (this.store.pongEnabled() && !rel.blocked && !rel.blocked_by) {
         out.push(
-          this.button(this.t("chat.invite"), "btn-primary", () => this.invite(), {
-            "aria-label": this.t("chat.invite_named", { name: peer.display_name }),
+          // Whom, in the words shown too (a screen reader's name holds what is seen).
+          this.button(this.t("chat.invite_named", { name: peer.display_name }), "btn-primary", () => this.invite(), {
             dataset: { action: "invite" },
           }),
         );

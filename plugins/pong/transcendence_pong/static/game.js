@@ -9,6 +9,7 @@
 // The element exposes what a player sees as data attributes (phase, scores, ball direction,
 // returns per side), which the browser tests read.
 
+import { h, safeNext } from "@transcendence/shell";
 import { Sounds } from "./sound.js";
 import { holdButton, listenKeys } from "./input.js";
 import { SnapshotBuffer } from "./net/interpolation.js";
@@ -16,7 +17,7 @@ import { PaddlePredictor } from "./net/prediction.js";
 import { Renderer } from "./render.js";
 
 export function mountGame(shell, container, { matchId, next } = {}) {
-  const game = new Game(shell, container, { matchId, next: shell.safeNext(next, null) });
+  const game = new Game(shell, container, { matchId, next: safeNext(next, null) });
   mounted.set(game.matchId, (mounted.get(game.matchId) || 0) + 1);
   game.start();
   return game;
@@ -31,7 +32,7 @@ const SIDES = ["left", "right"];
 class Game {
   constructor(shell, container, { matchId, next }) {
     this.shell = shell;
-    this.h = shell.h;
+    this.h = h;
     this.container = container;
     this.matchId = String(matchId);
     this.next = next;
@@ -395,7 +396,7 @@ class Game {
       right: h("span", { class: "pong-score", dataset: { testid: "pong-score-right" }, text: "0" }),
     };
     this.powers = { left: h("span", { class: "pong-power", hidden: true }), right: h("span", { class: "pong-power", hidden: true }) };
-    this.scoreText = h("span", { class: "visually-hidden", "aria-live": "polite" });
+    this.scoreText = h("span", { class: "visually-hidden", "aria-live": "polite", "aria-atomic": "true", "data-testid": "pong-score-live" });
     const board = h(
       "div",
       { class: "pong-scoreboard", "data-testid": "pong-scoreboard" },

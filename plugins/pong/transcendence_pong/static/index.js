@@ -2,56 +2,51 @@
 // URL contract (other modules rely on it): /play/games/<id>?next=<same-site path> shows a
 // "Continue" button to `next` when the game ends.
 
+import { h, View } from "@transcendence/shell";
+
 import { mountGame } from "./game.js";
-import { STRINGS } from "./i18n.js";
-import { lobbyView } from "./lobby.js";
+import { LobbyView } from "./lobby.js";
 
 export { mountGame };
 
-let stopMatched = null;
+export class GameView extends View {
+  title() {
+    return this.t("pong.game_title");
+  }
+
+  async render() {
+    const holder = h("div", { class: "pong-holder" });
+    const section = h("section", { class: "pong-page" }, h("h1", { class: "h4 mb-3", text: this.t("pong.game_title") }), holder);
+    const game = mountGame(this.shell, holder, { matchId: this.params.id, next: this.query.get("next") });
+    // Leaving while playing is never silent: in-app navigation asks, closing the tab gets
+    // the browser's own prompt.
+    const guard = () => !game.playing() || window.confirm(this.shell.t("pong.leave_view_confirm"));
+    this.shell.router.leaveGuard = guard;
+    const beforeUnload = (event) => {
+      if (game.playing()) event.preventDefault();
+    };
+    window.addEventListener("beforeunload", beforeUnload);
+    this.cleanups.push(() => {
+      if (this.shell.router.leaveGuard === guard) this.shell.router.leaveGuard = null;
+      window.removeEventListener("beforeunload", beforeUnload);
+      if (game.playing()) awayFrom(this.shell, this.params.id, game.side);
+      game.destroy();
+    });
+    return section;
+  }
+}
 
 export function unregister() {
   dropBanner();
-  if (stopMatched) stopMatched();
-  stopMatched = null;
 }
 
-export function register(shell) {
-  unregister();
-  for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
+export async function register(shell) {
+  await shell.loadStrings();
   shell.addStylesheet("pong.css");
-  const { View, h } = shell;
-
-  class GameView extends View {
-    title() {
-      return this.t("pong.game_title");
-    }
-
-    async render() {
-      const holder = h("div", { class: "pong-holder" });
-      const section = h("section", { class: "pong-page" }, h("h1", { class: "h4 mb-3", text: this.t("pong.game_title") }), holder);
-      const game = mountGame(shell, holder, { matchId: this.params.id, next: this.query.get("next") });
-      // Leaving while playing is never silent: in-app navigation asks, closing the tab gets
-      // the browser's own prompt.
-      const guard = () => !game.playing() || window.confirm(shell.t("pong.leave_view_confirm"));
-      shell.router.leaveGuard = guard;
-      const beforeUnload = (event) => {
-        if (game.playing()) event.preventDefault();
-      };
-      window.addEventListener("beforeunload", beforeUnload);
-      this.cleanups.push(() => {
-        if (shell.router.leaveGuard === guard) shell.router.leaveGuard = null;
-        window.removeEventListener("beforeunload", beforeUnload);
-        if (game.playing()) awayFrom(shell, this.params.id, game.side);
-        game.destroy();
-      });
-      return section;
-    }
-  }
 
   // Paired by the queue, an accepted invitation or rematch: every tab of both players goes
   // to the game, which the server holds until both are in (the lobby enters it itself).
-  stopMatched = shell.realtime.on("pong.matched", (data) => {
+  shell.onRealtime("pong.matched", (data) => {
     if (!data?.game_id) return;
     dropChallengeToast(); // its game starts: "Challenge sent" is old news
     const path = `/play/games/${encodeURIComponent(data.game_id)}`;
@@ -65,7 +60,7 @@ export function register(shell) {
   });
 
   // A game that counted for no one (a no-show, or abandoned before any point): every tab.
-  const stopCancelled = shell.realtime.on("pong.cancelled", (data) => {
+  shell.onRealtime("pong.cancelled", (data) => {
     dropChallengeToast();
     if (!data?.game_id || location.pathname === `/play/games/${encodeURIComponent(data.game_id)}`) return;
     shell.toast({
@@ -74,12 +69,6 @@ export function register(shell) {
       kind: "warning",
     });
   });
-  const stopMatchedOnly = stopMatched;
-  stopMatched = () => {
-    stopMatchedOnly();
-    stopCancelled();
-  };
-
   // A direct challenge (from a profile, the chat or `transcendence play --invite`): its
   // notification pops up with Accept and Decline.
   shell.addNotificationToast("pong.invite", ({ data = {} }) => ({
@@ -95,7 +84,7 @@ export function register(shell) {
   }));
   shell.addProfileSection((profile) => challengeButton(shell, profile));
 
-  shell.addRoute("/play", lobbyView(shell));
+  shell.addRoute("/play", LobbyView);
   shell.addRoute("/play/games/:id", GameView);
   shell.addNav({ href: "/play", label: "pong.nav", order: 10 });
 }
@@ -106,11 +95,11 @@ let away = null;
 
 function awayFrom(shell, gameId, side) {
   dropBanner();
-  const link = shell.h("a", { class: "btn btn-warning btn-sm", href: `/play/games/${encodeURIComponent(gameId)}`, "data-testid": "pong-resume" });
-  const banner = shell.h(
+  const link = h("a", { class: "btn btn-warning btn-sm", href: `/play/games/${encodeURIComponent(gameId)}`, "data-testid": "pong-resume" });
+  const banner = h(
     "div",
     { class: "pong-banner alert alert-warning d-flex align-items-center gap-2", role: "status", "data-testid": "pong-banner", hidden: true },
-    shell.h("span", { text: shell.t("pong.banner") }),
+    h("span", { text: shell.t("pong.banner") }),
     link,
   );
   document.body.append(banner);
@@ -167,8 +156,8 @@ function challengeButton(shell, profile) {
     id: "pong-challenge-button",
     className: "pong-profile-section",
     style: "outline-light",
-    label: shell.t("pong.challenge"),
-    ariaLabel: shell.t("pong.challenge_named", { name: profile.display_name }),
+    // Who is challenged, in the words shown too (a screen reader's name holds what is seen).
+    label: shell.t("pong.challenge_named", { name: profile.display_name }),
     run: async () => {
       await shell.realtime.request("pong.invite", { user_id: profile.id, options: {} });
       dropChallengeToast();

@@ -9,6 +9,9 @@ export const PALETTES = {
   forest: { bg: "#0e1f14", line: "rgba(163,230,53,0.3)", left: "#a3e635", right: "#fbbf24", ball: "#ecfccb", power: "#f97316", glow: 0 },
   retro: { bg: "#000000", line: "rgba(255,255,255,0.55)", left: "#ffffff", right: "#ffffff", ball: "#ffffff", power: "#ffffff", glow: 0 },
 };
+// The app's high-contrast theme (Settings → Appearance) wins over the game's: a black field,
+// a yellow and a white paddle, a white ball.
+const HIGH_CONTRAST = { bg: "#000000", line: "rgba(255,255,255,0.7)", left: "#ffe14d", right: "#ffffff", ball: "#ffffff", power: "#ffe14d", glow: 0 };
 
 export class Renderer {
   constructor(canvas, theme = "classic") {
@@ -34,7 +37,7 @@ export class Renderer {
   /** frame: {ball: {x, y}, paddles: {left: {y, height}, right: {...}}, powerup, phase}. */
   draw(frame) {
     const { ctx, scale } = this;
-    const colours = PALETTES[this.theme];
+    const colours = document.documentElement.dataset.theme === "high-contrast" ? HIGH_CONTRAST : PALETTES[this.theme];
     ctx.setTransform(scale, 0, 0, scale, 0, 0);
     ctx.shadowBlur = 0;
     ctx.fillStyle = colours.bg;

@@ -3,6 +3,8 @@
 // that pairs every chart with a table holding the same figures (for screen readers, and for
 // anyone who prefers numbers: "Show the data as a table").
 
+import { h } from "@transcendence/shell";
+
 let loading = null;
 
 /** window.Chart, loading the vendored UMD build the first time. */
@@ -65,7 +67,6 @@ function baseOptions(extra = {}) {
  * `view` owns the chart: it is destroyed when the view goes away.
  */
 export function chartFigure(view, { id, title, config, table, xTitle, yTitle, beginAtZero }) {
-  const { h } = view.shell;
   const tableId = `${id}-table`;
   const canvas = h("canvas", {
     id: `${id}-canvas`,

@@ -2,6 +2,8 @@
 // (single elimination) or the rounds of a round robin, and the standings table.
 // Every name is user text: it only ever goes through h() as text.
 
+import { h } from "@transcendence/shell";
+
 /** Games in the order they are played: by round, then by their order in the round. */
 export function orderedGames(view) {
   return [...(view.games || [])].sort((a, b) => a.round - b.round || gameOrder(a) - gameOrder(b));
@@ -49,7 +51,6 @@ export function roundName(shell, view, round) {
 
 /** The bracket: one column (a <section>) per round, one card per game. */
 export function bracketElement(shell, view, { playUrl } = {}) {
-  const { h } = shell;
   const numbers = matchNumbers(view);
   const online = matchesByKey(view);
   const nextId = view.next ? view.next.id : null;
@@ -88,7 +89,6 @@ function gameState(game, match, isNext) {
 }
 
 function gameCard(shell, game, { number, match, isNext, playUrl }) {
-  const { h } = shell;
   const t = (key, params) => shell.t(key, params);
   const state = gameState(game, match, isNext);
   const [left, right] = game.players;
@@ -160,7 +160,6 @@ export function tally(view) {
  * robin's live table), else (a round robin still being played) the table so far.
  */
 export function standingsElement(shell, view) {
-  const { h } = shell;
   const t = (key, params) => shell.t(key, params);
   const rows = tally(view);
   let ordered;

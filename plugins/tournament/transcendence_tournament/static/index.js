@@ -6,27 +6,18 @@
 // and, on every page, the toast of the notification that one of my online matches is called
 // (leading to the game).
 
-import { makeCreateView } from "./create.js";
-import { STRINGS } from "./i18n.js";
-import { makeListView } from "./list.js";
-import { makeLocalView } from "./local.js";
-import { makeTournamentView, matchUrl } from "./view.js";
+import { CreateOnlineView } from "./create.js";
+import { TournamentListView } from "./list.js";
+import { LocalTournamentView } from "./local.js";
+import { matchUrl, TournamentView } from "./view.js";
 
-let stopCalled = null;
-
-export function unregister() {
-  if (stopCalled) stopCalled();
-  stopCalled = null;
-}
-
-export function register(shell) {
-  unregister();
-  for (const [lang, entries] of Object.entries(STRINGS)) shell.addTranslations(lang, entries);
+export async function register(shell) {
+  await shell.loadStrings();
   shell.addStylesheet("tournament.css");
-  shell.addRoute("/tournaments", makeListView(shell));
-  shell.addRoute("/tournaments/local/new", makeLocalView(shell));
-  shell.addRoute("/tournaments/online/new", makeCreateView(shell));
-  shell.addRoute("/tournaments/:id(\\d+)", makeTournamentView(shell));
+  shell.addRoute("/tournaments", TournamentListView);
+  shell.addRoute("/tournaments/local/new", LocalTournamentView);
+  shell.addRoute("/tournaments/online/new", CreateOnlineView);
+  shell.addRoute("/tournaments/:id(\\d+)", TournamentView);
   shell.addNav({ href: "/tournaments", label: "tournament.nav", order: 15 });
 
   // "Your match against X is ready": the notification's toast leads to the game.
@@ -47,7 +38,7 @@ export function register(shell) {
     }));
   }
   // A called match takes every tab of the player to its game (held until both are in).
-  stopCalled = shell.realtime.on("tournament.match_ready", (data) => {
+  shell.onRealtime("tournament.match_ready", (data) => {
     if (!data?.match_id) return;
     const url = matchUrl(data.tournament_id, data.match_id);
     if (location.pathname !== url.split("?")[0]) shell.navigate(url);

@@ -3,6 +3,8 @@
 // is offered (defaults, ranges, themes, the "classic" preset) is pong's: `definition` is
 // GET /api/pong/options (`loadDefinition`), the engine's own definition.
 
+import { h } from "@transcendence/shell";
+
 /** What the option forms offer, from the server (one request per view). */
 export function loadDefinition(api) {
   return api.get("/api/pong/options");
@@ -14,7 +16,6 @@ export function loadDefinition(api) {
  * button. value() is the options as the server takes them (call after reportValidity()).
  */
 export function optionsFieldset(shell, definition, prefix = "tournament-opt") {
-  const { h } = shell;
   const { defaults, limits, themes, presets } = definition;
   const classic = presets.classic;
   const t = (key, params) => shell.t(key, params);
