@@ -17,10 +17,10 @@ def test_each_module_may_import_exactly_the_modules_it_requires():
     modules = load_modules()
     packages = {m.name: f"transcendence_{m.name}" for m in modules}
     assert set(packages.values()) <= set(config["root_packages"])
-    forbidden = {
+    forbidden = {  # each module's own contract (pong's API one may list a single module too)
         tuple(c["source_modules"]): set(c["forbidden_modules"])
         for c in config["contracts"]
-        if c["type"] == "forbidden"
+        if c["type"] == "forbidden" and not c["name"].endswith("only transcendence_pong.api")
     }
     assert forbidden[("transcendence",)] == {"transcendence_cli", *packages.values()}
     for module in modules:

@@ -208,6 +208,19 @@ class Game(ABC):
         (`match_finished`): this runs where no app may run (`tournaments seed --play`)."""
         return None
 
+    # --- optional: a match's page, AI seats (a tournament's calls and checks) -------------
+
+    def match_page(self, match_id: str) -> str | None:
+        """Where a player plays the match in the browser (a path), None when the game has
+        no page (a tournament's call then links to the tournament)."""
+        return None
+
+    def ai_available(self, hooks: HookSource) -> bool:
+        """Whether AI seats can be played here now (pong: an enabled module plays its AI).
+        A tournament refuses AI seats without it; `create_match` would refuse them with
+        409 `ai_unavailable`."""
+        return False
+
 
 def games_of(hooks: HookSource) -> dict[str, Game]:
     """The games of the modules enabled here, by name (in the names' order)."""

@@ -1,5 +1,5 @@
-"""The ai module's hookimpls: it fills the AI seat of pong games and plays tournament
-matches between two AI seats."""
+"""The ai module's hookimpls: it fills the AI seats of pong games (pong's `play_headless`
+plays a tournament's matches between two AI seats with them too)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 
 from transcendence import hookimpl
 from transcendence_ai.bot import LEVELS, Bot
-from transcendence_ai.tournament import play
 
 HERE = Path(__file__).parent
 
@@ -32,10 +31,3 @@ def pong_ai_player(side, level):
     if level not in LEVELS:
         level = "normal"
     return Bot(side, level, seed=random.SystemRandom().randrange(2**32))
-
-
-@hookimpl(optionalhook=True)
-async def tournament_ai_game(left, right, seed, options):
-    """tournament: a match between two AI seats, played out faster than real time."""
-    _, room, _, _ = await play(left, right, seed, options)
-    return room

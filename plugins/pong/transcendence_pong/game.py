@@ -120,6 +120,12 @@ class Pong(Game):
     async def answer(self, core: Core, user_id: int, invite_id: int, accept: bool) -> str | None:
         return await facade(core.app).answer_invite(user_id, invite_id, accept)
 
+    def match_page(self, match_id: str) -> str | None:
+        return f"/play/games/{match_id}"
+
+    def ai_available(self, hooks: HookSource) -> bool:
+        return bool(hooks.hook("pong_ai_player").get_hookimpls())
+
     async def play_headless(
         self,
         hooks: HookSource,

@@ -9,13 +9,10 @@ import typer
 from rich.table import Table
 
 from transcendence.commands import CLIContext, CLIError, console, print_json
+from transcendence.errors import APIError
+from transcendence.games import game_of
 from transcendence_tournament.models import Tournament
-from transcendence_tournament.seeding import (
-    ai_game,
-    enabled_hooks,
-    match_finished_hook,
-    seed_tournament,
-)
+from transcendence_tournament.seeding import enabled_hooks, match_finished_hook, seed_tournament
 from transcendence_tournament.service import FORMATS
 
 
@@ -25,6 +22,7 @@ def register(app: typer.Typer) -> None:
         players: Annotated[int, typer.Option(min=3, max=16, help="How many demo players.")] = 8,
         bracket: Annotated[str, typer.Option("--format", help="single or round_robin.")] = "single",
         play: Annotated[bool, typer.Option(help="Play every match out (simulated).")] = False,
+        game_name: Annotated[str, typer.Option("--game", help="The game played.")] = "pong",
     ):
         """Create demo players and a tournament; with --play, play it to its winner."""
         if bracket not in FORMATS:
@@ -39,18 +37,24 @@ def register(app: typer.Typer) -> None:
 
         async def run():
             async with ctx.database():
-                if not play:
-                    return await seed_tournament(players, bracket)
                 hooks = await enabled_hooks(ctx.modules)
-                bots = ai_game(hooks)
-                if bots is None:
+                try:
+                    game = game_of(hooks, game_name)
+                except APIError as exc:
+                    raise CLIError(f"{exc.message}: `transcendence modules` lists them") from None
+                if not play:
+                    return await seed_tournament(players, bracket, game)
+                if not game.ai_available(hooks):
                     raise CLIError(
-                        "--play needs the ai module (bots play the matches), which is "
-                        "disabled: `transcendence modules enable ai` turns it on"
+                        f"--play needs an AI for {game.title} (bots play the matches), and "
+                        "none is enabled here; pong's is the ai module: "
+                        "`transcendence modules enable ai` turns it on"
                     )
-                # Each played match goes through pong's `match_finished` hook, as in a
-                # server: the dashboards (stats module) count it at once.
-                return await seed_tournament(players, bracket, bots, match_finished_hook(hooks))
+                # Each played match goes through the `match_finished` hook, as in a server:
+                # the dashboards (stats module) count it at once.
+                return await seed_tournament(
+                    players, bracket, game, hooks, match_finished_hook(hooks)
+                )
 
         result = asyncio.run(run())
         console.print(

@@ -9,9 +9,9 @@ import typer
 
 from transcendence import hookimpl
 from transcendence.hub import notify
-from transcendence_pong.api import Match
 from transcendence_tournament import cli as commands
-from transcendence_tournament import hookspecs, online, realtime, service
+from transcendence_tournament import hookspecs, realtime, service
+from transcendence_tournament.online import calls, presentation
 from transcendence_tournament.routes import blueprint
 
 HERE = Path(__file__).parent
@@ -24,8 +24,9 @@ def module_info():
         "title": "Tournaments",
         "description": "Local tournaments at one keyboard and online ones (join with an "
         "alias, start on time or when full, live match calls, no-show forfeits); single "
-        "elimination or round robin.",
-        "requires": ["pong"],
+        "elimination or round robin; of any game (pong by default).",
+        # Any game module will do (`transcendence.games`): none is required.
+        "requires": [],
         # The title and description in the platform's other languages (for /about and home).
         "translations": json.loads((HERE / "translations.json").read_text("utf-8")),
     }
@@ -61,7 +62,7 @@ def web_assets():
 @hookimpl
 async def startup(app):
     """Arm this node's timers again from the database (starts on time, no-show deadlines)."""
-    await online.timers_of(app).rearm()
+    await calls.rearm(app)
 
 
 @hookimpl
@@ -75,32 +76,28 @@ async def shutdown(app):
 async def match_player_joined(game, match_id, user_id, core):
     # A failure is logged by the core (with this module's name); the no-show deadline
     # still decides.
-    if game == "pong":  # tournaments are played in pong today
-        await online.player_joined(core.app, match_id, user_id)
+    await calls.player_joined(core.app, game, match_id, user_id)
 
 
 @hookimpl
 async def match_interrupted(result, core):
-    """Its game was lost with its node: offer (local) or call (online) the match again."""
+    """Its match was lost with its node: offer (local) or call (online) the match again."""
     tournament = await service.forget_game(result.id)
     if tournament is not None and tournament.kind == "online":
-        await online.advance(core.app, tournament)
-        await online.broadcast(core.app, tournament)
+        await calls.advance(core.app, tournament)
+        await presentation.broadcast(core.app, tournament)
 
 
 @hookimpl
 async def match_finished(result, core):
-    if result.game != "pong":  # tournaments are played in pong today
-        return
-    match = await Match.get(id=result.id)
     app = core.app if core is not None else None  # None: `tournaments seed --play`
     # No guard: the core runs every module's match_finished on its own and logs a failure.
-    if app is not None and await online.match_finished(app, match):
+    if app is not None and await calls.match_finished(app, result):
         return
-    tournament = await service.record_result(match)
+    tournament = await service.record_result(result)
     if tournament is None or tournament.owner_id is None:  # type: ignore[attr-defined]
         return
-    view = await service.view(tournament)
+    view = await service.local_view(tournament)
     if view["next"]:
         a, b = view["next"]["players"]
         await notify(
@@ -148,7 +145,7 @@ async def match_finished(result, core):
 async def _chat_notice(app, user_id, text, data):
     """Also in the owner's chat notices (`tournament_notice`: chat implements it)."""
     if app is not None:
-        await online.chat_notice(app, user_id, text, data)
+        await presentation.chat_notice(app, user_id, text, data)
 
 
 @hookimpl

@@ -23,16 +23,3 @@ def tournament_notice(app: Any, user_id: int, text: str, data: dict[str, Any]) -
     words it from; `text` is the English wording, kept as the fallback.
     Without an enabled implementation nothing more happens.
     """
-
-
-@hookspec(firstresult=True)
-def tournament_ai_game(left: str, right: str, seed: int, options: Any) -> Any:
-    """Play a whole game between two AI players of levels `left` and `right` (easy, normal,
-    hard) on pong's engine, faster than real time; the finished room
-    (`transcendence_pong.room.Room`), which the tournament records as the match. `seed`
-    makes it repeatable; `options` are the tournament's pong `Options`. *Async allowed.*
-
-    The ai module implements it. Without an enabled implementation, a match between two AI
-    seats is decided as a no-show (the better seed goes on), and a person's match against
-    an AI seat is won by the person (pong's `pong_ai_player` has no implementation either).
-    """

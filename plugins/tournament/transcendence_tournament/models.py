@@ -14,12 +14,13 @@ class Tournament(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=64)
     kind = fields.CharField(max_length=16, default="local")  # local, online
+    game = fields.CharField(max_length=32, default="pong")  # the game played (its name)
     format = fields.CharField(max_length=16, default="single")  # single, round_robin
     status = fields.CharField(max_length=16, default="running", db_index=True)
     owner: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
         "core.User", related_name="tournaments", null=True, on_delete=fields.SET_NULL
     )
-    options: Any = fields.JSONField(default=dict)
+    options: Any = fields.JSONField(default=dict)  # the game's, as its `parse_options` made them
     winner_alias = fields.CharField(max_length=32, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
@@ -57,7 +58,7 @@ class Entry(Model):
 
 
 class Game(Model):
-    """One bracket game and the pong match that decided it."""
+    """One bracket game and the match (of the tournament's game) that decided it."""
 
     id = fields.IntField(primary_key=True)
     tournament: fields.ForeignKeyRelation[Tournament] = fields.ForeignKeyField(
@@ -74,7 +75,7 @@ class Game(Model):
     left_joined = fields.BooleanField(default=False)
     right_joined = fields.BooleanField(default=False)
     forfeit = fields.BooleanField(default=False)
-    swapped = fields.BooleanField(default=False)  # bracket left plays the pong right side
+    swapped = fields.BooleanField(default=False)  # the bracket's left has the match's seat 1
 
     class Meta:
         table = "tournament_game"

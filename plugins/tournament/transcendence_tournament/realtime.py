@@ -8,8 +8,9 @@ from pydantic import BaseModel, Field
 
 from transcendence.ids import DbId
 from transcendence.realtime import RealtimeError
-from transcendence_tournament import online, service
 from transcendence_tournament.models import Tournament
+from transcendence_tournament.online.presentation import topic
+from transcendence_tournament.views import view
 
 
 class WatchIn(BaseModel):
@@ -42,13 +43,13 @@ def register(hub: Any) -> None:
             raise RealtimeError("not_found", "no such tournament")
         if tournament.kind == "local" and tournament.owner_id != conn.user_id:  # type: ignore[attr-defined]
             raise RealtimeError("forbidden", "this local tournament is played on another keyboard")
-        await conn.subscribe(online.topic(tournament.id))
-        return {"tournament": await service.view(tournament, conn.user_id)}
+        await conn.subscribe(topic(tournament.id))
+        return {"tournament": await view(tournament, conn.user_id)}
 
     @hub.handler("tournament.unwatch", WatchIn, reply=Ok)
     async def unwatch(conn, data: WatchIn):
         """Stop following a tournament."""
-        await conn.unsubscribe(online.topic(data.id))
+        await conn.unsubscribe(topic(data.id))
         return Ok()
 
     hub.event(

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 import random
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from transcendence import games
 from transcendence.errors import APIError
-from transcendence_pong.api import Match
 from transcendence_tournament.brackets import BracketError, RoundRobin, SingleElimination
 from transcendence_tournament.models import Entry, Game, Tournament
 
@@ -27,6 +26,18 @@ FORMATS: dict[str, type[SingleElimination] | type[RoundRobin]] = {
     "single": SingleElimination,
     "round_robin": RoundRobin,
 }
+
+
+def game_options(hooks: games.HookSource, name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A new tournament's options as its game `name` parses them (400 `invalid_options`);
+    400 `invalid_game` when no game of that name is offered here."""
+    offered = games.games_of(hooks)
+    game = offered.get(name)
+    if game is None:
+        raise APIError(
+            400, "invalid_game", f"no game {name!r} here", {"game": name, "games": sorted(offered)}
+        )
+    return game.parse_options(options)
 
 
 def clean_aliases(aliases: list[str]) -> list[str]:
@@ -54,6 +65,7 @@ async def create_local(
     fmt: str,
     options: dict[str, Any],
     *,
+    game: str = "pong",
     shuffle: bool = True,
 ) -> Tournament:
     """A new local tournament; the owner's unfinished local one is abandoned (aliases are
@@ -68,7 +80,7 @@ async def create_local(
             status="abandoned"
         )
         tournament = await Tournament.create(
-            name=name, kind="local", format=fmt, owner_id=owner_id, options=options
+            name=name, kind="local", format=fmt, owner_id=owner_id, game=game, options=options
         )
         await Entry.bulk_create(
             [
@@ -116,14 +128,9 @@ def next_game(bracket: Any) -> Any | None:
     return ready[0] if ready else None
 
 
-async def view(tournament: Tournament, user_id: int | None = None) -> dict[str, Any]:
-    """Everything a bracket screen shows: players, games in order, the next match.
-
-    An online tournament's view adds its seats, matches and `me` (`online.view`)."""
-    if tournament.kind == "online":
-        from transcendence_tournament import online  # a cycle: online imports service
-
-        return await online.view(tournament, user_id)
+async def local_view(tournament: Tournament) -> dict[str, Any]:
+    """Everything a local tournament's bracket screen shows: players, games in order, the
+    next match (`views.view` picks the view of a tournament's kind)."""
     # One read of the games, then the tournament row: `record_result` commits a game and its
     # tournament together, so a view showing the last game recorded never says "running".
     rows = await Game.filter(tournament=tournament).order_by("id")
@@ -140,6 +147,7 @@ async def view(tournament: Tournament, user_id: int | None = None) -> dict[str, 
         "id": tournament.id,
         "name": tournament.name,
         "kind": tournament.kind,
+        "game": tournament.game,
         "format": tournament.format,
         "status": tournament.status,
         "options": tournament.options,
@@ -161,7 +169,7 @@ async def view(tournament: Tournament, user_id: int | None = None) -> dict[str, 
 
 
 async def start_next(tournament: Tournament, start_match) -> dict[str, Any]:
-    """Start the next ready game as a pong match; `start_match(left, right)` returns its id."""
+    """Start the next ready game as a match; `start_match(left, right)` returns its id."""
     if tournament.status != "running":
         raise APIError(409, "conflict", f"this tournament is {tournament.status}")
     if await Game.filter(tournament=tournament, status="playing").exists():
@@ -176,40 +184,46 @@ async def start_next(tournament: Tournament, start_match) -> dict[str, Any]:
     return {"game": upcoming.id, "match_id": str(match_id), "players": [left.alias, right.alias]}
 
 
-async def record_result(match: Any) -> Tournament | None:
-    """A pong match ended: if it was a tournament game, advance the bracket."""
-    game = await Game.get_or_none(match_id=str(match.id), status="playing").prefetch_related(
+async def record_result(result: games.MatchResult) -> Tournament | None:
+    """A match ended: if it was a local tournament's game, advance the bracket."""
+    game = await Game.get_or_none(match_id=result.id, status="playing").prefetch_related(
         "tournament"
     )
-    if game is None or game.tournament.kind != "local":
+    if game is None or game.tournament.kind != "local" or game.tournament.game != result.game:
         return None
     tournament: Tournament = game.tournament
     bracket, entries = await bracket_of(tournament)
     players = bracket.games[game.key].players
-    winner_seed = players[0] if match.winner == "left" else players[1]
+    winner_seed = players[0] if result.winner == 0 else players[1]
+    score = [player.score for player in result.players]
     try:
-        bracket.record(game.key, winner_seed, (match.left_score, match.right_score))
+        bracket.record(game.key, winner_seed, (score[0], score[1]))
     except BracketError:
         return tournament  # already recorded (a replayed hook): nothing to do
     async with in_transaction():  # the game and the tournament move together
         game.winner_seed = winner_seed
-        game.score = [match.left_score, match.right_score]
+        game.score = score
         game.status = "done"
         await game.save()
         if bracket.finished:
-            places = dict(bracket.standings())
-            for seed, entry in entries.items():
-                entry.place = places.get(seed)
-                await entry.save(update_fields=["place"])
-            tournament.status = "finished"
-            tournament.winner_alias = entries[bracket.champion].alias
-            tournament.finished_at = datetime.now(UTC)
-            await tournament.save()
+            await finish(tournament, bracket, entries)
     return tournament
 
 
+async def finish(tournament: Tournament, bracket: Any, entries: dict[int, Entry]) -> None:
+    """Its last game is in: places, the winner, finished (in the caller's transaction)."""
+    places = dict(bracket.standings())
+    for seed, entry in entries.items():
+        entry.place = places.get(seed)
+        await entry.save(update_fields=["place"])
+    tournament.status = "finished"
+    tournament.winner_alias = entries[bracket.champion].alias
+    tournament.finished_at = datetime.now(UTC)
+    await tournament.save(update_fields=["status", "winner_alias", "finished_at"])
+
+
 async def forget_game(match_id: str) -> Tournament | None:
-    """Its pong match was interrupted (no node could carry it on): forget the game, so that
+    """Its match was interrupted (no node could carry it on): forget the game, so that
     the match is offered (local) or called (online) again. Its tournament, or None."""
     row = await Game.get_or_none(match_id=match_id, status__in=ACTIVE).prefetch_related(
         "tournament"
@@ -220,11 +234,16 @@ async def forget_game(match_id: str) -> Tournament | None:
     return row.tournament
 
 
-async def forget_interrupted_games() -> None:
+async def forget_interrupted_games(hooks: games.HookSource) -> None:
     """At start-up: forget the games whose match was interrupted while no node ran this
-    module (the last node stopped, or one was killed)."""
-    rows = await Game.filter(status__in=ACTIVE, match_id__not_isnull=True)
-    ids = [uuid.UUID(r.match_id) for r in rows if r.match_id]
-    interrupted = await Match.filter(id__in=ids, status="interrupted").values_list("id", flat=True)
-    for match_id in interrupted:
-        await forget_game(str(match_id))
+    module (the last node stopped, or one was killed). A game whose module is off here
+    keeps its rows until a node runs it."""
+    offered = games.games_of(hooks)
+    rows = await Game.filter(status__in=ACTIVE, match_id__not_isnull=True).prefetch_related(
+        "tournament"
+    )
+    for row in rows:
+        game = offered.get(row.tournament.game)
+        result = await game.result(row.match_id) if game is not None and row.match_id else None
+        if result is not None and result.status == "interrupted":
+            await forget_game(result.id)

@@ -172,13 +172,13 @@ def test_seed_plays_a_tournament_to_its_winner(monkeypatch, settings, capsys):
 
 @pytest.mark.modules("pong", "tournament")
 def test_seed_play_is_refused_without_the_ai_module(monkeypatch, settings, capsys):
-    """The bots that play a seeded tournament are the ai module's: without it, `--play` is
-    one readable line and nothing is created."""
+    """The bots that play a seeded pong tournament are the ai module's: without it,
+    `--play` is one readable line and nothing is created."""
     from transcendence_cli.main import main
 
     cli_on_an_empty_database(monkeypatch, settings, "pong,tournament")
     assert main(["tournaments", "seed", "--players", "4", "--play"]) == 1
-    assert "--play needs the ai module" in capsys.readouterr().err
+    assert "--play needs an AI for Pong" in capsys.readouterr().err
     assert main(["tournaments", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-import httpx
 import pytest
+from tournamentkit import http, match, take, until_view
 
 from realtime_kit import realtime_server
 from testkit import empty_tables, lose_game
 from transcendence.app import create_app
 from transcendence_pong.clock import ScaledClock
 from transcendence_pong.models import Match, Rating
-from transcendence_tournament import online
 from transcendence_tournament.models import Entry, Game, Tournament
+from transcendence_tournament.online import calls, entries
 
 pytestmark = pytest.mark.modules("pong", "ai", "tournament", "chat")
 QUICK = {"score_limit": 1, "paddle_height": 20}
@@ -39,37 +39,6 @@ async def leave_nothing_running():
     """PostgreSQL's database is shared by the run and emptied only after the next app has
     started: leave no tournament for its start-up to carry on."""
     await Tournament.filter(status__in=["open", "running"]).update(status="cancelled")
-
-
-def http(server, user) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=f"{server.http}/api/tournament",
-        headers={"Authorization": f"Bearer {user.access}"},
-        timeout=30,
-    )
-
-
-async def take(client, type_, timeout=15.0):
-    """The next frame of a type, including one that arrived while awaiting another."""
-    for frame in client.seen:
-        if frame["type"] == type_:
-            client.seen.remove(frame)
-            return frame
-    return await client.expect(type_, timeout=timeout)
-
-
-async def until_view(client, predicate, timeout=30.0):
-    """The first `tournament.updated` view that satisfies `predicate`."""
-    async with asyncio.timeout(timeout):
-        while True:
-            view = (await take(client, "tournament.updated", timeout=timeout))["data"]["tournament"]
-            if predicate(view):
-                return view
-
-
-def match(view, key):
-    """A match of the view by key (an empty one before the bracket exists)."""
-    return next((m for m in view["matches"] if m["key"] == key), {"status": None, "joined": {}})
 
 
 async def test_a_three_player_cup_with_a_no_show_and_a_played_final(server):
@@ -244,7 +213,7 @@ async def test_no_show_deadlines_fire_once_and_survive_a_restart(settings):
         users = [
             await accounts.create_user(n, f"{n}@example.test", None) for n in ("ann", "bob", "cy")
         ]
-        tournament = await online.create(
+        tournament = await entries.create(
             users[0],
             name="Restart cup",
             size=3,
@@ -256,21 +225,21 @@ async def test_no_show_deadlines_fire_once_and_survive_a_restart(settings):
             no_show_seconds=3,
         )
         for user in users[1:]:
-            await online.join(tournament.id, user, None)
+            await entries.join(tournament.id, user, None)
         async with app.app_context():
-            await online.start(app, tournament.id)
+            await calls.start(app, tournament.id)
         called = await Game.get(tournament_id=tournament.id, status="ready")
         assert called.key == "r1m2" and called.ready_deadline is not None
         timers = app.extensions["tournament"]
         assert list(timers.tasks) == [f"noshow:{called.id}"]
         await timers.stop()  # this node lost its timers: the database still has them
         await Game.filter(id=called.id).update(ready_deadline=datetime.now(UTC))  # due now
-        await timers.rearm()
+        await calls.rearm(app)
         assert list(timers.tasks) == [f"noshow:{called.id}"]
         # The re-armed timer and two more for the same deadline (other nodes), at once:
         # one forfeit, the final called once.
         async with app.app_context():
-            await asyncio.gather(online.no_show(app, called.id), online.no_show(app, called.id))
+            await asyncio.gather(calls.no_show(app, called.id), calls.no_show(app, called.id))
         async with asyncio.timeout(20):
             while f"noshow:{called.id}" in timers.tasks:
                 await asyncio.sleep(0.02)

@@ -43,7 +43,9 @@ async def test_creating_validates_size_format_start_time_and_alias(client, peopl
         ({"size": 17}, "validation_error"),
         ({"format": "swiss"}, "validation_error"),
         ({"seeding": "alphabetical"}, "validation_error"),
-        ({"options": {"score_limit": 99}}, "validation_error"),
+        ({"options": {"score_limit": 99}}, "invalid_options"),  # the game's own check
+        ({"options": []}, "validation_error"),
+        ({"game": "chess"}, "invalid_game"),
         ({"alias": ""}, "validation_error"),
         ({"alias": "   "}, "invalid_alias"),
         ({"starts_at": "2001-01-01T00:00:00Z"}, "invalid_starts_at"),

@@ -227,6 +227,9 @@ class Nim(Game):
             await invite.save(update_fields=["status", "match_id"])
         return invite.match_id
 
+    def ai_available(self, hooks: HookSource) -> bool:
+        return True  # Nim's AI is its own (`best_take`)
+
     async def play_headless(
         self,
         hooks: HookSource,
