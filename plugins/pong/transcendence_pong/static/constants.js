@@ -13,3 +13,9 @@ export const PADDLE_SPEED = 420;
 // The game options (defaults, ranges, themes, presets) are the server's: the forms read them
 // from GET /api/pong/options (the engine's definition, engine.py).
 export const LEVELS = ["easy", "normal", "hard"];
+
+export const SIDES = ["left", "right"];
+
+export function otherSide(side) {
+  return side === "left" ? "right" : side === "right" ? "left" : null;
+}

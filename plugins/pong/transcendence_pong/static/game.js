@@ -8,13 +8,20 @@
 // - A spectator (someone who has no seat) only watches.
 // The element exposes what a player sees as data attributes (phase, scores, ball direction,
 // returns per side), which the browser tests read.
+//
+// This file holds the view and its lifecycle (connection, join, leave, snapshots, drawing);
+// the rest takes the game as its first argument: game-controls.js (keys, touch buttons, pause,
+// full screen), game-hud.js (names, scores, phase, status line, help, sound toggle) and
+// game-result.js (the result panel and the rematch).
 
-import { h, playerName, safeNext } from "@transcendence/shell";
-import { Sounds } from "./sound.js";
-import { holdButton, listenKeys } from "./input.js";
+import { h, safeNext } from "@transcendence/shell";
+import { otherSide, SIDES } from "./constants.js";
+import { fullscreen, listen, setUpControls } from "./game-controls.js";
+import { expose, renderMute, renderNames, renderPhase, renderScores, setStatus, toggleMute } from "./game-hud.js";
+import { showResult } from "./game-result.js";
 import { SnapshotBuffer } from "./net/interpolation.js";
-import { PaddlePredictor } from "./net/prediction.js";
 import { Renderer } from "./render.js";
+import { Sounds } from "./sound.js";
 
 export function mountGame(shell, container, { matchId, next } = {}) {
   const game = new Game(shell, container, { matchId, next: safeNext(next, null) });
@@ -26,8 +33,6 @@ export function mountGame(shell, container, { matchId, next } = {}) {
 // How many views show each game: a re-render (a language change) mounts the new view
 // before the old one is destroyed, and the spectator must keep following the game.
 const mounted = new Map();
-
-const SIDES = ["left", "right"];
 
 class Game {
   constructor(shell, container, { matchId, next }) {
@@ -130,7 +135,7 @@ class Game {
     this.mode = this.info.mode;
     this.renderer.theme = this.info.options?.theme || "classic";
     this.root.dataset.mode = this.mode;
-    this.renderNames();
+    renderNames(this);
     if (this.showRecorded()) return;
     if (this.info.live) this.onState(this.info.live);
     await this.join();
@@ -146,10 +151,10 @@ class Game {
       this.root.dataset.scoreRight = String(this.info.score.right);
     }
     if (this.info.status === "cancelled") {
-      this.showResult({ winner: null, scores: this.info.score, forfeit: null, cancelled: true });
+      showResult(this, { winner: null, scores: this.info.score, forfeit: null, cancelled: true });
       return true;
     }
-    this.showResult({
+    showResult(this, {
       winner: this.info.winner,
       scores: this.info.score,
       forfeit: this.info.forfeit ? otherSide(this.info.winner) : null,
@@ -161,7 +166,7 @@ class Game {
   async join() {
     if (this.destroyed || this.finished || !this.info) return;
     if (this.shell.realtime.state !== "online") {
-      this.setStatus("pong.connecting");
+      setStatus(this, "pong.connecting");
       return; // the "connected" event calls join() again
     }
     let answer;
@@ -187,16 +192,16 @@ class Game {
     const oneKeyboard = answer.keyboard || this.mode === "local";
     this.role = this.side === null ? "spectator" : oneKeyboard ? "local" : `player-${this.side}`;
     this.root.dataset.role = this.role;
-    if (firstJoin) this.setUpControls();
+    if (firstJoin) setUpControls(this);
   }
 
   /** The socket dropped: the server released our keys and pauses a remote game. */
   connectionLost() {
     if (this.finished || this.destroyed) return;
-    this.setStatus("pong.reconnecting");
+    setStatus(this, "pong.reconnecting");
     if (this.stopKeys) {
       this.stopKeys(); // forget held keys: a key still down is pressed again after a new keydown
-      this.stopKeys = this.listen();
+      this.stopKeys = listen(this);
     }
     for (const predictor of Object.values(this.predictors)) {
       predictor.up = predictor.down = false;
@@ -206,75 +211,9 @@ class Game {
     }
   }
 
-  listen() {
-    return listenKeys(this.role === "local" ? "local" : "remote", (side, key, pressed) => this.key(side || this.side, key, pressed));
-  }
-
   fail(error) {
-    this.setStatus(null, this.shell.errorMessage(error));
+    setStatus(this, null, this.shell.errorMessage(error));
     this.root.dataset.phase = "error";
-  }
-
-  // --- controls ---------------------------------------------------------------------------
-
-  controlledSides() {
-    if (this.role === "local") return SIDES;
-    return this.side ? [this.side] : [];
-  }
-
-  setUpControls() {
-    const sides = this.controlledSides();
-    const latest = this.buffer.latest;
-    for (const side of sides) {
-      const paddle = latest ? latest.paddles[side] : null;
-      this.predictors[side] = new PaddlePredictor({
-        y: paddle ? paddle.y : undefined,
-        height: paddle ? paddle.height : this.info.options?.paddle_height,
-        now: performance.now(),
-      });
-    }
-    this.renderNames();
-    this.renderHelp();
-    if (!sides.length) return;
-    this.stopKeys = this.listen();
-    this.renderTouch(sides);
-    this.leaveButton.hidden = false;
-    // P or Escape pauses a local or AI game (a remote one has no pause but the reconnection's).
-    if (this.role === "local" || this.mode === "ai") {
-      const onKey = (event) => {
-        if (event.repeat || event.target.closest("input, textarea, select")) return;
-        if (event.key !== "p" && event.key !== "P" && event.key !== "Escape") return;
-        event.preventDefault();
-        this.togglePause();
-      };
-      window.addEventListener("keydown", onKey);
-      this.cleanups.push(() => window.removeEventListener("keydown", onKey));
-    }
-  }
-
-  togglePause() {
-    if (this.finished) return;
-    const paused = !this.last?.paused;
-    this.shell.realtime.request("pong.pause", { game_id: this.matchId, paused }).catch(() => {});
-  }
-
-  fullscreen() {
-    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
-    else if (this.root.requestFullscreen) this.root.requestFullscreen().catch(() => {});
-  }
-
-  key(side, key, pressed) {
-    if (this.finished || !this.predictors[side]) return;
-    if (key === "power" && !pressed) return; // a power-up is used on the press
-    this.seq += 1;
-    const sent = this.shell.realtime.send("pong.input", {
-      game_id: this.matchId,
-      key,
-      pressed,
-      seq: this.seq,
-      ...(this.role === "local" ? { side } : {}),
-    });
-    if (sent && key !== "power") this.predictors[side].input(key, pressed, this.seq, performance.now());
   }
 
   async leave() {
@@ -282,12 +221,12 @@ class Game {
     try {
       await this.shell.realtime.request("pong.leave", { game_id: this.matchId });
     } catch (error) {
-      this.setStatus(null, this.shell.errorMessage(error));
+      setStatus(this, null, this.shell.errorMessage(error));
       return;
     }
     // Leaving stops the game's frames to this socket: the result is known, show it.
     const loser = this.side || "left";
-    this.showResult({ winner: otherSide(loser), scores: this.last ? this.last.scores : null, forfeit: loser });
+    showResult(this, { winner: otherSide(loser), scores: this.last ? this.last.scores : null, forfeit: loser });
   }
 
   // --- snapshots --------------------------------------------------------------------------
@@ -308,16 +247,16 @@ class Game {
     }
     this.countHits(previous, state);
     if ((state.events || []).some((e) => e.kind === "point") && state.phase !== "finished") this.sound("point");
-    this.expose(state);
-    this.renderScores(state);
-    this.renderPhase(state);
+    expose(this, state);
+    renderScores(this, state);
+    renderPhase(this, state);
     if (state.cancelled) {
-      this.showResult({ winner: null, scores: state.scores, forfeit: null, cancelled: state.cancelled });
+      showResult(this, { winner: null, scores: state.scores, forfeit: null, cancelled: state.cancelled });
     } else if (state.phase === "finished") {
       const forfeit = (state.events || []).find((e) => e.kind === "forfeit");
-      this.showResult({ winner: state.winner, scores: state.scores, forfeit: forfeit ? forfeit.side : null });
+      showResult(this, { winner: state.winner, scores: state.scores, forfeit: forfeit ? forfeit.side : null });
     } else if (state.interrupted) {
-      this.showResult({ winner: null, scores: state.scores, forfeit: null, interrupted: true });
+      showResult(this, { winner: null, scores: state.scores, forfeit: null, interrupted: true });
     }
   }
 
@@ -337,31 +276,6 @@ class Game {
   sound(name) {
     if (this.sounds && !this.destroyed) this.sounds.play(name);
     this.root.dataset.sounds = String(this.sounds ? this.sounds.played : 0);
-  }
-
-  toggleMute() {
-    this.sounds.setMuted(!this.sounds.muted);
-    this.renderMute();
-  }
-
-  renderMute() {
-    const muted = this.sounds.muted;
-    this.muteButton.setAttribute("aria-pressed", String(muted));
-    this.muteButton.textContent = this.t(muted ? "pong.sound_off" : "pong.sound_on");
-    this.root.dataset.muted = String(muted);
-  }
-
-  expose(state) {
-    const data = this.root.dataset;
-    data.phase = state.phase;
-    data.scoreLeft = String(state.scores.left);
-    data.scoreRight = String(state.scores.right);
-    data.ballDirection = state.phase === "playing" && state.ball.vx ? (state.ball.vx > 0 ? "right" : "left") : "none";
-    data.hitsLeft = String(this.hits.left);
-    data.hitsRight = String(this.hits.right);
-    data.leftY = String(Math.round(state.paddles.left.y));
-    data.rightY = String(Math.round(state.paddles.right.y));
-    data.paused = state.paused ? "true" : "false";
   }
 
   // --- drawing ----------------------------------------------------------------------------
@@ -415,7 +329,7 @@ class Game {
     // Sound effects (Web Audio), with a mute control remembered per user.
     const user = this.shell.session?.user;
     this.sounds = new Sounds(user ? user.id : null);
-    this.muteButton = h("button", { type: "button", class: "btn btn-outline-light btn-sm", "data-testid": "pong-mute", onclick: () => this.toggleMute() });
+    this.muteButton = h("button", { type: "button", class: "btn btn-outline-light btn-sm", "data-testid": "pong-mute", onclick: () => toggleMute(this) });
     this.touch = h("div", { class: "pong-touch", hidden: true });
     this.leaveConfirm = h(
       "div",
@@ -462,279 +376,13 @@ class Game {
         { class: "pong-actions d-flex flex-wrap align-items-center gap-2" },
         this.help,
         this.muteButton,
-        h("button", { type: "button", class: "btn btn-outline-light btn-sm", "data-testid": "pong-fullscreen", text: this.t("pong.fullscreen"), onclick: () => this.fullscreen() }),
+        h("button", { type: "button", class: "btn btn-outline-light btn-sm", "data-testid": "pong-fullscreen", text: this.t("pong.fullscreen"), onclick: () => fullscreen(this) }),
         this.leaveButton,
       ),
       this.leaveConfirm,
     );
     this.root.pongSounds = this.sounds; // the audio graph, for tests
-    this.renderMute();
+    renderMute(this);
   }
 
-  nameOf(side) {
-    const player = this.info ? this.info[side] : null;
-    return player ? playerName(player) : side;
-  }
-
-  renderNames() {
-    const h = this.h;
-    for (const side of SIDES) {
-      const player = this.info ? this.info[side] : null;
-      const name = player ? playerName(player) : "…";
-      // At one keyboard the left seat is the account's own only in a plain local game: a
-      // local tournament's aliases are the people around the keyboard, none of them "you".
-      const you = this.role === "local" ? side === "left" && this.info?.mode === "local" : this.side === side;
-      const label = player?.user_id ? h("a", { href: `/users/${player.user_id}`, text: name }) : h("span", { text: name });
-      this.names[side].replaceChildren(...[label, you ? h("span", { class: "pong-you", text: ` ${this.t("pong.you")}` }) : null].filter(Boolean));
-    }
-    if (this.role === "spectator") {
-      this.names.left.parentElement.parentElement.dataset.spectating = "true";
-    }
-  }
-
-  renderHelp() {
-    const powerups = Boolean(this.info?.options?.powerups);
-    let key = null;
-    if (this.role === "local") key = powerups ? "pong.help_local_power" : "pong.help_local";
-    else if (this.role === "spectator") key = "pong.spectating";
-    else if (this.role) key = powerups ? "pong.help_remote_power" : "pong.help_remote";
-    this.help.textContent = key ? this.t(key) : "";
-    if (key && this.role !== "spectator") this.firstGameControls(key);
-  }
-
-  /** Before a player's first game (per user, remembered in localStorage): the controls,
-   * over the field, until "Got it". */
-  firstGameControls(key) {
-    const user = this.shell.session?.user;
-    const seen = `transcendence.pong.controls_seen.${user ? user.id : "anonymous"}`;
-    if (localStorage.getItem(seen) || this.controlsCard) return;
-    const h = this.h;
-    this.controlsCard = h(
-      "section",
-      { class: "pong-controls-card card", "data-testid": "pong-controls", role: "dialog", "aria-label": this.t("pong.controls_title") },
-      h(
-        "div",
-        { class: "card-body text-center" },
-        h("h2", { class: "h5", text: this.t("pong.controls_title") }),
-        h("p", { class: "mb-1", text: this.t(key) }),
-        h("p", { class: "small text-body-secondary", text: this.t("pong.controls_more") }),
-        h("button", {
-          type: "button",
-          class: "btn btn-primary btn-sm",
-          text: this.t("pong.controls_ok"),
-          onclick: () => {
-            localStorage.setItem(seen, "1");
-            this.controlsCard.remove();
-          },
-        }),
-      ),
-    );
-    this.stage.append(this.controlsCard);
-  }
-
-  renderTouch(sides) {
-    const h = this.h;
-    const powerups = Boolean(this.info.options?.powerups);
-    this.touchReleases = [];
-    const groups = sides.map((side) => {
-      const label = (key) => (this.role === "local" ? this.t(`pong.touch_${key}_${side}`) : this.t(`pong.touch_${key}`));
-      const buttons = ["up", "down", ...(powerups ? ["power"] : [])].map((key) => {
-        const button = h("button", {
-          type: "button",
-          class: `btn btn-outline-light pong-touch-${key}`,
-          "aria-label": label(key),
-          dataset: { side, key },
-          text: key === "up" ? "▲" : key === "down" ? "▼" : "⚡",
-        });
-        this.touchReleases.push(holdButton(button, (pressed) => this.key(side, key, pressed)));
-        return button;
-      });
-      return h("div", { class: `pong-touch-group pong-touch-${side}`, role: "group", "aria-label": label("group") }, buttons);
-    });
-    this.touch.replaceChildren(...groups);
-    this.touch.hidden = false;
-  }
-
-  renderScores(state) {
-    for (const side of SIDES) {
-      this.scores[side].textContent = String(state.scores[side]);
-      const power = state.paddles[side].power;
-      this.powers[side].hidden = !power;
-      this.powers[side].textContent = power ? this.t(`pong.power_${power}`) : "";
-    }
-    const text = this.t("pong.score_text", {
-      left: this.nameOf("left"),
-      right: this.nameOf("right"),
-      a: state.scores.left,
-      b: state.scores.right,
-    });
-    if (this.scoreText.textContent !== text) this.scoreText.textContent = text;
-    this.canvas.setAttribute("aria-label", `${this.t("pong.canvas_label")} ${text}`);
-    // How many watch without a seat (players and spectators both see it).
-    const count = state.spectators || 0;
-    this.watching.hidden = !count;
-    const watching = count ? this.t("pong.spectators", { count }) : "";
-    if (this.watching.textContent !== watching) this.watching.textContent = watching;
-  }
-
-  renderPhase(state) {
-    if (state.phase === "finished") {
-      this.overlay.textContent = "";
-      this.setStatus(null, "");
-      return;
-    }
-    if (state.paused && state.paused.seconds_left === null) {
-      // Paused by its player (a local or AI game): no deadline.
-      this.setStatus("pong.paused_by_you");
-      this.overlay.textContent = this.t("pong.paused_short");
-      this.overlay.dataset.kind = "paused";
-      return;
-    }
-    if (state.paused) {
-      const seconds = Math.max(0, Math.ceil(state.paused.seconds_left));
-      if (state.paused.side === this.side) this.setStatus("pong.reconnecting");
-      else this.setStatus("pong.paused", { name: this.nameOf(state.paused.side), seconds });
-      this.overlay.textContent = String(seconds);
-      this.overlay.dataset.kind = "paused";
-      return;
-    }
-    const waiting = (state.waiting || []).filter((side) => side !== this.side);
-    this.root.dataset.waiting = waiting.join(" ");
-    if (waiting.length) {
-      // Held until every player has opened the game: no serve, no point until then.
-      const name = waiting.map((side) => this.nameOf(side)).join(", ");
-      const left = state.waiting_seconds_left;
-      if (typeof left === "number") this.setStatus("pong.waiting_for_seconds", { name, seconds: Math.ceil(left) });
-      else this.setStatus("pong.waiting_for", { name });
-      this.overlay.textContent = this.t("pong.waiting_short");
-      this.overlay.dataset.kind = "waiting";
-      return;
-    }
-    if (state.countdown !== null && state.countdown !== undefined) {
-      const seconds = Math.max(1, Math.ceil(state.countdown));
-      this.setStatus(state.tick === 0 ? "pong.starting" : "pong.resuming", { seconds });
-      this.overlay.textContent = String(seconds);
-      this.overlay.dataset.kind = "countdown";
-      return;
-    }
-    this.overlay.dataset.kind = state.phase === "serving" ? "ready" : "";
-    if (state.phase === "serving") {
-      this.setStatus("pong.get_ready");
-      this.overlay.textContent = this.t("pong.get_ready");
-    } else {
-      this.setStatus(null, "");
-      this.overlay.textContent = "";
-    }
-  }
-
-  /** The status line (a live region): only set when it changes, not at every snapshot. */
-  setStatus(key, params) {
-    const text = key ? this.t(key, params) : params || "";
-    if (this.status.textContent !== text) this.status.textContent = text;
-  }
-
-  async rematch(button) {
-    button.disabled = true;
-    try {
-      const reply = await this.shell.realtime.request("pong.rematch", { game_id: this.matchId });
-      if (reply.status === "started" && reply.game_id) {
-        this.shell.navigate(`/play/games/${encodeURIComponent(reply.game_id)}`);
-        return;
-      }
-      // Offered: the opponent's answer brings both to the new game (`pong.matched`).
-      button.textContent = this.t("pong.rematch_offered", { name: this.nameOf(otherSide(this.side)) });
-    } catch (error) {
-      button.disabled = false;
-      this.shell.toast({ title: this.t("errors.title"), body: this.shell.errorMessage(error), kind: "danger" });
-    }
-  }
-
-  showResult({ winner, scores, forfeit, interrupted = false, cancelled = null }) {
-    if (this.finished && this.result.childElementCount) return;
-    this.finished = true;
-    this.endedAt = this.last?.server_time ? this.last.server_time * 1000 : 0;
-    this.root.dataset.phase = "finished";
-    // Whatever the field last said ("Get ready…", "Reconnecting…") is over.
-    this.overlay.textContent = "";
-    this.overlay.dataset.kind = "";
-    this.setStatus(null, "");
-    if (this.stopKeys) {
-      this.stopKeys();
-      this.stopKeys = null;
-    }
-    for (const release of this.touchReleases || []) release();
-    this.touch.hidden = true;
-    this.leaveButton.hidden = true;
-    this.leaveConfirm.hidden = true;
-    const h = this.h;
-    const mine = this.role !== "spectator" && this.role !== "local" && this.side;
-    if (mine && winner && !this.resultSounded) {
-      this.resultSounded = true;
-      this.sound(winner === this.side ? "win" : "lose");
-    } else if (winner && !this.resultSounded && this.last) {
-      this.resultSounded = true;
-      this.sound("point");
-    }
-    const headline = cancelled
-      ? this.t("pong.cancelled")
-      : interrupted
-      ? this.t("pong.interrupted")
-      : !winner
-      ? this.t("pong.no_winner")
-      : mine
-        ? this.t(winner === this.side ? "pong.you_win" : "pong.you_lose")
-        : this.t("pong.wins", { name: this.nameOf(winner) });
-    const score = scores ? `${this.nameOf("left")} ${scores.left} – ${scores.right} ${this.nameOf("right")}` : "";
-    const actions = [];
-    if (this.next) {
-      actions.push(
-        h("button", {
-          type: "button",
-          class: "btn btn-primary",
-          "data-testid": "pong-continue",
-          text: this.t("pong.continue"),
-          onclick: () => this.shell.navigate(this.next),
-        }),
-      );
-    }
-    // Rematch: the same options again (local and AI: at once; remote: offered to the
-    // opponent, who accepts or declines). A tournament's match has none.
-    const player = this.role !== "spectator" && this.role !== null && this.role !== undefined;
-    if (player && !cancelled && !interrupted && ["local", "ai", "remote"].includes(this.mode)) {
-      actions.push(
-        h("button", { type: "button", class: "btn btn-success", "data-testid": "pong-rematch", text: this.t("pong.rematch"), onclick: (event) => this.rematch(event.currentTarget) }),
-      );
-    }
-    actions.push(h("a", { class: this.next ? "btn btn-outline-light" : "btn btn-primary", href: "/play", "data-testid": "pong-lobby", text: this.t("pong.back_to_lobby") }));
-    this.result.replaceChildren(
-      h(
-        "div",
-        { class: "card-body text-center" },
-        h("h2", { class: "h3 mb-2", text: headline, dataset: { winner: winner || "" } }),
-        winner ? h("p", { class: "mb-1 pong-winner", text: this.t("pong.winner_is", { name: this.nameOf(winner) }) }) : null,
-        h("p", { class: "mb-2 text-body-secondary", text: score }),
-        forfeit ? h("p", { class: "small text-body-secondary", text: this.t("pong.forfeit", { name: this.nameOf(forfeit) }) }) : null,
-        interrupted ? h("p", { class: "small text-body-secondary", "data-testid": "pong-interrupted", text: this.t("pong.interrupted_why") }) : null,
-        cancelled
-          ? h("p", {
-              class: "small text-body-secondary",
-              "data-testid": "pong-cancelled",
-              text:
-                cancelled.reason === "no_show"
-                  ? this.t("pong.cancelled_no_show", { name: (cancelled.sides || []).map((side) => this.nameOf(side)).join(", ") })
-                  : this.t("pong.cancelled_abandoned"),
-            })
-          : null,
-        h("div", { class: "d-flex justify-content-center gap-2" }, actions),
-      ),
-    );
-    this.result.dataset.winner = winner || "";
-    this.result.hidden = false;
-    const first = this.result.querySelector("button, a.btn");
-    if (first) first.focus();
-  }
-}
-
-function otherSide(side) {
-  return side === "left" ? "right" : side === "right" ? "left" : null;
 }
