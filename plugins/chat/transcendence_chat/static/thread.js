@@ -1,11 +1,18 @@
 // One conversation: its header (names, status, actions), the paged history, read markers,
 // typing, game invitations and the composer. Used by the /chat view and by the pop-up.
+//
+// This file holds the thread and its life (loading, live updates, paging, read markers,
+// typing); the parts that draw or act take the thread as their first argument:
+// thread-header.js (the header and its actions), thread-messages.js (a message, an
+// invitation card and its answer) and thread-composer.js (the composer and sending).
 
 import { h } from "@transcendence/shell";
-import { MAX_TEXT, chatTitle, inviteText, noticeText, peerOf, personLink, refreshDots, statusDot, timeOf } from "./parts.js";
+import { chatTitle, peerOf, refreshDots } from "./parts.js";
+import { composer, updateCounter } from "./thread-composer.js";
+import { header } from "./thread-header.js";
+import { messageItem } from "./thread-messages.js";
 
 const PAGE = 30;
-const TYPING_EVERY_MS = 3000;
 const TYPING_FADE_MS = 4000;
 
 export class Thread {
@@ -134,94 +141,10 @@ export class Thread {
       if (this.scroller.scrollTop < 48 && this.next) this.loadOlder();
     });
     this.typingLine = h("div", { class: "chat-typing small text-body-secondary", "aria-live": "polite" });
-    this.el.replaceChildren(this.header(), this.scroller, this.typingLine, this.errorBox, this.composer());
+    this.el.replaceChildren(header(this), this.scroller, this.typingLine, this.errorBox, composer(this));
   }
 
-  header() {
-    const h = this.h;
-    const chat = this.chat;
-    const peer = this.peer;
-    const id = `chat-thread-title-${chat.id}${this.compact ? "-popup" : ""}`;
-    const title = peer
-      ? h("h2", { class: "h5 mb-0 chat-thread-title", id }, statusDot(this.shell, this.store, peer), " ", personLink(this.shell, peer))
-      : h("h2", { class: "h5 mb-0 chat-thread-title", id, text: chatTitle(this.shell, chat) });
-    const sub = [];
-    if (chat.kind === "direct" && peer) sub.push(h("span", { class: "small text-body-secondary", text: `@${peer.username}` }));
-    if (chat.kind === "group" || chat.kind === "channel") {
-      sub.push(h("span", { class: "small text-body-secondary", text: this.t("chat.members", { count: chat.member_count }) }));
-    }
-    const head = h(
-      "header",
-      { class: "chat-thread-header" },
-      h("div", { class: "min-w-0" }, title, sub),
-      h("div", { class: "chat-actions d-flex flex-wrap gap-2" }, this.actions()),
-    );
-    if (chat.kind === "group" && !this.compact) {
-      return h("div", {}, head, this.memberList());
-    }
-    return head;
-  }
-
-  memberList() {
-    const h = this.h;
-    return h(
-      "ul",
-      { class: "chat-members list-inline small mb-0", "aria-label": this.t("chat.members_list") },
-      (this.chat.members || []).map((m) =>
-        h(
-          "li",
-          { class: "list-inline-item" },
-          statusDot(this.shell, this.store, m),
-          " ",
-          personLink(this.shell, m),
-          m.role === "owner" ? h("span", { class: "text-body-secondary", text: ` (${this.t("chat.owner")})` }) : null,
-        ),
-      ),
-    );
-  }
-
-  actions() {
-    const chat = this.chat;
-    const peer = this.peer;
-    const rel = this.relationship || {};
-    const out = [];
-    if (chat.kind === "direct" && peer) {
-      if (this.store.pongEnabled() && !rel.blocked && !rel.blocked_by) {
-        out.push(
-          // Whom, in the words shown too (a screen reader's name holds what is seen).
-          this.button(this.t("chat.invite_named", { name: peer.display_name }), "btn-primary", () => this.invite(), {
-            dataset: { action: "invite" },
-          }),
-        );
-      }
-      if (rel.blocked) {
-        out.push(
-          this.button(this.t("chat.unblock"), "btn-outline-warning", () => this.setBlocked(false), {
-            "aria-label": this.t("chat.unblock_named", { name: peer.display_name }),
-            dataset: { action: "unblock" },
-          }),
-        );
-      } else {
-        out.push(
-          this.button(this.t("chat.block"), "btn-outline-danger", () => this.setBlocked(true), {
-            "aria-label": this.t("chat.block_named", { name: peer.display_name }),
-            dataset: { action: "block" },
-          }),
-        );
-      }
-    }
-    if (chat.kind === "group" || chat.kind === "channel") {
-      const name = chatTitle(this.shell, chat);
-      out.push(
-        this.button(this.t("chat.leave"), "btn-outline-light", () => this.leave(), {
-          "aria-label": this.t("chat.leave_named", { name }),
-          dataset: { action: "leave" },
-        }),
-      );
-    }
-    return out;
-  }
-
+  /** A button whose action's error shows in the thread (the header's, an invitation's). */
   button(label, cls, fn, attrs = {}) {
     return this.h("button", {
       class: `btn btn-sm ${cls}`,
@@ -243,67 +166,6 @@ export class Thread {
     });
   }
 
-  composer() {
-    const h = this.h;
-    const chat = this.chat;
-    const rel = this.relationship || {};
-    const peer = this.peer;
-    if (chat.kind === "system") {
-      return h("p", { class: "chat-readonly small text-body-secondary mb-0", text: this.t("chat.read_only") });
-    }
-    const notes = [];
-    if (peer && rel.blocked) notes.push(this.t("chat.you_block", { name: peer.display_name }));
-    else if (peer && rel.blocked_by) notes.push(this.t("chat.blocks_you", { name: peer.display_name }));
-    const id = `chat-text-${chat.id}${this.compact ? "-popup" : ""}`;
-    this.input = h("textarea", {
-      class: "form-control chat-input",
-      id,
-      name: "text",
-      rows: this.compact ? "1" : "2",
-      maxlength: String(MAX_TEXT),
-      placeholder: this.t(this.compact ? "chat.placeholder_short" : "chat.placeholder"),
-      autocomplete: "off",
-    });
-    this.counter = h("span", { class: "chat-counter small text-body-secondary", "aria-live": "off" });
-    this.input.addEventListener("input", () => {
-      this.updateCounter();
-      this.sendTyping();
-    });
-    this.input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        this.send();
-      }
-    });
-    this.updateCounter();
-    return h(
-      "form",
-      {
-        class: "chat-composer",
-        onsubmit: (event) => {
-          event.preventDefault();
-          this.send();
-        },
-      },
-      notes.map((text) => h("p", { class: "small text-warning mb-1 chat-block-note", text })),
-      h("label", { class: "visually-hidden", htmlFor: id, text: this.t("chat.message_label") }),
-      h(
-        "div",
-        { class: "d-flex gap-2 align-items-end" },
-        this.input,
-        h("button", { class: "btn btn-primary chat-send", type: "submit", text: this.t("chat.send") }),
-      ),
-      this.compact ? null : h("div", { class: "text-end" }, this.counter),
-    );
-  }
-
-  updateCounter() {
-    if (!this.counter || !this.input) return;
-    const count = [...this.input.value].length;
-    this.counter.textContent = this.t("chat.counter", { count, max: MAX_TEXT });
-    this.counter.classList.toggle("text-danger", count > MAX_TEXT);
-  }
-
   // --- messages -------------------------------------------------------------------------
 
   /** The first page (newest first from the server) → the log, oldest at the top. */
@@ -312,7 +174,7 @@ export class Thread {
     this.log.replaceChildren();
     this.next = page.next;
     if (typeof page.last_read_id === "number") this.lastRead = Math.max(this.lastRead, page.last_read_id);
-    for (const message of [...page.items].reverse()) this.log.append(this.messageItem(message));
+    for (const message of [...page.items].reverse()) this.log.append(messageItem(this, message));
     this.drawEdges();
     this.drawMarkers();
     this.scrollToEnd();
@@ -340,7 +202,7 @@ export class Thread {
       const anchor = this.log.querySelector(".chat-msg");
       const items = page.items.filter((m) => !this.ids.has(m.id)).reverse();
       for (const message of items) {
-        const item = this.messageItem(message);
+        const item = messageItem(this, message);
         if (anchor) anchor.before(item);
         else this.log.append(item);
       }
@@ -365,7 +227,7 @@ export class Thread {
       const draft = this.input ? this.input.value : "";
       this.draw();
       if (this.input) this.input.value = draft;
-      this.updateCounter();
+      updateCounter(this);
       this.fill(page);
     } catch (error) {
       this.showError(error);
@@ -376,7 +238,7 @@ export class Thread {
     if (this.ids.has(message.id)) return;
     const nearEnd = this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < 80;
     // Messages arrive in order, but a reply and a push can cross: keep the log sorted by id.
-    const item = this.messageItem(message);
+    const item = messageItem(this, message);
     const later = [...this.log.querySelectorAll(".chat-msg")].find((li) => Number(li.dataset.messageId) > message.id);
     if (later) later.before(item);
     else this.log.append(item);
@@ -390,81 +252,8 @@ export class Thread {
     const old = this.log.querySelector(`[data-message-id="${message.id}"]`);
     if (!old) return;
     this.ids.delete(message.id);
-    old.replaceWith(this.messageItem(message));
+    old.replaceWith(messageItem(this, message));
     this.drawMarkers();
-  }
-
-  messageItem(message) {
-    const h = this.h;
-    this.ids.add(message.id);
-    const mine = this.me && message.sender_id === this.me.id;
-    const time = h("time", { class: "chat-time", datetime: message.created_at, text: timeOf(this.shell, message.created_at) });
-    let body;
-    if (message.kind === "invite") body = this.inviteBody(message);
-    else body = h("p", { class: "chat-text mb-0", text: message.kind === "notice" ? noticeText(this.shell, message) : message.text });
-    const who =
-      message.kind === "notice" || !message.sender
-        ? h("span", { class: "chat-sender text-body-secondary", text: this.t("chat.notices") })
-        : personLink(this.shell, message.sender, "chat-sender");
-    return h(
-      "li",
-      {
-        class: ["chat-msg", mine ? "chat-msg-mine" : "chat-msg-theirs", `chat-msg-${message.kind}`],
-        dataset: { messageId: String(message.id), senderId: String(message.sender_id || "") },
-      },
-      h("div", { class: "chat-meta small" }, who, " ", time),
-      body,
-    );
-  }
-
-  inviteBody(message) {
-    const h = this.h;
-    const d = message.data || {};
-    const me = this.me;
-    const parts = [h("p", { class: "mb-1 chat-invite-text", text: inviteText(this.shell, this.chat, message) })];
-    const status = d.status || "pending";
-    if (status === "pending" && me && d.to === me.id) {
-      const from = message.sender ? message.sender.display_name : "";
-      parts.push(
-        h(
-          "div",
-          { class: "d-flex gap-2" },
-          this.button(this.t("chat.accept"), "btn-success", () => this.answer(d, true), {
-            "aria-label": this.t("chat.accept_named", { name: from }),
-            dataset: { action: "accept" },
-          }),
-          this.button(this.t("chat.decline"), "btn-outline-light", () => this.answer(d, false), {
-            "aria-label": this.t("chat.decline_named", { name: from }),
-            dataset: { action: "decline" },
-          }),
-        ),
-      );
-    } else {
-      const key = { pending: "chat.invite_pending", accepted: "chat.invite_accepted", declined: "chat.invite_declined" }[status] || "chat.invite_expired";
-      const note = h("p", { class: "small mb-0 chat-invite-status", dataset: { status }, text: this.t(key) });
-      parts.push(note);
-      if (status === "accepted" && d.game_id && this.store.isPong(d)) {
-        const link = h("a", { class: "btn btn-sm btn-outline-info mt-1", href: `/play/games/${encodeURIComponent(d.game_id)}`, text: this.t("chat.open_game") });
-        parts.push(link);
-        this.showGameOutcome(d.game_id, note, link);
-      }
-    }
-    return h("div", { class: "chat-invite", dataset: { inviteId: String(d.invite_id), status } }, parts);
-  }
-
-  /** An accepted invitation's game may be long over: say so instead of "the game is on". */
-  async showGameOutcome(gameId, note, link) {
-    if (!this.store.pongEnabled()) return;
-    const status = await this.store.gameStatus(gameId);
-    if (!status || status === "running") return;
-    note.dataset.game = status;
-    if (status === "finished") {
-      note.textContent = this.t("chat.invite_played");
-      link.textContent = this.t("chat.see_result");
-    } else {
-      note.textContent = this.t("chat.invite_called_off");
-      link.remove();
-    }
   }
 
   scrollToEnd() {
@@ -520,13 +309,6 @@ export class Thread {
 
   // --- typing ---------------------------------------------------------------------------
 
-  sendTyping() {
-    const now = Date.now();
-    if (now - this.lastTypingSent < TYPING_EVERY_MS || this.shell.realtime.state !== "online") return;
-    this.lastTypingSent = now;
-    this.shell.realtime.send("chat.typing", { chat_id: this.chat.id });
-  }
-
   typing(userId) {
     if (this.me && userId === this.me.id) return;
     clearTimeout(this.typingTimers.get(userId));
@@ -549,7 +331,7 @@ export class Thread {
     this.typingLine.textContent = names.length ? this.t("chat.typing", { name: names.join(", ") }) : "";
   }
 
-  // --- actions --------------------------------------------------------------------------
+  // --- errors and membership ----------------------------------------------------------
 
   showError(error) {
     this.errorBox.textContent = typeof error === "string" ? error : this.store.errorMessage(error);
@@ -559,69 +341,6 @@ export class Thread {
   clearError() {
     this.errorBox.hidden = true;
     this.errorBox.textContent = "";
-  }
-
-  async send() {
-    if (!this.input) return;
-    const text = this.input.value;
-    this.clearError();
-    if (!text.trim()) {
-      this.showError(this.t("chat.error.empty"));
-      this.input.focus();
-      return;
-    }
-    const count = [...text].length;
-    if (count > MAX_TEXT) {
-      this.showError(this.t("chat.error.too_long", { max: MAX_TEXT, count }));
-      this.input.focus();
-      return;
-    }
-    const clientId = this.store.clientId();
-    try {
-      const message = await this.shell.api.post("/api/messages/", { chat: this.chat.id, text, client_id: clientId });
-      if (this.input.value === text) this.input.value = "";
-      this.updateCounter();
-      this.add(message);
-    } catch (error) {
-      this.showError(error);
-    }
-    this.input.focus();
-  }
-
-  async invite() {
-    const answer = await this.shell.api.post(`/api/chat/chats/${this.chat.id}/invite`, { game: "pong", options: {} });
-    if (answer?.message) this.add(answer.message);
-  }
-
-  /** Answer an invitation (its message's `data`), for the game it names. */
-  async answer(invitation, accept) {
-    const path = `/api/chat/chats/${this.chat.id}/invites/${invitation.invite_id}/answer`;
-    const answer = await this.shell.api.post(path, { game: invitation.game || "pong", accept });
-    if (answer.message) this.replaceMessage(answer.message);
-    if (accept && answer.game_id && this.store.isPong(invitation)) this.store.goToGame(answer.game_id);
-  }
-
-  async setBlocked(block) {
-    const peer = this.peer;
-    if (!peer) return;
-    if (block) {
-      // The shell's sentence, as on profiles: one place says exactly what blocking does.
-      if (!window.confirm(this.t("profile.block_confirm", { name: peer.display_name }))) return;
-      await this.shell.api.post("/api/blocks/", { user_id: peer.id });
-    } else {
-      await this.shell.api.delete(`/api/blocks/${peer.id}`);
-    }
-    await this.reload();
-    this.store.loadUnread();
-    this.el.querySelector(`[data-action="${block ? "unblock" : "block"}"]`)?.focus();
-  }
-
-  async leave() {
-    const name = chatTitle(this.shell, this.chat);
-    if (!window.confirm(this.t("chat.leave_confirm", { name }))) return;
-    await this.shell.api.post(`/api/chat/chats/${this.chat.id}/leave`, {});
-    this.store.loadUnread();
-    if (this.onLeft) this.onLeft(this.chat);
   }
 
   async membersChanged(d) {
@@ -634,7 +353,7 @@ export class Thread {
     } catch {
       return;
     }
-    this.el.firstElementChild.replaceWith(this.header());
+    this.el.firstElementChild.replaceWith(header(this));
     this.drawMarkers();
     this.store.queryPresence((this.chat.members || []).map((m) => m.id));
   }
