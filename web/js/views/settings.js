@@ -159,5 +159,4 @@ export class SettingsView extends View {
       tabindex: "-1",
     });
   }
-
 }

@@ -384,5 +384,4 @@ class Game {
     this.root.pongSounds = this.sounds; // the audio graph, for tests
     renderMute(this);
   }
-
 }
