@@ -2,9 +2,9 @@
 //
 // Both are settings of the account, saved like the language (PATCH /api/me/ {theme,
 // text_size}) and applied from the profile at every load and login, on any device. They
-// show as attributes of <html> (data-theme, data-text-size) that css/app.css styles. This
-// browser also keeps the last ones shown, so a reload paints them before the profile answers
-// and a visitor who logs out keeps reading in them.
+// show as attributes of <html> (data-theme, data-text-size) that css/accessibility.css
+// styles. This browser also keeps the last ones shown, so a reload paints them before the
+// profile answers and a visitor who logs out keeps reading in them.
 
 export const THEMES = ["standard", "high-contrast"];
 export const TEXT_SIZES = ["normal", "large", "larger"];
