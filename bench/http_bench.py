@@ -257,7 +257,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             report["profiles"] = [
                 profile(e, args, token, args.profile)
                 for e in endpoints
-                if e.name in ("/healthz", "/api/me/")
+                if e.name in args.profile_endpoints
             ]
         return report
     finally:
@@ -293,6 +293,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--database-url", help="PostgreSQL server for a fresh database")
     parser.add_argument("--profile", type=Path, help="py-spy /healthz and /api/me/ into here")
+    parser.add_argument(
+        "--profile-endpoints",
+        type=lambda text: text.split(","),
+        default=["/healthz", "/api/me/"],
+        help="which endpoints --profile samples (comma-separated)",
+    )
     parser.add_argument("--json", type=Path, help="write the full report here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:

@@ -14,6 +14,7 @@ from quart_schema import Info, QuartSchema, hide
 from transcendence import (
     __version__,
     auth,
+    conversion,
     db,
     errors,
     hub,
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
         security_schemes=openapi.SECURITY_SCHEMES,  # applied per route, see openapi.Provider
         openapi_provider_class=openapi.Provider,
     )
+    conversion.install(app)
     errors.install(app)
     observability.install(app, metrics)
     security.install(app, tls=bool(settings.tls_certfile) or settings.behind_tls_proxy)
