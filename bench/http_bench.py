@@ -165,6 +165,8 @@ def wrk(endpoint: Endpoint, args: argparse.Namespace, token: str, seconds: float
         f"-c{args.connections}",
         f"-d{int(seconds)}s",
         "--latency",
+        "--timeout",  # on a loaded machine slow answers are measured, not dropped (2 s)
+        "30s",
     ]
     if endpoint.auth:
         command += ["-H", f"Authorization: Bearer {token}"]
