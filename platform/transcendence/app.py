@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from quart import Blueprint, Quart, request, send_from_directory
+from quart.sessions import SecureCookieSessionInterface
 from quart.typing import ResponseReturnValue
 from quart_schema import Info, QuartSchema, hide
 
 from transcendence import (
     __version__,
     auth,
+    conversion,
     db,
     errors,
     hub,
@@ -44,10 +46,22 @@ from transcendence.settings import Settings
 log = logging.getLogger("transcendence.app")
 
 
+class _NoCookieSession(SecureCookieSessionInterface):
+    """No Quart cookie session: access tokens authenticate, and the refresh cookie is set
+    by its own routes. With `SECRET_KEY` set (it signs the tokens), Quart would otherwise
+    build a signing serializer and read a session cookie on every request. Code that
+    writes `quart.session` gets Quart's error for an app without a session."""
+
+    async def open_session(self, app: Quart, request: Any) -> None:
+        return None
+
+
 class TranscendenceApp(Quart):
     """Quart, minus the traceback of a failed start: the reason is one line for a person
     (an unreachable Redis, an unmigrated database, a module's bad setting), said once by
     `transcendence serve` or in Hypercorn's "Lifespan failure in startup" line."""
+
+    session_interface = _NoCookieSession()
 
     def log_exception(self, exception_info: Any) -> None:
         core = self.extensions.get(EXTENSION)
@@ -117,6 +131,7 @@ def create_app(settings: Settings | None = None, modules: ModuleSet | None = Non
         security_schemes=openapi.SECURITY_SCHEMES,  # applied per route, see openapi.Provider
         openapi_provider_class=openapi.Provider,
     )
+    conversion.install(app)
     errors.install(app)
     observability.install(app, metrics)
     security.install(app, tls=bool(settings.tls_certfile) or settings.behind_tls_proxy)

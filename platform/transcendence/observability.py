@@ -6,9 +6,9 @@ import asyncio
 import contextvars
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -209,10 +209,24 @@ class _BusCounts(Collector):
 
 
 def install(app: Quart, metrics: Metrics) -> None:
+    # The labelled series of each (method, route, status): `labels()` validates and locks on
+    # every call, ten times the cost of counting. Bounded: routes are the app's rules.
+    series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+    def series_of(method: str, route: str, status: str) -> tuple[Any, Any]:
+        found = series.get((method, route, status))
+        if found is None:
+            found = series[method, route, status] = (
+                metrics.requests.labels(method, route, status),
+                metrics.latency.labels(method, route),
+            )
+        return found
+
     @app.before_request
     async def _start() -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        rid = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        # 32 random hex digits, like `uuid4().hex`, at a fifth of its cost.
+        rid = incoming if _VALID_ID.match(incoming) else os.urandom(16).hex()
         g.request_id = rid
         g.request_started = time.perf_counter()
         request_id_var.set(rid)
@@ -225,7 +239,8 @@ def install(app: Quart, metrics: Metrics) -> None:
         started = getattr(g, "request_started", None)
         # The rule, not the path, labels the metric: paths would explode its cardinality.
         route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        metrics.requests.labels(request.method, route, str(response.status_code)).inc()
+        count, latency = series_of(request.method, route, str(response.status_code))
+        count.inc()
         if started is not None:
-            metrics.latency.labels(request.method, route).observe(time.perf_counter() - started)
+            latency.observe(time.perf_counter() - started)
         return response

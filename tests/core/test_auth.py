@@ -206,6 +206,22 @@ async def test_fake_expired_and_forged_tokens_are_401_json(app, client, make_use
         algorithm="HS256",
     )
     assert (await client.get("/api/auth/sessions", headers=bearer(other_key))).status_code == 401
+
+
+async def test_a_token_that_worked_is_refused_once_it_expires(app, client, make_user, monkeypatch):
+    """Verified tokens are remembered (`tokens.decode_access`); the clock still applies."""
+    alice = await make_user()
+    secret = app.config["SECRET_KEY"]
+    token = tokens.issue_access(secret, alice.id, 0, str(alice.session.id), ttl=60)
+    assert (await client.get("/api/auth/sessions", headers=bearer(token))).status_code == 200
+    expires = tokens.decode_access(secret, token).expires_at
+    monkeypatch.setattr(tokens.time, "time", lambda: float(expires))
+    response = await client.get("/api/auth/sessions", headers=bearer(token))
+    assert response.status_code == 401
+    assert (await response.get_json())["error"]["code"] == "token_expired"
+    # Remembered under its own signing secret only: another deployment's key verifies anew.
+    with pytest.raises(tokens.TokenError):
+        tokens.decode_access("another-secret-that-is-long-enough-for-hs256", token)
     mfa = tokens.issue_mfa(secret, alice.id)  # right key, wrong kind of token
     assert (await client.get("/api/auth/sessions", headers=bearer(mfa))).status_code == 401
 

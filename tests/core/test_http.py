@@ -142,3 +142,53 @@ async def test_body_that_is_not_utf8_is_json_400(client):
     )
     assert response.status_code == 400
     assert (await response.get_json())["error"]["code"] == "invalid_json"
+
+
+async def test_views_return_what_quart_schema_would_make_of_them():
+    """`transcendence.conversion` caches what quart-schema builds per response: every kind
+    of return value must still answer the same body, status and headers."""
+    from dataclasses import dataclass
+    from datetime import UTC, datetime
+
+    from pydantic import BaseModel
+    from quart import Quart
+    from quart_schema import QuartSchema
+
+    from transcendence import conversion
+
+    class Model(BaseModel):
+        name: str
+        at: datetime
+
+    @dataclass
+    class Point:
+        x: int
+        model: Model
+
+    when = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    returns = {
+        "dict": {"a": 1, "nested": Model(name="n", at=when), "when": when},
+        "list": [Model(name="l", at=when), {"k": [1, 2]}],
+        "model": Model(name="m", at=when),
+        "dataclass": Point(1, Model(name="p", at=when)),
+        "status": ({"created": True}, 201),
+        "headers": ({"h": 1}, {"x_thing": "yes"}),
+        "both": ([Point(2, Model(name="b", at=when))], 202, {"x_other": "1"}),
+        "empty": {},
+    }
+
+    def make(cached: bool) -> Quart:
+        app = Quart(f"conversion_{cached}")
+        QuartSchema(app)
+        if cached:
+            conversion.install(app)
+        for name, value in returns.items():
+            app.add_url_rule(f"/{name}", name, lambda value=value: value)
+        return app
+
+    plain, cached = make(False).test_client(), make(True).test_client()
+    for name in returns:
+        want, got = await plain.get(f"/{name}"), await cached.get(f"/{name}")
+        assert got.status_code == want.status_code, name
+        assert await got.get_json() == await want.get_json(), name
+        assert sorted(got.headers.items()) == sorted(want.headers.items()), name

@@ -71,6 +71,8 @@ async def presence_seen_by(
     `presence_of`)."""
     if not user_ids:
         return {}
+    if lookup is None and user_ids == [viewer_id]:
+        return {viewer_id: await own_presence(viewer_id)}
     hidden = await blocked_ids(viewer_id)
     visible = [uid for uid in user_ids if uid not in hidden]
     found = await (lookup or presence_of)(visible) if visible else {}
@@ -78,6 +80,18 @@ async def presence_seen_by(
     if viewer_id in seen and seen[viewer_id]["status"] == OFFLINE:
         seen[viewer_id] = {"status": ONLINE, "last_seen": datetime.now(UTC).isoformat()}
     return seen
+
+
+async def own_presence(user_id: int) -> dict[str, Any]:
+    """`presence_seen_by(user_id, [user_id])` without its two reads (`/api/me/` on every page
+    load): nobody's blocks hide a user from themselves, and an offline self reads as online
+    now, so neither the blocks nor the stored last-seen time can change the answer."""
+    hub = current_hub()
+    status = (await hub.presence.statuses([user_id]))[user_id] if hub is not None else OFFLINE
+    return {
+        "status": ONLINE if status == OFFLINE else status,
+        "last_seen": datetime.now(UTC).isoformat(),
+    }
 
 
 async def block_changed(a_id: int, b_id: int) -> None:

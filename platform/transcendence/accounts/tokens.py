@@ -65,10 +65,23 @@ def issue_access(
     return _encode(secret, "access", user_id, ttl, tv=token_version, sid=session_id)
 
 
+# Access tokens already verified, by (secret, token): a client sends the same token with
+# every request for up to 15 minutes, and verifying it (HMAC, JSON, claims) is most of the
+# token check. Only the expiry changes with time, so a cached token is checked against the
+# clock again; ended sessions and token versions are checked by the callers, every time.
+_VERIFIED: dict[tuple[str, str], AccessClaims] = {}
+_VERIFIED_MAX = 4096
+
+
 def decode_access(secret: str, token: str) -> AccessClaims:
+    known = _VERIFIED.get((secret, token))
+    if known is not None:
+        if known.expires_at <= time.time():  # PyJWT's rule: expired at `exp` itself
+            raise TokenError("token_expired", "the token has expired")
+        return known
     claims = _decode(secret, token, "access")
     try:
-        return AccessClaims(
+        verified = AccessClaims(
             int(claims["sub"]),
             int(claims.get("tv", 0)),
             str(claims.get("sid", "")),
@@ -76,6 +89,10 @@ def decode_access(secret: str, token: str) -> AccessClaims:
         )
     except (TypeError, ValueError) as exc:
         raise TokenError("invalid_token", "the token is not valid") from exc
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()  # bounded; a token dropped here is simply verified again
+    _VERIFIED[secret, token] = verified
+    return verified
 
 
 @dataclass(frozen=True, slots=True)

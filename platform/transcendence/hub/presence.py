@@ -391,15 +391,19 @@ class Presence:
     def sockets_here(self, user_id: int) -> int:
         return self._sockets.get(user_id, 0)
 
+    async def statuses(self, user_ids: list[int]) -> dict[int, str]:
+        """`{user_id: "online" | "in_game" | "offline"}`, without the last-seen times."""
+        try:
+            return await self.store.statuses(list(user_ids))
+        except Exception as exc:  # the store is down: say what this node knows
+            log.warning("presence store unavailable (%s); answering from this node", exc)
+            return {uid: ONLINE if self._sockets.get(uid) else OFFLINE for uid in user_ids}
+
     async def status_of(self, user_ids: list[int]) -> dict[int, dict[str, Any]]:
         """`{user_id: {"status", "last_seen"}}` for every id asked (unknown: offline)."""
         if not user_ids:
             return {}
-        try:
-            statuses = await self.store.statuses(list(user_ids))
-        except Exception as exc:  # the store is down: say what this node knows
-            log.warning("presence store unavailable (%s); answering from this node", exc)
-            statuses = {uid: ONLINE if self._sockets.get(uid) else OFFLINE for uid in user_ids}
+        statuses = await self.statuses(user_ids)
         now = datetime.now(UTC).isoformat()
         away = [uid for uid, status in statuses.items() if status == OFFLINE]
         seen: dict[int, Any] = {}

@@ -1,0 +1,45 @@
+"""The HTTP floor: a bare Quart app with one static JSON GET, nothing else.
+
+No auth, validation, metrics, headers or database: what a JSON GET costs on the same
+framework and server as the platform. Run by `http_bench.py` the same way as the platform
+(Hypercorn, uvloop worker, one process):
+
+    python bench/http_floor.py --port 8100
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from quart import Quart
+
+app = Quart("http_floor")
+
+# About the size of `/healthz`'s answer and of a small API object.
+BODY = {"status": "ok", "id": 1, "username": "floor", "display_name": "Floor"}
+
+
+@app.get("/")
+async def static_json() -> dict[str, object]:
+    return BODY
+
+
+def main() -> None:
+    from hypercorn.config import Config
+    from hypercorn.run import run
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    config = Config()
+    config.application_path = "http_floor:app"
+    config.bind = [f"127.0.0.1:{args.port}"]
+    config.workers = 0  # in this process, like `transcendence serve` with one worker
+    config.worker_class = "uvloop"
+    config.accesslog = None
+    config.graceful_timeout = 2
+    raise SystemExit(run(config))
+
+
+if __name__ == "__main__":
+    main()
