@@ -9,8 +9,7 @@ framework and server as the platform. Run by `http_bench.py` the same way as the
 
 from __future__ import annotations
 
-import argparse
-
+from floor_server import serve
 from quart import Quart
 
 app = Quart("http_floor")
@@ -25,20 +24,7 @@ async def static_json() -> dict[str, object]:
 
 
 def main() -> None:
-    from hypercorn.config import Config
-    from hypercorn.run import run
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args()
-    config = Config()
-    config.application_path = "http_floor:app"
-    config.bind = [f"127.0.0.1:{args.port}"]
-    config.workers = 0  # in this process, like `transcendence serve` with one worker
-    config.worker_class = "uvloop"
-    config.accesslog = None
-    config.graceful_timeout = 2
-    raise SystemExit(run(config))
+    serve("http_floor:app")
 
 
 if __name__ == "__main__":

@@ -14,12 +14,13 @@ count and tick-time percentiles since the previous call. Run by `pong_bench.py`:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import statistics
 import time
 from typing import Any
+
+from floor_server import serve
 
 from transcendence_pong.engine import DT, Engine, Key, Options, Side
 
@@ -129,20 +130,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def main() -> None:
-    from hypercorn.config import Config
-    from hypercorn.run import run
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args()
-    config = Config()
-    config.application_path = "pong_floor:app"
-    config.bind = [f"127.0.0.1:{args.port}"]
-    config.workers = 0  # in this process, like `transcendence serve` with one worker
-    config.worker_class = "uvloop"
-    config.accesslog = None
-    config.graceful_timeout = 2
-    raise SystemExit(run(config))
+    serve("pong_floor:app")
 
 
 if __name__ == "__main__":

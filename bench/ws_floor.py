@@ -10,10 +10,11 @@ same way as the platform (Hypercorn, uvloop worker, one process):
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections import defaultdict
 from typing import Any
+
+from floor_server import serve
 
 rooms: dict[int, list[Any]] = defaultdict(list)
 
@@ -60,20 +61,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def main() -> None:
-    from hypercorn.config import Config
-    from hypercorn.run import run
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args()
-    config = Config()
-    config.application_path = "ws_floor:app"
-    config.bind = [f"127.0.0.1:{args.port}"]
-    config.workers = 0  # in this process, like `transcendence serve` with one worker
-    config.worker_class = "uvloop"
-    config.accesslog = None
-    config.graceful_timeout = 2
-    raise SystemExit(run(config))
+    serve("ws_floor:app")
 
 
 if __name__ == "__main__":
