@@ -1,9 +1,12 @@
-"""Chat benchmark: fan-out of `chat.send` in many group chats, against the bare floor.
+"""Chat benchmark: fan-out of `chat.send` in many group chats, against two bare floors.
 
-Three servers, each one Hypercorn process with the uvloop worker, measured in the same run
+Four servers, each one Hypercorn process with the uvloop worker, measured in the same run
 (rounds alternate between them, so load from elsewhere on the machine hits all alike):
 
 - `floor`: `bench/ws_floor.py`, a bare ASGI WebSocket app re-sending each frame to its room;
+- `store`: `bench/store_floor.py`, the same app storing each frame first (one INSERT and its
+  COMMIT: aiosqlite with WAL and synchronous=FULL, or asyncpg with --postgres), the least
+  a chat that acknowledges only what it stored can do; the goal is chat >= 0.5x this;
 - `hub`: the platform with `realtime_bench.py`'s "bench" module (`to_topic`, no database):
   what the hub alone costs;
 - `chat`: the platform's chat module: R groups of S members (created over REST), one socket
@@ -13,11 +16,13 @@ Three servers, each one Hypercorn process with the uvloop worker, measured in th
 
 Measured for each: deliveries per second with W messages in flight per room (closed loop:
 a sender's own copy triggers the room's next message), p50/p99 latency from send to
-receipt at that saturation, and p50/p99 at a fixed rate. Ratios are to the floor.
+receipt at that saturation, and p50/p99 at a fixed rate. Ratios are to both floors (the
+"paired" ratio is the median of per-round ratios).
 
     .venv/bin/python bench/chat_bench.py                      # 50 x 10, 2 rounds of 2 s
     .venv/bin/python bench/chat_bench.py --postgres postgres://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/chat_bench.py --rooms 20 --per-room 5 --seconds 1 --no-hub
+    .venv/bin/python bench/chat_bench.py --no-hub --profile /tmp/chatprof   # + py-spy of chat
 
 Not run by the test suite: timing belongs here, not in assertions.
 """
@@ -42,6 +47,7 @@ import httpx
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+import pong_bench  # noqa: E402 - its py-spy summary
 import realtime_bench as rt  # noqa: E402 - the realtime bench's floor, clients and report
 
 RATE_LIMIT = "1000000/1"  # the per-user message limit would otherwise cap the closed loop
@@ -75,6 +81,24 @@ def drop_pg_database(admin_url: str, url: str) -> None:
             await conn.close()
 
     asyncio.run(drop())
+
+
+def start_store_floor(workdir: Path, postgres_url: str | None) -> rt.Target:
+    """`store_floor.py` on a file of its own, or on the run's PostgreSQL database (its own
+    table, `message`, next to the chat's)."""
+    port = rt.free_port()
+    env = dict(os.environ, PYTHONPATH=str(BENCH), STORE_FLOOR_SQLITE=str(workdir / "store.db"))
+    if postgres_url:
+        env["STORE_FLOOR_POSTGRES"] = postgres_url
+    log = (workdir / "store.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, str(BENCH / "store_floor.py"), "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    rt.wait_http(f"http://127.0.0.1:{port}/", process)
+    return rt.Target("store", f"ws://127.0.0.1:{port}/ws", process.pid, process)
 
 
 def start_chat(workdir: Path, users: int, database_url: str | None) -> rt.Target:
@@ -187,6 +211,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     users = args.rooms * args.per_room
     targets = [rt.start_floor(workdir)]
     try:
+        targets.append(start_store_floor(workdir, args.database_url))
         if args.hub:
             targets.append(rt.start_platform(workdir, users, None, "hub"))
         chat = start_chat(workdir, users, args.database_url)
@@ -217,27 +242,37 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 result = await rooms[target.name].fixed(args.seconds, args.rate)
                 fixed[target.name].append(result)
                 print(f"{target.name} round {round_} fixed rate: {result}", flush=True)
-        floor = targets[0].name
         entries: dict[str, dict[str, Any]] = {}
         for target in targets:
             entry = entries[target.name] = {}
-            entry["paired"] = {
-                key: statistics.median(
-                    run[key] / base[key] if base[key] else float("nan")
-                    for run, base in zip(saturated[target.name], saturated[floor], strict=True)
-                )
-                for key in ("deliveries_per_s", "deliveries_per_server_cpu_s")
-            }
+            for label, floor in (("paired", "floor"), ("paired_store", "store")):
+                entry[label] = {
+                    key: statistics.median(
+                        run[key] / base[key] if base[key] else float("nan")
+                        for run, base in zip(saturated[target.name], saturated[floor], strict=True)
+                    )
+                    for key in ("deliveries_per_s", "deliveries_per_server_cpu_s")
+                }
             entry["throughput"] = rt.median_of(saturated[target.name])
             entry["fixed_rate"] = rt.median_of(fixed[target.name])
             entry["fixed_rate"]["target_per_s"] = args.rate
             entry["rss_kib_end"] = rt.rss_kib(target.pid)
+        report["targets"] = entries
+        report["load_after"] = os.getloadavg()
+        if args.profile:
+            # An extra saturated run, sampled; not one of the measured ones.
+            args.profile.mkdir(parents=True, exist_ok=True)
+            out = args.profile / "chat.txt"
+            sampler = asyncio.create_task(
+                asyncio.to_thread(pong_bench.py_spy, chat.pid, args.profile_seconds, out)
+            )
+            await rooms[chat.name].saturate(args.profile_seconds + 1, args.window, chat.pid)
+            await sampler
+            report["profile"] = str(out)
         for room_set in rooms.values():
             for task in room_set.readers:
                 task.cancel()
             await rt.close_all(room_set.sockets)
-        report["targets"] = entries
-        report["load_after"] = os.getloadavg()
         return report
     finally:
         for target in targets:
@@ -246,7 +281,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def print_table(report: dict[str, Any]) -> None:
+    """Each figure, with its ratio to the echo floor and (for the platform's servers) to the
+    storing floor; the paired ratios are the medians of per-round ratios."""
     floor = report["targets"]["floor"]
+    store = report["targets"]["store"]
     others = [n for n in report["targets"] if n != "floor"]
     print()
     print(
@@ -254,6 +292,7 @@ def print_table(report: dict[str, Any]) -> None:
         f"{report['cpus']} CPUs; load average before {report['load_before'][0]:.2f}, "
         f"after {report['load_after'][0]:.2f}"
     )
+    print("ratios: (x echo floor; x storing floor)")
     print("| figure | floor | " + " | ".join(others) + " |")
     print("| --- | --- | " + " | ".join("---" for _ in others) + " |")
     rows = [
@@ -271,10 +310,17 @@ def print_table(report: dict[str, Any]) -> None:
         for name in others:
             entry = report["targets"][name]
             value = entry[section][key]
-            paired = entry["paired"].get(key) if section == "throughput" else None
-            extra = f"; paired {paired:.2f}x" if paired is not None else ""
-            cells.append(f"{fmt.format(value)} ({rt.ratio(value, base)}{extra})")
+            ratios = rt.ratio(value, base)
+            if name != "store":
+                ratios += f"; {rt.ratio(value, store[section][key])}"
+            if section == "throughput" and key in entry["paired"]:
+                ratios += f"; paired {entry['paired'][key]:.2f}x"
+                if name != "store":
+                    ratios += f"; {entry['paired_store'][key]:.2f}x"
+            cells.append(f"{fmt.format(value)} ({ratios})")
         print(f"| {label} | " + " | ".join(cells) + " |")
+    if "profile" in report:
+        print(f"profile: {report['profile']}")
 
 
 def main() -> None:
@@ -295,6 +341,10 @@ def main() -> None:
         "(e.g. postgres://postgres@127.0.0.1:5432/postgres) instead of SQLite",
     )
     parser.add_argument("--json", type=Path, help="write the full report here")
+    parser.add_argument(
+        "--profile", type=Path, help="after the rounds, py-spy the chat server into here"
+    )
+    parser.add_argument("--profile-seconds", type=float, default=8.0)
     args = parser.parse_args()
     args.database_url = make_pg_database(args.postgres) if args.postgres else None
     try:

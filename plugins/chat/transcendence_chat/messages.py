@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from transcendence.accounts.blocking import blocked_ids
 from transcendence.accounts.models import User
@@ -26,8 +25,9 @@ from transcendence_chat.conversations import (
     not_found,
     now,
 )
-from transcendence_chat.models import CHANNEL, DIRECT, SYSTEM, Conversation, Member, Message
+from transcendence_chat.models import CHANNEL, DIRECT, SYSTEM, Member, Message
 from transcendence_chat.present import message_out, messages_out, people
+from transcendence_chat.writer import Pending, Writer, writer_of
 
 
 def check_text(value: str, max_length: int) -> str:
@@ -79,7 +79,7 @@ async def check_rate(app: Any, user_id: int, connection: Any = None) -> None:
     every node enforces one limit without sharing anything else.
 
     On its own this is an early refusal only: two sends may both pass it. `store(...,
-    rate_limited=True)` checks again, atomically with the insert (`_reserve_rate`)."""
+    rate_limited=True)` checks again, atomically with the insert (`writer`)."""
     config = chat_config(app)
     moment = now()
     # The rate_count-th most recent message within the window, if there is one (at most
@@ -108,9 +108,8 @@ async def check_rate(app: Any, user_id: int, connection: Any = None) -> None:
     )
 
 
-async def _reserve_rate(app: Any, connection: Any, user_id: int) -> None:
-    """Check the rate inside the transaction that stores the message, so that count and insert
-    are one step: 200 sends at once store exactly `rate_count`, on every node.
+async def _lock_rate(connection: Any, user_id: int) -> None:
+    """Serialise one user's count-then-insert across nodes, for the rest of the transaction.
 
     PostgreSQL (several nodes): a transaction-scoped advisory lock per user serialises that
     user's count-then-insert across every connection of every node; it is released at commit.
@@ -118,7 +117,19 @@ async def _reserve_rate(app: Any, connection: Any, user_id: int) -> None:
     locks it), so nothing else runs between the count and the insert."""
     if connection.capabilities.dialect == "postgres":
         await connection.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [RATE_LOCK, user_id])
-    await check_rate(app, user_id, connection)
+
+
+def _writer(app: Any) -> Writer:
+    def make() -> Writer:
+        async def check(connection: Any, user_id: int) -> None:
+            await check_rate(app, user_id, connection)
+
+        postgres = not core_of(app).settings.uses_sqlite
+        # One batch at a time on SQLite (one connection); on PostgreSQL a few overlap, each
+        # on a pool connection, so a batch's round trips do not hold up the next one.
+        return Writer(check, _lock_rate, concurrency=4 if postgres else 1)
+
+    return writer_of(app, make)
 
 
 async def _existing(user_id: int, client_id: str, chat_id: int) -> dict[str, Any] | None:
@@ -152,23 +163,18 @@ async def store(
 ) -> dict[str, Any]:
     """Store a message (and the chat's activity) and push it to the members who may see it.
 
-    `rate_limited`: the sender's message rate is checked in the same transaction (429
-    `rate_limited` and nothing stored when over it)."""
-    async with in_transaction() as connection:
-        if rate_limited and sender_id is not None:
-            await _reserve_rate(app, connection, sender_id)
-        row = await Message.create(
-            conversation_id=chat_id,
-            sender_id=sender_id,
-            kind=kind,
-            text=text,
-            data=data or {},
-            client_id=client_id,
-            ref=ref,
-        )
-        await Conversation.filter(id=chat_id).update(
-            last_message_id=row.id, last_activity_at=row.created_at
-        )
+    Stored with the messages sent at the same moment, in one transaction (`writer`); pushed
+    only once committed. `rate_limited`: the sender's message rate is checked in that
+    transaction, atomically with the insert (429 `rate_limited` and nothing stored when over
+    it): 200 sends at once store exactly `rate_count`, on every node."""
+    fields = {
+        "kind": kind,
+        "text": text,
+        "data": data or {},
+        "client_id": client_id,
+        "ref": ref,
+    }
+    row = await _writer(app).write(Pending(chat_id, sender_id, fields, rate_limited))
     out = message_out(row, sender) if sender is not None else (await messages_out([row]))[0]
     await deliver(app, [u for u in recipients if u not in blocked], "chat.message", out)
     return out
