@@ -138,3 +138,31 @@ async def test_a_message_on_node_a_reaches_node_b_and_the_receipt_comes_back(nod
 
         await alice.close()
         await bob.close()
+
+
+async def test_a_member_removed_on_node_a_can_no_longer_send_on_node_b(nodes, cluster_env):
+    """Each node keeps a chat's members for sending; a change on one node reaches the others
+    over the bus before their next message."""
+    a, b = nodes
+    ids = make_users(cluster_env)
+    secret = cluster_env["TRANSCENDENCE_SECRET_KEY"]
+    token = {name: tokens.issue_access(secret, uid, 0, name) for name, uid in ids.items()}
+    async with httpx.AsyncClient(
+        base_url=a.url, headers={"Authorization": f"Bearer {token['alice']}"}, timeout=10
+    ) as alice_http:
+        created = await alice_http.post(
+            "/api/chats/create_group/", json={"title": "g", "user_ids": [ids["bob"]]}
+        )
+        assert created.status_code == 201, created.text
+        chat_id = created.json()["id"]
+        bob = await join(b, token["bob"])
+        sent = await bob.request("chat.send", {"chat_id": chat_id, "text": "kept on b"})
+        assert sent["type"] == "chat.send", sent  # node B now keeps the members
+
+        removed = await alice_http.delete(f"/api/chat/chats/{chat_id}/members/{ids['bob']}")
+        assert removed.status_code == 204
+        # announced after the change of members, on the same bus
+        assert (await take(bob, "chat.members"))["data"]["action"] == "removed"
+        refused = await bob.request("chat.send", {"chat_id": chat_id, "text": "still here?"})
+        assert refused["type"] == "error" and refused["error"]["code"] == "not_found", refused
+        await bob.close()

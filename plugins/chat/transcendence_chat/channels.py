@@ -13,6 +13,7 @@ from transcendence.errors import APIError
 from transcendence.pagination import decode_cursor, page
 from transcendence_chat.conversations import OWNER, members_event, now, one_chat
 from transcendence_chat.models import CHANNEL, Conversation, Member
+from transcendence_chat.roster import forget
 
 
 def channel_key(name: str) -> str:
@@ -54,6 +55,7 @@ async def join_channel(app: Any, me: User, name: str) -> tuple[dict[str, Any], b
         except IntegrityError:
             pass  # joined twice at once: the other one counted it
     if joined:
+        await forget(app, conv.id)
         await conv.refresh_from_db(fields=["member_count", "owner_id"])
         await members_event(app, conv, "joined", [me.id], me.id)
     return await one_chat(app, me.id, conv.id), joined

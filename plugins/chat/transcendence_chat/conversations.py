@@ -39,6 +39,7 @@ from transcendence_chat.present import (
     people,
     unread_counts,
 )
+from transcendence_chat.roster import forget
 
 OWNER = "owner"
 
@@ -268,6 +269,7 @@ async def leave(app: Any, me: User, chat_id: int) -> None:
     if conv.kind not in (GROUP, CHANNEL):
         raise APIError(400, "cannot_leave", f"a {conv.kind} chat cannot be left")
     after = await take_out(conv, me.id)
+    await forget(app, chat_id)
     if after is not None:
         await members_event(app, after, "left", [me.id], me.id, extra_recipients=[me.id])
     else:

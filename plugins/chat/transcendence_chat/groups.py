@@ -26,6 +26,7 @@ from transcendence_chat.conversations import (
     take_out,
 )
 from transcendence_chat.models import GROUP, Conversation, Member
+from transcendence_chat.roster import forget
 
 
 def check_title(value: str) -> str:
@@ -138,6 +139,7 @@ async def add_members(app: Any, me: User, chat_id: int, user_ids: list[int]) -> 
         count = await Member.filter(conversation_id=chat_id).count()
         await Conversation.filter(id=chat_id).update(member_count=count)
     conv.member_count = count
+    await forget(app, chat_id)
     await members_event(app, conv, "added", ids, me.id)
     return await one_chat(app, me.id, chat_id)
 
@@ -153,5 +155,6 @@ async def remove_member(app: Any, me: User, chat_id: int, user_id: int) -> None:
         conv = await take_out(row.conversation, user_id)
     except APIError:
         raise APIError(404, "not_found", "not a member of this group") from None
+    await forget(app, chat_id)
     if conv is not None:
         await members_event(app, conv, "removed", [user_id], me.id, extra_recipients=[user_id])

@@ -47,6 +47,21 @@ def register_realtime(hub):
 
 
 @hookimpl
+async def startup(app):
+    """Each chat's members, kept on this node for sending and forgotten over the bus."""
+    from transcendence_chat import roster  # CLI start-up, as above
+
+    await roster.start(app)
+
+
+@hookimpl
+async def shutdown(app):
+    from transcendence_chat import roster  # CLI start-up, as above
+
+    await roster.stop(app)
+
+
+@hookimpl
 def web_assets():
     """The browser code: the /chat view, the chat pop-up and the profile's "Message" button."""
     return {"static_dir": STATIC, "entry": "index.js", "styles": ["chat.css"]}

@@ -27,6 +27,7 @@ from transcendence_chat.conversations import (
 )
 from transcendence_chat.models import CHANNEL, DIRECT, SYSTEM, Member, Message
 from transcendence_chat.present import message_out, messages_out, people
+from transcendence_chat.roster import roster_of
 from transcendence_chat.writer import Pending, Writer, writer_of
 
 
@@ -180,16 +181,23 @@ async def store(
     return out
 
 
-async def _sending(chat_id: int, user_id: int) -> tuple[str, list[int]]:
-    """The chat's kind and its members, if the user is one of them (one query: it runs for
-    every message)."""
+async def _read_roster(chat_id: int) -> tuple[str, tuple[int, ...]] | None:
+    rows = await Member.filter(conversation_id=chat_id).values_list("user_id", "conversation__kind")
+    if not rows:
+        return None
+    return str(rows[0][1]), tuple(int(r[0]) for r in rows)  # type: ignore[call-overload,index]
+
+
+async def _sending(app: Any, chat_id: int, user_id: int) -> tuple[str, list[int]]:
+    """The chat's kind and its members, if the user is one of them: kept on this node
+    (`roster`), read in one query when not."""
     if not 1 <= chat_id <= DB_INT:
         raise not_found()
-    rows = await Member.filter(conversation_id=chat_id).values_list("user_id", "conversation__kind")
-    members = [int(r[0]) for r in rows]  # type: ignore[call-overload]
-    if user_id not in members:
+    roster = roster_of(app)
+    found = await (roster.get(chat_id, _read_roster) if roster else _read_roster(chat_id))
+    if found is None or user_id not in found[1]:
         raise not_found()
-    return str(rows[0][1]), members  # type: ignore[index]
+    return found[0], list(found[1])
 
 
 async def _profile(user_id: int, sender: User | None) -> dict[str, Any] | None:
@@ -213,7 +221,7 @@ async def send_message(
         text = check_text(text, chat_config(app).max_text)
     except ValueError as exc:
         raise invalid("text", str(exc)) from None
-    kind, recipients = await _sending(chat_id, user_id)
+    kind, recipients = await _sending(app, chat_id, user_id)
     if kind == SYSTEM:
         raise APIError(403, "read_only", "nobody writes in the notices chat")
     if client_id is not None:

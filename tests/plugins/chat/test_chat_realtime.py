@@ -257,3 +257,57 @@ async def test_parallel_sends_from_many_tabs_store_exactly_the_limit(server):
     refused = [a["error"]["code"] for a in answers if a["type"] == "error"]
     assert len(accepted) == limit and refused == ["rate_limited"] * (30 - limit)
     assert await Message.filter(sender_id=alice.id).count() == limit
+
+
+async def test_members_changes_take_effect_on_the_next_message(server):
+    """Each node keeps a chat's members for sending; every change reaches the next message."""
+    alice, bob, carol, dave = [await server.user(n) for n in ("alice", "bob", "carol", "dave")]
+    a, b, c, d = [await server.connect(u) for u in (alice, bob, carol, dave)]
+    rest = Rest(server, alice)
+    group = await rest.post(
+        "/api/chats/create_group/", {"title": "g", "user_ids": [bob.id, carol.id]}
+    )
+    chat_id = group["id"]
+
+    first = await a.request("chat.send", {"chat_id": chat_id, "text": "one"})  # members kept
+    for tab in (b, c):
+        assert (await take(tab, "chat.message"))["data"]["id"] == first["data"]["id"]
+
+    # removed: carol can no longer send nor receive
+    response = await rest.http.delete(f"/api/chat/chats/{chat_id}/members/{carol.id}")
+    assert response.status_code == 204
+    refused = await c.request("chat.send", {"chat_id": chat_id, "text": "still here?"})
+    assert refused["type"] == "error" and refused["error"]["code"] == "not_found"
+    second = await a.request("chat.send", {"chat_id": chat_id, "text": "two"})
+    assert (await take(b, "chat.message"))["data"]["id"] == second["data"]["id"]
+
+    # added: dave receives the very next message and may send
+    await rest.post(f"/api/chat/chats/{chat_id}/members", {"user_ids": [dave.id]})
+    third = await b.request("chat.send", {"chat_id": chat_id, "text": "three"})
+    for tab in (b, d):
+        assert (await take(tab, "chat.message"))["data"]["id"] == third["data"]["id"]
+    from_dave = await d.request("chat.send", {"chat_id": chat_id, "text": "hi"})
+    assert from_dave["type"] == "chat.send", from_dave
+    for tab in (b, d):
+        assert (await take(tab, "chat.message"))["data"]["id"] == from_dave["data"]["id"]
+
+    # left: bob can no longer send nor receive
+    left = await Rest(server, bob).http.post(f"/api/chat/chats/{chat_id}/leave")
+    assert left.status_code in (200, 204), left.text
+    refused = await b.request("chat.send", {"chat_id": chat_id, "text": "back?"})
+    assert refused["type"] == "error" and refused["error"]["code"] == "not_found"
+    fourth = await a.request("chat.send", {"chat_id": chat_id, "text": "four"})
+    assert (await take(d, "chat.message"))["data"]["id"] == fourth["data"]["id"]
+    # what carol and bob got after they were out: nothing
+    await nothing_more(c, "chat.message")
+    await nothing_more(b, "chat.message")
+
+
+async def test_a_channel_joiner_receives_the_next_message(server):
+    alice, bob = await server.user("alice"), await server.user("bob")
+    a, b = await server.connect(alice), await server.connect(bob)
+    channel = await Rest(server, alice).post("/api/chat/channels/", {"name": "lobby"})
+    await a.request("chat.send", {"chat_id": channel["id"], "text": "before"})  # members kept
+    await Rest(server, bob).post("/api/chat/channels/join", {"name": "lobby"})
+    sent = await a.request("chat.send", {"chat_id": channel["id"], "text": "after"})
+    assert (await take(b, "chat.message"))["data"]["id"] == sent["data"]["id"]
