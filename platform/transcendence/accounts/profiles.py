@@ -58,6 +58,35 @@ async def summaries(users: list[User], *, seen_by: User | None = None) -> list[d
     return entries
 
 
+# Written out: chat shows its sender with every message, and the two ORM queries of
+# `summaries` cost several times what one join does (docs/performance.md, "Chat fan-out").
+_SUMMARY = (
+    "SELECT u.id, u.username, u.display_name, a.etag FROM core_user u"
+    " LEFT JOIN core_avatar a ON a.user_id = u.id WHERE u.id = {p}"
+)
+_SUMMARY_SQL = {"postgres": _SUMMARY.format(p="$1"), "sqlite": _SUMMARY.format(p="?")}
+
+
+async def summary_of(user_id: int) -> dict[str, Any] | None:
+    """`summaries`' entry (no presence) of one user by id, in one query; None if gone."""
+    connection = User._meta.db
+    sql = _SUMMARY_SQL.get(connection.capabilities.dialect)
+    if sql is None:  # another backend: the ORM's queries
+        user = await User.get_or_none(id=user_id)
+        return (await summaries([user]))[0] if user is not None else None
+    _, rows = await connection.execute_query(sql, [user_id])
+    if not rows:
+        return None
+    uid, username, display_name, etag = rows[0]
+    version = etag or avatars.default_avatar(username).etag
+    return {
+        "id": int(uid),
+        "username": username,
+        "display_name": display_name,
+        "avatar_url": avatar_url(int(uid), version),
+    }
+
+
 async def summary(user: User, *, seen_by: User | None = None) -> dict[str, Any]:
     return (await summaries([user], seen_by=seen_by))[0]
 

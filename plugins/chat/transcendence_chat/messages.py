@@ -12,7 +12,7 @@ from tortoise.exceptions import IntegrityError
 
 from transcendence.accounts.blocking import blocked_ids
 from transcendence.accounts.models import User
-from transcendence.accounts.profiles import summaries
+from transcendence.accounts.profiles import summaries, summary_of
 from transcendence.core import core_of
 from transcendence.errors import APIError
 from transcendence.pagination import DB_INT, decode_cursor, page
@@ -26,7 +26,7 @@ from transcendence_chat.conversations import (
     now,
 )
 from transcendence_chat.models import CHANNEL, DIRECT, SYSTEM, Member, Message
-from transcendence_chat.present import message_out, messages_out, people
+from transcendence_chat.present import message_out, messages_out
 from transcendence_chat.roster import roster_of
 from transcendence_chat.writer import Pending, Writer, writer_of
 
@@ -203,7 +203,7 @@ async def _sending(app: Any, chat_id: int, user_id: int) -> tuple[str, list[int]
 async def _profile(user_id: int, sender: User | None) -> dict[str, Any] | None:
     if sender is not None:
         return (await summaries([sender]))[0]
-    return (await people({user_id})).get(user_id)
+    return await summary_of(user_id)
 
 
 async def send_message(
