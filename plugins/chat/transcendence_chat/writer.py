@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise.transactions import in_transaction
 
@@ -31,8 +31,22 @@ log = logging.getLogger("transcendence.chat")
 
 EXTENSION = "chat.writer"
 
-# Rate check of one sender inside the transaction: (connection, user_id) -> raises APIError.
-RateCheck = Callable[[Any, int], Awaitable[None]]
+
+class Rate(Protocol):
+    """The per-sender limit, as the writer applies it inside its transaction."""
+
+    @property
+    def limit(self) -> int: ...
+
+    async def lock(self, connection: Any, user_ids: list[int]) -> None:
+        """Hold off other transactions counting these senders until this one ends."""
+
+    async def counts(self, connection: Any, user_ids: list[int]) -> dict[int, int]:
+        """Messages of each sender within the window, as stored (this transaction's too)."""
+
+    async def refusal(self, connection: Any, user_id: int) -> APIError | None:
+        """The 429 a sender over the limit gets (with when to retry); None when the window
+        moved on since the count and there is room after all."""
 
 
 @dataclass
@@ -51,9 +65,8 @@ class Writer:
     """One per app (node). `concurrency` batches at once: 1 on SQLite (one connection
     anyway), a few on PostgreSQL, where a pool lets transactions overlap."""
 
-    def __init__(self, check_rate: RateCheck, lock_rates: RateCheck | None, concurrency: int):
-        self._check_rate = check_rate
-        self._lock_rates = lock_rates
+    def __init__(self, rate: Rate, concurrency: int):
+        self._rate = rate
         self._concurrency = concurrency
         self._queue: list[Pending] = []
         self._running: set[asyncio.Task[None]] = set()
@@ -88,31 +101,46 @@ class Writer:
         if not item.done.done():
             item.done.set_exception(exc)
 
+    @staticmethod
+    async def _insert(connection: Any, item: Pending) -> Message:
+        return await Message.create(
+            using_db=connection,
+            conversation_id=item.chat_id,
+            sender_id=item.sender_id,
+            **item.fields,
+        )
+
     async def _store(self, batch: list[Pending]) -> None:
         rows: list[tuple[Pending, Message]] = []
         refused: list[tuple[Pending, APIError]] = []
         async with in_transaction() as connection:
+            # The batch's senders are locked and counted once, then each message takes one of
+            # its sender's remaining places in turn: the same outcome as one at a time.
             limited = sorted({i.sender_id for i in batch if i.rate_limited and i.sender_id})
-            if limited and self._lock_rates is not None:
-                for user_id in limited:
-                    await self._lock_rates(connection, user_id)
+            left: dict[int, int] = {}
+            if limited:
+                await self._rate.lock(connection, limited)
+                counts = await self._rate.counts(connection, limited)
+                left = {u: self._rate.limit - counts.get(u, 0) for u in limited}
+            over: list[Pending] = []
             for item in batch:
                 if item.rate_limited and item.sender_id is not None:
-                    try:
-                        await self._check_rate(connection, item.sender_id)
-                    except APIError as exc:
-                        refused.append((item, exc))
+                    if left[item.sender_id] <= 0:
+                        over.append(item)
                         continue
-                row = await Message.create(
-                    using_db=connection,
-                    conversation_id=item.chat_id,
-                    sender_id=item.sender_id,
-                    **item.fields,
-                )
-                rows.append((item, row))
+                    left[item.sender_id] -= 1
+                rows.append((item, await self._insert(connection, item)))
+            for item in over:  # rare: the when-to-retry is read for each
+                assert item.sender_id is not None
+                refusal = await self._rate.refusal(connection, item.sender_id)
+                if refusal is None:
+                    rows.append((item, await self._insert(connection, item)))
+                else:
+                    refused.append((item, refusal))
             newest: dict[int, Message] = {}
             for item, row in rows:
-                newest[item.chat_id] = row  # ids grow: the last one of each chat is newest
+                if item.chat_id not in newest or row.id > newest[item.chat_id].id:
+                    newest[item.chat_id] = row
             for chat_id, row in newest.items():
                 await (
                     Conversation.filter(id=chat_id)
