@@ -17,9 +17,11 @@ stored again alone, so that each sender gets its own answer, as without batching
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from tortoise.transactions import in_transaction
@@ -102,6 +104,49 @@ class Writer:
             item.done.set_exception(exc)
 
     @staticmethod
+    async def _insert_many(connection: Any, items: list[Pending]) -> list[Message]:
+        """PostgreSQL: the batch's messages in two round trips whatever its size (ids drawn
+        first, in order, so that each sender gets its own row back)."""
+        _, drawn = await connection.execute_query(
+            "SELECT nextval(pg_get_serial_sequence('chat_message', 'id'))"
+            " FROM generate_series(1, $1)",
+            [len(items)],
+        )
+        ids = sorted(int(r[0]) for r in drawn)
+        moment = datetime.now(UTC)
+        rows = [
+            Message(
+                id=id_,
+                conversation_id=item.chat_id,
+                sender_id=item.sender_id,
+                created_at=moment,
+                **item.fields,
+            )
+            for id_, item in zip(ids, items, strict=True)
+        ]
+        await connection.execute_query(
+            "INSERT INTO chat_message"
+            " (id, conversation_id, sender_id, kind, text, data, client_id, ref, created_at)"
+            " SELECT i, c, s, k, t, d::jsonb, ci, r, $9"
+            " FROM unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::text[],"
+            " $6::text[], $7::text[], $8::text[]) AS v(i, c, s, k, t, d, ci, r)",
+            [
+                ids,
+                [m.conversation_id for m in rows],  # type: ignore[attr-defined]
+                [m.sender_id for m in rows],  # type: ignore[attr-defined]
+                [m.kind for m in rows],
+                [m.text for m in rows],
+                [json.dumps(m.data) for m in rows],
+                [m.client_id for m in rows],
+                [m.ref for m in rows],
+                moment,
+            ],
+        )
+        for row in rows:
+            row._saved_in_db = True
+        return rows
+
+    @staticmethod
     async def _insert(connection: Any, item: Pending) -> Message:
         return await Message.create(
             using_db=connection,
@@ -123,13 +168,20 @@ class Writer:
                 counts = await self._rate.counts(connection, limited)
                 left = {u: self._rate.limit - counts.get(u, 0) for u in limited}
             over: list[Pending] = []
+            accepted: list[Pending] = []
             for item in batch:
                 if item.rate_limited and item.sender_id is not None:
                     if left[item.sender_id] <= 0:
                         over.append(item)
                         continue
                     left[item.sender_id] -= 1
-                rows.append((item, await self._insert(connection, item)))
+                accepted.append(item)
+            if connection.capabilities.dialect == "postgres" and len(accepted) > 1:
+                stored = await self._insert_many(connection, accepted)
+                rows.extend(zip(accepted, stored, strict=True))
+            else:  # SQLite: a statement is a call in this process, not a round trip
+                for item in accepted:
+                    rows.append((item, await self._insert(connection, item)))
             for item in over:  # rare: the when-to-retry is read for each
                 assert item.sender_id is not None
                 refusal = await self._rate.refusal(connection, item.sender_id)
@@ -141,12 +193,25 @@ class Writer:
             for item, row in rows:
                 if item.chat_id not in newest or row.id > newest[item.chat_id].id:
                     newest[item.chat_id] = row
-            for chat_id, row in newest.items():
-                await (
-                    Conversation.filter(id=chat_id)
-                    .using_db(connection)
-                    .update(last_message_id=row.id, last_activity_at=row.created_at)
+            if connection.capabilities.dialect == "postgres" and len(newest) > 1:
+                await connection.execute_query(
+                    "UPDATE chat_conversation AS c"
+                    " SET last_message_id = v.mid, last_activity_at = v.at"
+                    " FROM unnest($1::int[], $2::int[], $3::timestamptz[]) AS v(cid, mid, at)"
+                    " WHERE c.id = v.cid",
+                    [
+                        list(newest),
+                        [row.id for row in newest.values()],
+                        [row.created_at for row in newest.values()],
+                    ],
                 )
+            else:
+                for chat_id, row in newest.items():
+                    await (
+                        Conversation.filter(id=chat_id)
+                        .using_db(connection)
+                        .update(last_message_id=row.id, last_activity_at=row.created_at)
+                    )
         for item, row in rows:
             if not item.done.done():
                 item.done.set_result(row)

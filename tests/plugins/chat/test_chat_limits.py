@@ -98,3 +98,47 @@ async def test_parallel_sends_store_exactly_the_limit(app, api, people):
     refused = {body["error"]["code"] for status, body in answers if status == 429}
     assert refused == {"rate_limited"}
     assert await Message.filter(sender_id=alice.id).count() == limit
+
+
+async def test_messages_sent_at_once_are_each_stored_and_answered(app, api, people):
+    """Sent together, stored together (one transaction): each sender still gets its own
+    message back, every one is kept, and each chat's last message is its newest."""
+    alice, bob, carol, dave = people
+    groups = [await api.group(alice, "g1", bob, carol), await api.group(dave, "g2", bob)]
+    senders = {groups[0]["id"]: [alice, bob, carol], groups[1]["id"]: [dave, bob]}
+    sends = [
+        (chat_id, who, f"{chat_id}-{who.user.username}-{i}")
+        for i in range(5)
+        for chat_id, members in senders.items()
+        for who in members
+    ]
+    answers = await asyncio.gather(
+        *(
+            api.post("/api/messages/", who, {"chat": chat_id, "text": text})
+            for chat_id, who, text in sends
+        )
+    )
+    assert [status for status, _ in answers] == [201] * len(sends)
+    for (chat_id, who, text), (_, body) in zip(sends, answers, strict=True):
+        assert (body["chat_id"], body["sender_id"], body["text"]) == (chat_id, who.id, text)
+    assert len({body["id"] for _, body in answers}) == len(sends)
+    for chat_id, members in senders.items():
+        stored = await api.texts(members[0], chat_id)
+        assert sorted(stored) == sorted(t for c, _, t in sends if c == chat_id)
+        newest = max(body["id"] for _, body in answers if body["chat_id"] == chat_id)
+        listed = {c["id"]: c for c in await api.chats(members[0])}
+        assert listed[chat_id]["last_message"]["id"] == newest
+
+
+async def test_a_failing_message_does_not_sink_the_others_sent_with_it(api, people):
+    alice, bob, *_ = people
+    chat = await api.direct(alice, bob)
+    await api.send(alice, chat["id"], "first", client_id="taken")
+    bodies = [{"chat": chat["id"], "text": f"m{i}"} for i in range(6)]
+    bodies.append({"chat": chat["id"], "text": "again", "client_id": "taken"})
+    answers = await asyncio.gather(*(api.post("/api/messages/", alice, b) for b in bodies))
+    assert [status for status, _ in answers] == [201] * 6 + [200]
+    assert answers[-1][1]["text"] == "first"  # the retry answers the stored message
+    assert sorted(await api.texts(alice, chat["id"])) == sorted(
+        ["first", *(f"m{i}" for i in range(6))]
+    )
