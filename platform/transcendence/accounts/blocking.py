@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from tortoise.expressions import Q
 
 from transcendence.accounts.models import Block
@@ -43,3 +46,35 @@ async def blocked_ids(user_id: int) -> set[int]:
     params = [user_id] if dialect == "postgres" else [user_id, user_id]
     _, found = await connection.execute_query(sql, params)
     return {int(row[0]) for row in found} - {user_id}
+
+
+_BLOCKED_MANY_SQL = {
+    "postgres": "SELECT blocker_id, blocked_id FROM core_block"
+    " WHERE blocker_id = ANY($1::int[]) OR blocked_id = ANY($1::int[])",
+    "sqlite": "SELECT blocker_id, blocked_id FROM core_block"
+    " WHERE blocker_id IN (SELECT value FROM json_each(?))"
+    " OR blocked_id IN (SELECT value FROM json_each(?))",
+}
+
+
+async def blocked_ids_of(user_ids: list[int]) -> dict[int, set[int]]:
+    """`blocked_ids` of several users in one query (every one of them is a key)."""
+    found: dict[int, set[int]] = {u: set() for u in user_ids}
+    if not user_ids:
+        return found
+    connection = Block._meta.db
+    dialect = connection.capabilities.dialect
+    sql = _BLOCKED_MANY_SQL.get(dialect)
+    if sql is None:  # another backend: one query each
+        for user_id in user_ids:
+            found[user_id] = await blocked_ids(user_id)
+        return found
+    ids = [int(u) for u in user_ids]
+    params: list[Any] = [ids] if dialect == "postgres" else [json.dumps(ids)] * 2
+    _, rows = await connection.execute_query(sql, params)
+    for blocker, blocked in rows:
+        if blocker in found and blocked != blocker:
+            found[blocker].add(int(blocked))
+        if blocked in found and blocked != blocker:
+            found[blocked].add(int(blocker))
+    return found

@@ -6,6 +6,7 @@ Every function that shows several users fetches what it needs for all of them at
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -58,26 +59,19 @@ async def summaries(users: list[User], *, seen_by: User | None = None) -> list[d
     return entries
 
 
-# Written out: chat shows its sender with every message, and the two ORM queries of
-# `summaries` cost several times what one join does (docs/performance.md, "Chat fan-out").
+# Written out: chat shows its senders with every batch of messages, and the two ORM queries
+# of `summaries` cost several times what one join does (docs/performance.md, "Chat fan-out").
 _SUMMARY = (
     "SELECT u.id, u.username, u.display_name, a.etag FROM core_user u"
-    " LEFT JOIN core_avatar a ON a.user_id = u.id WHERE u.id = {p}"
+    " LEFT JOIN core_avatar a ON a.user_id = u.id WHERE u.id {p}"
 )
-_SUMMARY_SQL = {"postgres": _SUMMARY.format(p="$1"), "sqlite": _SUMMARY.format(p="?")}
+_SUMMARIES_SQL = {
+    "postgres": _SUMMARY.format(p="= ANY($1::int[])"),
+    "sqlite": _SUMMARY.format(p="IN (SELECT value FROM json_each(?))"),
+}
 
 
-async def summary_of(user_id: int) -> dict[str, Any] | None:
-    """`summaries`' entry (no presence) of one user by id, in one query; None if gone."""
-    connection = User._meta.db
-    sql = _SUMMARY_SQL.get(connection.capabilities.dialect)
-    if sql is None:  # another backend: the ORM's queries
-        user = await User.get_or_none(id=user_id)
-        return (await summaries([user]))[0] if user is not None else None
-    _, rows = await connection.execute_query(sql, [user_id])
-    if not rows:
-        return None
-    uid, username, display_name, etag = rows[0]
+def _entry(uid: int, username: str, display_name: str, etag: str | None) -> dict[str, Any]:
     version = etag or avatars.default_avatar(username).etag
     return {
         "id": int(uid),
@@ -85,6 +79,23 @@ async def summary_of(user_id: int) -> dict[str, Any] | None:
         "display_name": display_name,
         "avatar_url": avatar_url(int(uid), version),
     }
+
+
+async def summaries_of(user_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """`summaries`' entries (no presence) of users by id, in one query; the gone are left out."""
+    if not user_ids:
+        return {}
+    connection = User._meta.db
+    dialect = connection.capabilities.dialect
+    sql = _SUMMARIES_SQL.get(dialect)
+    if sql is None:  # another backend: the ORM's queries
+        users = await User.filter(id__in=sorted(set(user_ids)))
+        return {e["id"]: e for e in await summaries(users)}
+    ids = [int(u) for u in user_ids]
+    _, rows = await connection.execute_query(
+        sql, [ids] if dialect == "postgres" else [json.dumps(ids)]
+    )
+    return {int(row[0]): _entry(*row) for row in rows}
 
 
 async def summary(user: User, *, seen_by: User | None = None) -> dict[str, Any]:

@@ -101,7 +101,7 @@ async def send_message(data: SendIn):
     """Post a message: 201 with it stored; 200 with the stored one for a repeated client_id."""
     user = await current_user()
     message, stored = await messages.send_message(
-        _app(), user.id, data.chat, data.text, data.client_id, sender=user
+        _app(), user.id, data.chat, data.text, data.client_id
     )
     return message, 201 if stored else 200
 

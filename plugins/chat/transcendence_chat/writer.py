@@ -51,12 +51,27 @@ class Rate(Protocol):
         moved on since the count and there is room after all."""
 
 
+class Senders(Protocol):
+    """What the batch reads of its senders: their short profiles and whom they block or
+    are blocked by, for all of them at once."""
+
+    async def read(
+        self, user_ids: list[int]
+    ) -> tuple[dict[int, dict[str, Any]], dict[int, set[int]]]: ...
+
+
 @dataclass
 class Pending:
     chat_id: int
     sender_id: int | None
     fields: dict[str, Any]
     rate_limited: bool
+    # Read the sender's profile and blocks in the batch (`profile`, `blocked` once done);
+    # `peers`: refuse (403 `blocked`) when the sender and one of them are blocked.
+    read_sender: bool = False
+    peers: tuple[int, ...] = ()
+    profile: dict[str, Any] | None = None
+    blocked: set[int] = field(default_factory=set)
     done: asyncio.Future[Message] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -67,8 +82,9 @@ class Writer:
     """One per app (node). `concurrency` batches at once: 1 on SQLite (one connection
     anyway), a few on PostgreSQL, where a pool lets transactions overlap."""
 
-    def __init__(self, rate: Rate, concurrency: int):
+    def __init__(self, rate: Rate, senders: Senders, concurrency: int):
         self._rate = rate
+        self._senders = senders
         self._concurrency = concurrency
         self._queue: list[Pending] = []
         self._running: set[asyncio.Task[None]] = set()
@@ -159,6 +175,22 @@ class Writer:
         rows: list[tuple[Pending, Message]] = []
         refused: list[tuple[Pending, APIError]] = []
         async with in_transaction() as connection:
+            reading = sorted({i.sender_id for i in batch if i.read_sender and i.sender_id})
+            if reading:
+                profiles, blocks = await self._senders.read(reading)
+                for item in batch:
+                    if item.read_sender and item.sender_id:
+                        item.profile = profiles.get(item.sender_id)
+                        item.blocked = blocks[item.sender_id]
+            allowed = []
+            for item in batch:
+                if any(p in item.blocked for p in item.peers):
+                    refused.append(
+                        (item, APIError(403, "blocked", "you cannot write to this user"))
+                    )
+                else:
+                    allowed.append(item)
+            batch = allowed
             # The batch's senders are locked and counted once, then each message takes one of
             # its sender's remaining places in turn: the same outcome as one at a time.
             limited = sorted({i.sender_id for i in batch if i.rate_limited and i.sender_id})
