@@ -32,6 +32,8 @@ from transcendence_chat.models import Conversation, Message
 log = logging.getLogger("transcendence.chat")
 
 EXTENSION = "chat.writer"
+# Messages per transaction at most: SQLite caps a statement's parameters (32,766).
+MAX_BATCH = 256
 
 
 class Rate(Protocol):
@@ -101,7 +103,7 @@ class Writer:
 
     async def _drain(self) -> None:
         while self._queue:
-            batch, self._queue = self._queue, []
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:
                 await self._store(batch)
             except Exception as exc:
@@ -121,44 +123,69 @@ class Writer:
 
     @staticmethod
     async def _insert_many(connection: Any, items: list[Pending]) -> list[Message]:
-        """PostgreSQL: the batch's messages in two round trips whatever its size (ids drawn
-        first, in order, so that each sender gets its own row back)."""
-        _, drawn = await connection.execute_query(
-            "SELECT nextval(pg_get_serial_sequence('chat_message', 'id'))"
-            " FROM generate_series(1, $1)",
-            [len(items)],
-        )
-        ids = sorted(int(r[0]) for r in drawn)
+        """The batch's messages in one INSERT (two round trips on PostgreSQL), each sender
+        getting its own row back: ids are drawn first in order on PostgreSQL; on SQLite,
+        which holds its one connection for the transaction, the rows of one INSERT get
+        consecutive ids in the order of its VALUES."""
         moment = datetime.now(UTC)
         rows = [
             Message(
-                id=id_,
                 conversation_id=item.chat_id,
                 sender_id=item.sender_id,
                 created_at=moment,
                 **item.fields,
             )
-            for id_, item in zip(ids, items, strict=True)
+            for item in items
         ]
-        await connection.execute_query(
-            "INSERT INTO chat_message"
-            " (id, conversation_id, sender_id, kind, text, data, client_id, ref, created_at)"
-            " SELECT i, c, s, k, t, d::jsonb, ci, r, $9"
-            " FROM unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::text[],"
-            " $6::text[], $7::text[], $8::text[]) AS v(i, c, s, k, t, d, ci, r)",
-            [
-                ids,
-                [m.conversation_id for m in rows],  # type: ignore[attr-defined]
-                [m.sender_id for m in rows],  # type: ignore[attr-defined]
-                [m.kind for m in rows],
-                [m.text for m in rows],
-                [json.dumps(m.data) for m in rows],
-                [m.client_id for m in rows],
-                [m.ref for m in rows],
-                moment,
-            ],
-        )
-        for row in rows:
+        if connection.capabilities.dialect == "postgres":
+            _, drawn = await connection.execute_query(
+                "SELECT nextval(pg_get_serial_sequence('chat_message', 'id'))"
+                " FROM generate_series(1, $1)",
+                [len(items)],
+            )
+            ids = sorted(int(r[0]) for r in drawn)
+            await connection.execute_query(
+                "INSERT INTO chat_message"
+                " (id, conversation_id, sender_id, kind, text, data, client_id, ref, created_at)"
+                " SELECT i, c, s, k, t, d::jsonb, ci, r, $9"
+                " FROM unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::text[],"
+                " $6::text[], $7::text[], $8::text[]) AS v(i, c, s, k, t, d, ci, r)",
+                [
+                    ids,
+                    [m.conversation_id for m in rows],  # type: ignore[attr-defined]
+                    [m.sender_id for m in rows],  # type: ignore[attr-defined]
+                    [m.kind for m in rows],
+                    [m.text for m in rows],
+                    [json.dumps(m.data) for m in rows],
+                    [m.client_id for m in rows],
+                    [m.ref for m in rows],
+                    moment,
+                ],
+            )
+        else:
+            data = Message._meta.fields_map["data"]
+            params: list[Any] = []
+            for m in rows:
+                params += [
+                    m.conversation_id,  # type: ignore[attr-defined]
+                    m.sender_id,  # type: ignore[attr-defined]
+                    m.kind,
+                    m.text,
+                    data.to_db_value(m.data, m),
+                    m.client_id,
+                    m.ref,
+                    moment,
+                ]
+            values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))  # placeholders only
+            _, got = await connection.execute_query(
+                "INSERT INTO chat_message"  # noqa: S608 - nothing but placeholders joined in
+                " (conversation_id, sender_id, kind, text, data, client_id, ref, created_at)"
+                f" VALUES {values} RETURNING id",
+                params,
+            )
+            ids = sorted(int(r[0]) for r in got)
+        for id_, row in zip(ids, rows, strict=True):
+            row.id = id_
             row._saved_in_db = True
         return rows
 
@@ -208,12 +235,11 @@ class Writer:
                         continue
                     left[item.sender_id] -= 1
                 accepted.append(item)
-            if connection.capabilities.dialect == "postgres" and len(accepted) > 1:
+            if len(accepted) > 1:
                 stored = await self._insert_many(connection, accepted)
                 rows.extend(zip(accepted, stored, strict=True))
-            else:  # SQLite: a statement is a call in this process, not a round trip
-                for item in accepted:
-                    rows.append((item, await self._insert(connection, item)))
+            elif accepted:
+                rows.append((accepted[0], await self._insert(connection, accepted[0])))
             for item in over:  # rare: the when-to-retry is read for each
                 assert item.sender_id is not None
                 refusal = await self._rate.refusal(connection, item.sender_id)
@@ -225,7 +251,8 @@ class Writer:
             for item, row in rows:
                 if item.chat_id not in newest or row.id > newest[item.chat_id].id:
                     newest[item.chat_id] = row
-            if connection.capabilities.dialect == "postgres" and len(newest) > 1:
+            dialect = connection.capabilities.dialect
+            if dialect == "postgres" and len(newest) > 1:
                 await connection.execute_query(
                     "UPDATE chat_conversation AS c"
                     " SET last_message_id = v.mid, last_activity_at = v.at"
@@ -236,6 +263,14 @@ class Writer:
                         [row.id for row in newest.values()],
                         [row.created_at for row in newest.values()],
                     ],
+                )
+            elif dialect == "sqlite" and len(newest) > 1:
+                values = " UNION ALL ".join(["SELECT ? AS cid, ? AS mid, ? AS at"] * len(newest))
+                await connection.execute_query(
+                    "UPDATE chat_conversation"  # noqa: S608 - nothing but placeholders joined in
+                    " SET last_message_id = v.mid, last_activity_at = v.at"
+                    f" FROM ({values}) AS v WHERE chat_conversation.id = v.cid",
+                    [x for cid, row in newest.items() for x in (cid, row.id, row.created_at)],
                 )
             else:
                 for chat_id, row in newest.items():
