@@ -106,6 +106,14 @@ class Writer:
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:
                 await self._store(batch)
+            except asyncio.CancelledError as exc:
+                # The node is stopping: nobody is left waiting for an answer that never comes.
+                # Unanswered is not acknowledged: a message whose commit was under way may be
+                # stored all the same, and a retry with its client_id finds it.
+                for item in [*batch, *self._queue]:
+                    self._fail(item, exc)
+                self._queue = []
+                raise
             except Exception as exc:
                 if len(batch) == 1:
                     self._fail(batch[0], exc)
