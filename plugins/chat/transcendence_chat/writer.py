@@ -243,7 +243,10 @@ class Writer:
                         continue
                     left[item.sender_id] -= 1
                 accepted.append(item)
-            if len(accepted) > 1:
+            dialect = connection.capabilities.dialect
+            # One message on PostgreSQL: the ORM's INSERT ... RETURNING is one round trip,
+            # where drawing its id first would be two.
+            if len(accepted) > 1 or (accepted and dialect == "sqlite"):
                 stored = await self._insert_many(connection, accepted)
                 rows.extend(zip(accepted, stored, strict=True))
             elif accepted:
@@ -259,8 +262,7 @@ class Writer:
             for item, row in rows:
                 if item.chat_id not in newest or row.id > newest[item.chat_id].id:
                     newest[item.chat_id] = row
-            dialect = connection.capabilities.dialect
-            if dialect == "postgres" and len(newest) > 1:
+            if dialect == "postgres" and newest:
                 await connection.execute_query(
                     "UPDATE chat_conversation AS c"
                     " SET last_message_id = v.mid, last_activity_at = v.at"
@@ -272,7 +274,7 @@ class Writer:
                         [row.created_at for row in newest.values()],
                     ],
                 )
-            elif dialect == "sqlite" and len(newest) > 1:
+            elif dialect == "sqlite" and newest:
                 values = " UNION ALL ".join(["SELECT ? AS cid, ? AS mid, ? AS at"] * len(newest))
                 await connection.execute_query(
                     "UPDATE chat_conversation"  # noqa: S608 - nothing but placeholders joined in
