@@ -332,6 +332,8 @@ class RedisBus(Bus):
         # to a quiet channel; forced after from_url because URL options override kwargs.
         self._reader_client.connection_pool.connection_kwargs["socket_timeout"] = None
         self._reader: asyncio.Task[None] | None = None
+        self._outbox: list[tuple[str, bytes, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
         self._confirmed: set[str] = set()  # topics Redis acknowledged on the current connection
         self._resync_pending = False
@@ -354,13 +356,56 @@ class RedisBus(Bus):
         return sub
 
     async def publish(self, topic: str, data: bytes) -> None:
+        """Send once Redis accepted it; concurrent publishes share one round trip.
+
+        A publish joins the batch of the publishes made while the previous batch was on
+        the wire, and the batch goes out as one pipeline: under load, one write and one
+        read per batch instead of per message. Order is the order of the calls.
+        """
         if self._closed:
             raise BusUnavailable("the Redis bus is closed")
+        done = asyncio.get_running_loop().create_future()
+        self._outbox.append((topic, data, done))
+        if self._flusher is None:
+            self._flusher = asyncio.get_running_loop().create_task(
+                self._flush(), name="transcendence.bus.publisher"
+            )
+        await done
+
+    async def _flush(self) -> None:
         try:
-            await self._client.publish(topic, data)
-        except _REDIS_REFUSALS as exc:
-            raise BusUnavailable(f"Redis at {self._safe_url} is unavailable: {exc}") from exc
-        self.published += 1
+            while self._outbox:
+                batch, self._outbox = self._outbox, []
+                error: BaseException | None = None
+                try:
+                    async with self._client.pipeline(transaction=False) as pipe:
+                        for topic, data, _ in batch:
+                            pipe.publish(topic, data)
+                        await pipe.execute()
+                except _REDIS_REFUSALS as exc:
+                    error = BusUnavailable(f"Redis at {self._safe_url} is unavailable: {exc}")
+                    error.__cause__ = exc
+                except asyncio.CancelledError:
+                    error = BusUnavailable("the Redis bus is closed")
+                    raise
+                except Exception as exc:  # a bug: the publishers see it rather than hang
+                    error = exc
+                else:
+                    self.published += len(batch)
+                finally:
+                    for _, _, done in batch:
+                        if not done.done():  # a cancelled publisher is not waiting
+                            if error is None:
+                                done.set_result(None)
+                            else:
+                                done.set_exception(error)
+        finally:
+            self._flusher = None
+            # Cancelled (closing): whoever queued behind the last batch must not hang.
+            left, self._outbox = self._outbox, []
+            for _, _, done in left:
+                if not done.done():
+                    done.set_exception(BusUnavailable("the Redis bus is closed"))
 
     async def ping(self) -> None:
         if self._closed:
@@ -377,7 +422,11 @@ class RedisBus(Bus):
             return
         await super().close()
         reader, self._reader = self._reader, None
+        flusher = self._flusher
         try:
+            if flusher is not None:  # what was published before close() still goes out
+                await asyncio.wait([flusher], timeout=COMMAND_TIMEOUT)
+                flusher.cancel()
             if reader is not None:
                 reader.cancel()
                 await asyncio.wait([reader])

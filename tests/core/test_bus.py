@@ -102,6 +102,15 @@ async def test_delivers_bytes_in_order(bus: Bus) -> None:
     assert received == [Message(topic, payload) for payload in payloads]
 
 
+async def test_concurrent_publishes_arrive_in_call_order(bus: Bus) -> None:
+    # On Redis they leave in shared pipelines: batching must neither reorder nor drop.
+    topics = [new_topic("a"), new_topic("b")]
+    sub = await subscribed(bus, *topics)
+    sent = [(topics[i % 2], b"%d" % i) for i in range(300)]
+    await asyncio.gather(*(bus.publish(topic, data) for topic, data in sent))
+    assert [await next_message(sub) for _ in sent] == [Message(t, d) for t, d in sent]
+
+
 async def test_every_subscriber_gets_each_message(bus: Bus) -> None:
     topic = new_topic()
     subs = [await subscribed(bus, topic) for _ in range(3)]

@@ -2,10 +2,18 @@
 to the sockets watching a user's presence.
 
 Everything goes over the bus, so two nodes sharing Redis behave as one: a frame is encoded
-once, published once per user (or once per topic), and each node that holds recipients
-fans it into their sockets' queues. A node listens to one bus topic per user it holds
-sockets for and one per topic its sockets follow (a "feed"); with Redis, the bus carries
-all of them over the single pub/sub connection and reader task of the process.
+once, published once (to one user's topic, to a followed topic, or, for several users, once
+on the shared "users" topic with the recipients' ids in front), and each node that holds
+recipients fans it into their sockets' queues. A node listens to one bus topic per user it
+holds sockets for, one per topic its sockets follow (a "feed"), and to the users topic while
+it holds any user's socket; with Redis, the bus carries all of them over the single pub/sub
+connection and reader task of the process.
+
+The users topic reaches every node that holds sockets, and each keeps the recipients it
+holds at the moment the message arrives: a tab opened on any node just before a message
+gets it, as with a per-user topic, and a chat message to ten members costs one publish
+instead of ten. The price is that a node also reads the messages meant for others' users,
+which is cheap next to a publish per recipient while nodes are few.
 
 Feeds only enqueue (`Connection.push` never blocks); a socket that cannot keep up is
 closed by its own queue. If the bus itself loses messages (a Redis reconnect) or a feed
@@ -35,6 +43,9 @@ log = logging.getLogger("transcendence.hub.delivery")
 # Control messages share the user topics with frames; a frame is JSON text and never
 # starts with a NUL byte.
 CONTROL = b"\x00"
+# A message of the users topic: MULTI, the recipients' ids joined by commas, a newline, then
+# the frame. Parsing it is a split, not a JSON decode of a document holding the frame.
+MULTI = b"\x01"
 TOPIC_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 
@@ -67,6 +78,10 @@ class Delivery:
     def user_topic(self, user_id: int) -> str:
         return f"{self._prefix}.user.{int(user_id)}"
 
+    @property
+    def users_topic(self) -> str:
+        return f"{self._prefix}.users"
+
     def presence_topic(self, user_id: int) -> str:
         return f"{self._prefix}.presence.{int(user_id)}"
 
@@ -82,11 +97,17 @@ class Delivery:
         await self._hub.bus.publish(self.user_topic(user_id), push_frame(type_, data).encode())
 
     async def to_users(self, user_ids: Iterable[int], type_: str, data: Any = None) -> None:
-        """Every socket of each user; the frame is encoded once for all of them."""
-        payload = push_frame(type_, data).encode()
-        publish = self._hub.bus.publish
-        for user_id in dict.fromkeys(int(u) for u in user_ids):
-            await publish(self.user_topic(user_id), payload)
+        """Every socket of each user, on every node: one frame, encoded and published once."""
+        ids = list(dict.fromkeys(int(u) for u in user_ids))
+        if not ids:
+            return
+        if len(ids) == 1:  # only the nodes holding that user read it
+            await self.to_user(ids[0], type_, data)
+            return
+        head = ",".join(map(str, ids)).encode()
+        await self._hub.bus.publish(
+            self.users_topic, MULTI + head + b"\n" + push_frame(type_, data).encode()
+        )
 
     async def to_topic(self, topic: str, type_: str, data: Any = None) -> None:
         """Every socket that follows `topic` (see `subscribe_topic`), on every node."""
@@ -179,9 +200,15 @@ class Delivery:
     async def attach(self, conn: Connection) -> None:
         """Register an authenticated socket for its user's deliveries (ready on return)."""
         await self._attach(self.user_topic(conn.user_id), conn)
+        try:
+            await self._attach(self.users_topic, conn)
+        except RealtimeError:
+            self._detach(self.user_topic(conn.user_id), conn)
+            raise
 
     def detach(self, conn: Connection) -> None:
         self._detach(self.user_topic(conn.user_id), conn)
+        self._detach(self.users_topic, conn)
         for topic in conn.topics:
             self._detach(self.room_topic(topic), conn)
         if conn.topics:
@@ -248,7 +275,12 @@ class Delivery:
                     async for message in feed.sub:
                         data = message.data
                         if message.topic == RESYNC:
-                            self._push_all(feed, RESYNC_FRAME)
+                            # The users feed reaches the same sockets as the user feeds,
+                            # which announce it once per socket already.
+                            if feed.topic != self.users_topic:
+                                self._push_all(feed, RESYNC_FRAME)
+                        elif data[:1] == MULTI:
+                            self._multi(data)
                         elif data[:1] == CONTROL:
                             self._control(feed, data)
                         else:
@@ -273,6 +305,17 @@ class Delivery:
         message = {"type": "websocket.send", "text": text}
         for conn in feed.targets:
             conn.enqueue(message)
+
+    def _multi(self, data: bytes) -> None:
+        head, _, frame = data[1:].partition(b"\n")
+        message = {"type": "websocket.send", "text": frame.decode()}
+        feeds = self._feeds
+        prefix = f"{self._prefix}.user."
+        for raw in head.split(b","):
+            feed = feeds.get(prefix + raw.decode())
+            if feed is not None:
+                for conn in feed.targets:
+                    conn.enqueue(message)
 
     def _control(self, feed: Feed, data: bytes) -> None:
         try:
