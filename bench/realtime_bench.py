@@ -391,6 +391,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 task.cancel()
             await close_all(room_set.sockets)
         report["targets"] = entries
+        if "platform+redis" in saturated:  # the Redis bus against the in-process one, paired
+            report["redis_vs_memory"] = {
+                key: statistics.median(
+                    run[key] / base[key] if base[key] else float("nan")
+                    for run, base in zip(
+                        saturated["platform+redis"], saturated["platform"], strict=True
+                    )
+                )
+                for key in ("deliveries_per_s", "deliveries_per_server_cpu_s")
+            }
         report["load_after"] = os.getloadavg()
         return report
     finally:
@@ -429,6 +439,13 @@ def print_table(report: dict[str, Any]) -> None:
             extra = f"; paired {paired:.2f}x" if paired is not None else ""
             cells.append(f"{fmt.format(value)} ({ratio(value, base)}{extra})")
         print(f"| {label} | " + " | ".join(cells) + " |")
+    if "redis_vs_memory" in report:
+        paired = report["redis_vs_memory"]
+        print(
+            "platform+redis / platform, paired medians: "
+            f"deliveries/s {paired['deliveries_per_s']:.2f}x, "
+            f"per server CPU-s {paired['deliveries_per_server_cpu_s']:.2f}x"
+        )
 
 
 def main() -> None:
