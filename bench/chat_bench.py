@@ -19,6 +19,8 @@ receipt at that saturation, and p50/p99 at a fixed rate. Ratios are to the floor
     .venv/bin/python bench/chat_bench.py --postgres postgres://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/chat_bench.py --rooms 20 --per-room 5 --seconds 1 --no-hub
     .venv/bin/python bench/chat_bench.py --no-hub --redis redis://127.0.0.1:6379/15  # + chat+redis
+    .venv/bin/python bench/chat_bench.py --no-hub --redis redis://127.0.0.1:6379/15 \
+        --postgres postgres://postgres@127.0.0.1:5432/postgres --workers 2  # + chat+redis x2
 
 Not run by the test suite: timing belongs here, not in assertions.
 """
@@ -84,6 +86,7 @@ def start_chat(
     database_url: str | None,
     redis_url: str | None = None,
     name: str = "chat",
+    workers: int = 1,
 ) -> rt.Target:
     """`transcendence serve` with every installed module, on the embedded defaults (SQLite,
     in-process bus) unless a database or Redis URL is given."""
@@ -115,7 +118,7 @@ def start_chat(
     port = rt.free_port()
     log = (workdir / f"{name}.log").open("w")
     process = subprocess.Popen(
-        [*cli, "serve", "--port", str(port)],
+        [*cli, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         cwd=rt.ROOT,
         stdout=log,
@@ -205,6 +208,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             targets.append(
                 start_chat(workdir, users, args.redis_database_url, args.redis, "chat+redis")
             )
+            if args.workers > 1:
+                name = f"chat+redis x{args.workers}"
+                targets.append(
+                    start_chat(
+                        workdir, users, args.workers_database_url, args.redis, name, args.workers
+                    )
+                )
         report: dict[str, Any] = {
             "args": {k: str(v) for k, v in vars(args).items()},
             "cpus": os.cpu_count(),
@@ -219,6 +229,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             else:
                 rooms[target.name] = rt.Rooms(sockets, args.rooms, args.per_room)
             await rooms[target.name].join()
+            spread = rt.sockets_per_process(int(target.url.rsplit(":", 1)[1].split("/")[0]))
+            print(f"{target.name} sockets per server process: {spread}", flush=True)
         saturated: dict[str, list[dict[str, float]]] = {t.name: [] for t in targets}
         fixed: dict[str, list[dict[str, float]]] = {t.name: [] for t in targets}
         for round_ in range(args.rounds):
@@ -327,11 +339,22 @@ def main() -> None:
         metavar="URL",
         help="also run the chat on the Redis bus and presence (a spare db), as chat+redis",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="with --redis and N > 1, also the chat on Redis served with --workers N",
+    )
     parser.add_argument("--json", type=Path, help="write the full report here")
     args = parser.parse_args()
     args.database_url = make_pg_database(args.postgres) if args.postgres else None
     args.redis_database_url = (
         make_pg_database(args.postgres) if args.postgres and args.redis else None
+    )
+    args.workers_database_url = (
+        make_pg_database(args.postgres)
+        if args.postgres and args.redis and args.workers > 1
+        else None
     )
     try:
         try:
@@ -341,7 +364,7 @@ def main() -> None:
         except ImportError:
             report = asyncio.run(run(args))
     finally:
-        for url in (args.database_url, args.redis_database_url):
+        for url in (args.database_url, args.redis_database_url, args.workers_database_url):
             if url:
                 drop_pg_database(args.postgres, url)
     report["database"] = "postgresql" if args.postgres else "sqlite"
