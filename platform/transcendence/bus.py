@@ -5,7 +5,9 @@ job queue: a message published while nobody listens is gone, and Redis pub/sub i
 whatever is published while a subscriber is reconnecting. That loss is announced instead of
 hidden: every live subscription receives a `RESYNC` message after a reconnect, so its
 consumer can re-read the state it mirrors. A subscriber that cannot keep up is not skipped
-over either; its subscription ends with `SubscriptionOverflow`.
+over either; its subscription ends with `SubscriptionOverflow`. A subscriber that never
+blocks may instead give a handler, called with each message as it arrives: no queue, no
+task to wake, and the order of arrival kept across all such subscriptions.
 
 Both implementations share the local fan-out (topic -> subscriptions), so a process holds
 one Redis subscription per topic however many sockets listen to it.
@@ -19,7 +21,7 @@ import json
 import logging
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -79,10 +81,17 @@ class Subscription:
     is full the subscription is cut off and says so, rather than losing messages in silence.
     """
 
-    def __init__(self, bus: Bus, topics: tuple[str, ...], maxsize: int) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        topics: tuple[str, ...],
+        maxsize: int,
+        handler: Callable[[Message], None] | None = None,
+    ) -> None:
         self._bus = bus
         self.topics = topics
         self.maxsize = maxsize
+        self._handler = handler
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize)
         self._closed = False
         self._overflowed = False
@@ -138,8 +147,18 @@ class Subscription:
 
     aclose = close
 
+    def end(self) -> None:
+        """`close()` without awaiting: for the owner of a handler, from synchronous code."""
+        self._end()
+
     def _offer(self, message: Message) -> None:
         if self.closed:
+            return
+        if self._handler is not None:
+            try:
+                self._handler(message)
+            except Exception:  # one consumer's bug must not cost the others their message
+                log.exception("bus handler for %s failed", ", ".join(self.topics))
             return
         try:
             self._queue.put_nowait(message)
@@ -196,7 +215,18 @@ class Bus(ABC):
         # Encoded once here rather than per subscriber; compact because it crosses the wire.
         await self.publish(topic, json.dumps(obj, separators=(",", ":")).encode())
 
-    def subscribe(self, *topics: str, maxsize: int = 1024) -> Subscription:
+    def subscribe(
+        self,
+        *topics: str,
+        maxsize: int = 1024,
+        handler: Callable[[Message], None] | None = None,
+    ) -> Subscription:
+        """Messages of these topics (and RESYNC), in order, from the moment `ready()` returns.
+
+        Iterate the subscription, or give `handler`: it is then called with each message
+        from the bus's own task, and must not block (it cannot fall behind, so it never
+        overflows; iterating such a subscription yields nothing).
+        """
         if self._closed:
             # Returning an already-ended subscription would turn a consumer's
             # resubscribe loop into a busy loop.
@@ -207,7 +237,7 @@ class Bus(ABC):
             raise ValueError("maxsize must be at least 1: an unbounded queue hides overload")
         if RESYNC in topics:
             raise ValueError(f"{RESYNC} is delivered to every subscription; do not subscribe")
-        sub = Subscription(self, tuple(dict.fromkeys(topics)), maxsize)
+        sub = Subscription(self, tuple(dict.fromkeys(topics)), maxsize, handler)
         added = False
         for topic in sub.topics:
             subs = self._subs_by_topic.setdefault(topic, set())
@@ -350,8 +380,13 @@ class RedisBus(Bus):
                 self._run_reader(), name="transcendence.bus.reader"
             )
 
-    def subscribe(self, *topics: str, maxsize: int = 1024) -> Subscription:
-        sub = super().subscribe(*topics, maxsize=maxsize)
+    def subscribe(
+        self,
+        *topics: str,
+        maxsize: int = 1024,
+        handler: Callable[[Message], None] | None = None,
+    ) -> Subscription:
+        sub = super().subscribe(*topics, maxsize=maxsize, handler=handler)
         self._ensure_reader()
         return sub
 

@@ -125,6 +125,21 @@ async def test_to_users_reaches_each_tab_on_each_node_once(nodes):
         assert [f["data"] for f in await tab.frames(2)] == [{"n": 1}, {"n": 4}]
 
 
+async def test_frames_to_one_user_keep_their_order_whichever_way_they_go(nodes):
+    a, b = nodes
+    tabs = [await a.open(1), await b.open(1)]
+    await b.open(2)
+    # Alternating between the users topic and the user's own topic, as a chat message
+    # (to its members) and a reply to its sender would.
+    for n in range(40):
+        if n % 2:
+            await a.deliver.to_user(1, "note", {"n": n})
+        else:
+            await a.deliver.to_users([1, 2], "note", {"n": n})
+    for tab in tabs:
+        assert [f["data"]["n"] for f in await tab.frames(40)] == list(range(40))
+
+
 async def test_a_user_who_connects_later_gets_what_follows(nodes):
     a, b = nodes
     early = await a.open(1)

@@ -15,9 +15,12 @@ gets it, as with a per-user topic, and a chat message to ten members costs one p
 instead of ten. The price is that a node also reads the messages meant for others' users,
 which is cheap next to a publish per recipient while nodes are few.
 
-Feeds only enqueue (`Connection.push` never blocks); a socket that cannot keep up is
-closed by its own queue. If the bus itself loses messages (a Redis reconnect) or a feed
-falls behind, the affected sockets receive `{"type": "resync"}` so clients re-read state.
+A feed is a bus subscription with a handler: the bus calls it with each message as it
+arrives (from the Redis reader task, or from the publisher on the in-process bus), so a
+node hands its messages to sockets in the order the bus delivered them, without a task or
+a queue per feed. Feeds only enqueue (`Connection.enqueue` never blocks); a socket that
+cannot keep up is closed by its own queue. If the bus itself loses messages (a Redis
+reconnect), the affected sockets receive `{"type": "resync"}` so clients re-read state.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ import json
 import logging
 import re
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from transcendence.bus import RESYNC, Subscription, SubscriptionOverflow
+from transcendence.bus import RESYNC, Message, Subscription
 from transcendence.hub.protocol import RESYNC as RESYNC_FRAME
 from transcendence.hub.protocol import Close, push_frame
 from transcendence.realtime import RealtimeError
@@ -52,13 +56,12 @@ TOPIC_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 class Feed:
     """One bus subscription of this node and the local sockets it feeds."""
 
-    __slots__ = ("sub", "targets", "task", "topic")
+    __slots__ = ("sub", "targets", "topic")
 
-    def __init__(self, topic: str, sub: Subscription) -> None:
+    def __init__(self, topic: str) -> None:
         self.topic = topic
-        self.sub = sub
         self.targets: set[Connection] = set()
-        self.task: asyncio.Task[None] | None = None
+        self.sub: Subscription
 
 
 class Delivery:
@@ -218,8 +221,9 @@ class Delivery:
         conn.watching.clear()
 
     def pending(self) -> int:
-        """Messages this node's feeds received and have not handed to sockets yet."""
-        return sum(feed.sub.pending for feed in self._feeds.values())
+        """Messages this node's feeds received and have not handed to sockets yet: none,
+        since a feed hands each message on as it arrives."""
+        return 0
 
     def local(self, user_id: int) -> set[Connection]:
         feed = self._feeds.get(self.user_topic(user_id))
@@ -228,11 +232,8 @@ class Delivery:
     async def close(self) -> None:
         self._closed = True
         feeds, self._feeds = list(self._feeds.values()), {}
-        tasks = [f.task for f in feeds if f.task is not None]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)
+        for feed in feeds:
+            feed.sub.end()
 
     # --- feeds --------------------------------------------------------------------------
 
@@ -241,11 +242,9 @@ class Delivery:
             raise RealtimeError("unavailable", "the server is shutting down")
         feed = self._feeds.get(bus_topic)
         if feed is None:
-            sub = self._hub.bus.subscribe(bus_topic, maxsize=self._hub.config.feed_queue)
-            feed = self._feeds[bus_topic] = Feed(bus_topic, sub)
-            feed.task = asyncio.get_running_loop().create_task(
-                self._consume(feed), name=f"transcendence.hub.feed.{bus_topic}"
-            )
+            feed = self._feeds[bus_topic] = Feed(bus_topic)
+            handler = self._on_users if bus_topic == self.users_topic else self._on_message
+            feed.sub = self._hub.bus.subscribe(bus_topic, handler=partial(handler, feed))
         feed.targets.add(conn)
         # Every attacher waits, not only the first: a second tab arriving while the
         # subscription is still being confirmed must not be told it is live too early.
@@ -265,37 +264,21 @@ class Delivery:
         feed.targets.discard(conn)
         if not feed.targets:
             del self._feeds[bus_topic]
-            if feed.task is not None:
-                feed.task.cancel()  # its `finally` ends the subscription
+            feed.sub.end()
 
-    async def _consume(self, feed: Feed) -> None:
-        try:
-            while True:
-                try:
-                    async for message in feed.sub:
-                        data = message.data
-                        if message.topic == RESYNC:
-                            # The users feed reaches the same sockets as the user feeds,
-                            # which announce it once per socket already.
-                            if feed.topic != self.users_topic:
-                                self._push_all(feed, RESYNC_FRAME)
-                        elif data[:1] == MULTI:
-                            self._multi(data)
-                        elif data[:1] == CONTROL:
-                            self._control(feed, data)
-                        else:
-                            self._push_all(feed, data.decode())
-                    return  # the bus closed
-                except SubscriptionOverflow:
-                    # Only when this loop is starved: everything it does is non-blocking.
-                    log.warning("feed %s fell behind; resubscribing with a resync", feed.topic)
-                    feed.sub = self._hub.bus.subscribe(
-                        feed.topic, maxsize=self._hub.config.feed_queue
-                    )
-                    await feed.sub.ready()
-                    self._push_all(feed, RESYNC_FRAME)
-        finally:
-            await feed.sub.close()
+    def _on_message(self, feed: Feed, message: Message) -> None:
+        data = message.data
+        if message.topic == RESYNC:
+            self._push_all(feed, RESYNC_FRAME)
+        elif data[:1] == CONTROL:
+            self._control(feed, data)
+        else:
+            self._push_all(feed, data.decode())
+
+    def _on_users(self, feed: Feed, message: Message) -> None:
+        # A resync reaches the same sockets through their user feeds, once per socket.
+        if message.topic != RESYNC and message.data[:1] == MULTI:
+            self._multi(message.data)
 
     @staticmethod
     def _push_all(feed: Feed, text: str) -> None:
