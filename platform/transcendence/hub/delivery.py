@@ -220,11 +220,6 @@ class Delivery:
             self._detach(self.presence_topic(uid), conn)
         conn.watching.clear()
 
-    def pending(self) -> int:
-        """Messages this node's feeds received and have not handed to sockets yet: none,
-        since a feed hands each message on as it arrives."""
-        return 0
-
     def local(self, user_id: int) -> set[Connection]:
         feed = self._feeds.get(self.user_topic(user_id))
         return set(feed.targets) if feed else set()
