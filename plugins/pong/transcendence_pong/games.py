@@ -30,6 +30,7 @@ from transcendence_pong.live import Deliver
 from transcendence_pong.models import Match
 from transcendence_pong.recording import NotRecorded, record_cancelled, record_finished
 from transcendence_pong.room import Room, Seat
+from transcendence_pong.ticker import Ticker
 from transcendence_pong.timings import Timings
 from transcendence_pong.topics import game_topic, input_topic
 
@@ -68,6 +69,8 @@ class Games(Cluster):
         self.deliver = deliver
         self.on_finished = on_finished
         self.clock = clock or LoopClock()
+        # One task steps every game in play on this node, 60 times a second (ticker.py).
+        self.ticker = Ticker(self.clock)
         self.snapshot_rate = snapshot_rate
         self.grace = grace
         # Seconds a held remote game waits for its players before it is cancelled; None:
@@ -75,6 +78,11 @@ class Games(Cluster):
         # wait long in real time while a dropped player's grace runs out quickly.
         self.no_show_wait: float | None = None
         self.rooms: dict[str, Room] = {}
+        # Admission control: new games past this many on this node are refused
+        # (`server_busy`); None: no limit. Games taken over from another node are adopted
+        # anyway (they were running). `_admitting`: games being made right now.
+        self.max_games: int | None = None
+        self._admitting = 0
         self._followers: dict[str, asyncio.Task[None]] = {}
         # One-off jobs (checkpoints, takeovers, arrivals): the loop keeps only a weak
         # reference to a task, so they are held here until done, and cancelled at shutdown.
@@ -126,6 +134,42 @@ class Games(Cluster):
         """
         if mode not in MODES:
             raise GameError(400, "invalid_mode", f"mode must be one of {', '.join(MODES)}")
+        self.check_capacity()
+        self._admitting += 1  # a slot held from now on, so parallel creations cannot overrun
+        try:
+            return await self._create(
+                mode, left, right, options, seed, ai, keyboard, hold, ai_level, no_show
+            )
+        finally:
+            self._admitting -= 1
+
+    def has_capacity(self) -> bool:
+        """Whether this node takes one more game now."""
+        return self.max_games is None or len(self.rooms) + self._admitting < self.max_games
+
+    def check_capacity(self) -> None:
+        """GameError `server_busy` (503) when this node runs as many games as it may."""
+        if not self.has_capacity():
+            raise GameError(
+                503,
+                "server_busy",
+                f"this server is running as many games as it can ({self.max_games}): "
+                "try again in a minute",
+            )
+
+    async def _create(
+        self,
+        mode: str,
+        left: tuple[int | None, str],
+        right: tuple[int | None, str],
+        options: Options,
+        seed: int | None,
+        ai: Any,
+        keyboard: bool | None,
+        hold: bool,
+        ai_level: str | None,
+        no_show: float | None,
+    ) -> Match:
         keyboard = mode == "local" if keyboard is None else keyboard
         match = await Match.create(
             id=uuid.uuid4(),
@@ -196,6 +240,7 @@ class Games(Cluster):
             on_arrived=self._arrived,
             observe_tick=self.tick_seconds.observe,
             observe_publish=self.publish_seconds.observe,
+            ticker=self.ticker,
         )
 
     async def _adopt(self, room: Room, *, away_for: float | None = None) -> None:
@@ -440,6 +485,7 @@ class Games(Cluster):
                     room.recording.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=5)
+        await self.ticker.close()
         if unfinished:
             await self._hand_over(unfinished)
         await self.leases.close()
