@@ -135,7 +135,13 @@ def start_floor(workdir: Path) -> Target:
     return Target("floor", f"ws://127.0.0.1:{port}/ws", process.pid, process)
 
 
-def start_platform(workdir: Path, users: int, redis_url: str | None, name: str) -> Target:
+def start_platform(
+    workdir: Path,
+    users: int,
+    redis_url: str | None,
+    name: str,
+    settings: dict[str, str] | None = None,
+) -> Target:
     from transcendence.accounts import tokens
 
     var = workdir / name
@@ -151,6 +157,7 @@ def start_platform(workdir: Path, users: int, redis_url: str | None, name: str) 
     )
     if redis_url:
         env["REDIS_URL"] = redis_url
+    env.update(settings or {})  # e.g. TRANSCENDENCE_PONG_MAX_GAMES (bench/pong_bench.py)
     cli = [sys.executable, "-m", "transcendence_cli.main"]
     subprocess.run([*cli, "db", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     made = subprocess.run(
