@@ -17,9 +17,11 @@ import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+import pydantic_core
 from prometheus_client import CollectorRegistry
 
 from transcendence.bus import Bus, SubscriptionOverflow
+from transcendence.hub import Encoded
 from transcendence_pong import live, records
 from transcendence_pong.clock import Clock, LoopClock
 from transcendence_pong.cluster import Cluster
@@ -37,6 +39,13 @@ from transcendence_pong.topics import game_topic, input_topic
 log = logging.getLogger("transcendence.pong")
 MODES = ("local", "remote", "ai", "tournament")
 Finished = Callable[[Match], Awaitable[None]]
+
+
+def encoded(state: dict[str, Any]) -> Encoded:
+    """A snapshot as the hub sends it, encoded here by pydantic-core: the same JSON text as
+    the hub's encoder, in under half the time (profiled: encoding was a third of a
+    snapshot's cost, 30 snapshots a second per game)."""
+    return Encoded(pydantic_core.to_json(state).decode())
 
 
 class Games(Cluster):
@@ -68,9 +77,7 @@ class Games(Cluster):
         self.bus = bus
         self.deliver = deliver
         self.on_finished = on_finished
-        self.clock = clock or LoopClock()
-        # One task steps every game in play on this node, 60 times a second (ticker.py).
-        self.ticker = Ticker(self.clock)
+        self.clock = clock or LoopClock()  # and its ticker (the `clock` setter)
         self.snapshot_rate = snapshot_rate
         self.grace = grace
         # Seconds a held remote game waits for its players before it is cancelled; None:
@@ -105,6 +112,18 @@ class Games(Cluster):
         if registry is not None:
             registry.register(self.tick_seconds)
             registry.register(self.publish_seconds)
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        """The rooms' clock (tests set a faster one), and the ticker on it: one task steps
+        every game in play on this node, 60 times a second (ticker.py). Rooms already in
+        play stay on the ticker they have."""
+        self._clock = clock
+        self.ticker = Ticker(clock)
 
     async def create(
         self,
@@ -220,8 +239,10 @@ class Games(Cluster):
         ai: Any = None,
         ai_level: str | None = None,
     ) -> Room:
+        topic = game_topic(game_id)
+
         async def publish(kind: str, state: dict[str, Any]) -> None:
-            await self.deliver(game_topic(game_id), kind, state)
+            await self.deliver(topic, kind, encoded(state))
 
         return Room(
             game_id,
@@ -270,7 +291,7 @@ class Games(Cluster):
 
     async def _report_arrival(self, room: Room, user_id: int) -> None:
         try:
-            await self.deliver(game_topic(room.id), "pong.state", room.state())
+            await self.deliver(game_topic(room.id), "pong.state", encoded(room.state()))
             if self.on_joined is not None:
                 await self.on_joined(room.id, user_id)
         except Exception:
