@@ -172,6 +172,7 @@ class Player:
         self.stats = stats
         self.track = track  # the left player of each game also follows its tick rate
         self.held: str | None = None
+        self.opened = False  # its game was made and opened (refused ones never are)
         self.seq = 0
         self.received = 0
         self.first: tuple[float, int] | None = None
@@ -308,6 +309,7 @@ async def open_game(kind: str, left: Player, right: Player) -> None:
     if kind != "floor":
         for each in (left, right):
             await each.request("pong.join", {"game_id": left.game_id}, "j")
+    left.opened = right.opened = True
 
 
 async def worker_main(pipe: Connection, url: str, kind: str, specs: list[GameSpec]) -> None:
@@ -364,7 +366,8 @@ async def worker_main(pipe: Connection, url: str, kind: str, specs: list[GameSpe
     ]
     pipe.send(
         {
-            "per_client_hz": [p.received / window for p in players],
+            # The clients of the games running (not those refused or never opened).
+            "per_client_hz": [p.received / window for p in players if p.opened],
             "latencies": stats.latencies,
             "bytes": stats.bytes,
             "inputs": stats.inputs,
@@ -573,7 +576,10 @@ def measure(
     else:
         sub = workdir / f"{name}-{games}"
         sub.mkdir()
-        settings = {}
+        # A remote game waits this long for its players before it is cancelled (a
+        # no-show): making hundreds of games through the database can take minutes on a
+        # busy machine, and every game is made before any is opened.
+        settings = {"TRANSCENDENCE_PONG_GRACE": "600"}
         if args.max_games is not None:
             settings["TRANSCENDENCE_PONG_MAX_GAMES"] = str(args.max_games)
         target = start_platform(sub, 2 * games, redis, name, settings)
@@ -642,7 +648,7 @@ def summarise(
     load_before: tuple[float, float, float],
     profile: str | None,
 ) -> dict[str, Any]:
-    per_client = [hz for r in results for hz in r["per_client_hz"]]
+    per_client = [hz for r in results for hz in r["per_client_hz"]] or [float("nan")]
     latencies = sorted(x for r in results for x in r["latencies"])
     q = statistics.quantiles(latencies, n=100) if len(latencies) >= 100 else [float("nan")] * 99
     tick_rates = [x for r in results for x in r["tick_rates"]]

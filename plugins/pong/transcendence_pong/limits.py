@@ -14,7 +14,7 @@ from transcendence_pong.models import Match
 DEFAULT_MAX_LOCAL_GAMES = 3  # TRANSCENDENCE_PONG_MAX_LOCAL_GAMES
 # Games one process runs at 60 Hz with room to spare (docs/performance.md, "Pong games":
 # measured on one core); past it, new games are refused (`server_busy`).
-DEFAULT_MAX_GAMES = 300  # TRANSCENDENCE_PONG_MAX_GAMES
+DEFAULT_MAX_GAMES = 250  # TRANSCENDENCE_PONG_MAX_GAMES
 # Games with a seat for each player: a player is in one of these at a time.
 REMOTE_MODES = ("remote", "tournament")
 
@@ -36,7 +36,7 @@ def max_local_games() -> int:
 
 
 def max_games() -> int:
-    """`TRANSCENDENCE_PONG_MAX_GAMES` (1..100000, default 300): how many games one server
+    """`TRANSCENDENCE_PONG_MAX_GAMES` (1..100000, default 250): how many games one server
     process runs at once. Each game is ticked 60 times a second on the process's one
     event loop: past what a core can tick, every game would slow down, so new games are
     refused instead (`server_busy`) and the running ones keep 60 Hz."""
@@ -47,7 +47,7 @@ def max_games() -> int:
     try:
         limit = int(raw)
     except ValueError:
-        raise ValueError(f"{name} is a whole number of games, e.g. 300") from None
+        raise ValueError(f"{name} is a whole number of games, e.g. 250") from None
     if not 1 <= limit <= 100_000:
         raise ValueError(f"{name} must be between 1 and 100000 games")
     return limit

@@ -54,7 +54,7 @@ async def next_state(tab, game_id: str) -> dict:
 
 def test_the_capacity_comes_from_the_environment(monkeypatch):
     monkeypatch.delenv("TRANSCENDENCE_PONG_MAX_GAMES", raising=False)
-    assert max_games() == 300
+    assert max_games() == 250
     monkeypatch.setenv("TRANSCENDENCE_PONG_MAX_GAMES", "40")
     assert max_games() == 40
     for bad in ("lots", "0", "100001"):
