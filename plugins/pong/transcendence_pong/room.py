@@ -1,4 +1,6 @@
-"""A game room: one engine, its loop at 60 Hz, its players' inputs, pauses and forfeits.
+"""A game room: one engine, its players' inputs, pauses and forfeits, and the task that
+runs the game's life (waiting, countdowns, pauses, the end); while the game is in play, a
+ticker steps it at 60 Hz (ticker.py: one for all the rooms of a node).
 
 Transport-agnostic: the room receives key events (`input`) and connection changes
 (`disconnected` / `reconnected`) and hands every frame it wants sent to `publish`. The
@@ -316,7 +318,8 @@ class Room:
                 await self._task
 
     async def run(self) -> None:
-        """Tick at 60 Hz on the clock until the match ends, then report it once."""
+        """Run the game until the match ends (the ticker steps it at 60 Hz while in play),
+        then report it once."""
         self.started_at = self.clock.now()
         if not self.waiting and self.pause is None and self.engine.tick == 0:
             self.resume_at = self.started_at + RESUME_COUNTDOWN  # before the first serve
