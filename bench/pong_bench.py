@@ -582,6 +582,8 @@ def measure(
         settings = {"TRANSCENDENCE_PONG_GRACE": "600"}
         if args.max_games is not None:
             settings["TRANSCENDENCE_PONG_MAX_GAMES"] = str(args.max_games)
+        if args.snapshot_rate is not None:  # the floor keeps its 30 a second
+            settings["TRANSCENDENCE_PONG_SNAPSHOT_RATE"] = str(args.snapshot_rate)
         target = start_platform(sub, 2 * games, redis, name, settings)
         http = target.url.replace("ws://", "http://").removesuffix("/ws")
         players = [(user_id(token), token) for token in target.tokens]
@@ -826,6 +828,11 @@ def main() -> None:
         "--max-games",
         type=int,
         help="the platform's capacity (TRANSCENDENCE_PONG_MAX_GAMES; default: its own)",
+    )
+    parser.add_argument(
+        "--snapshot-rate",
+        type=int,
+        help="the platform's snapshots per second (TRANSCENDENCE_PONG_SNAPSHOT_RATE; 30)",
     )
     args = parser.parse_args()
     curve = sorted({int(n) for n in args.curve.split(",") if n} | {args.games})
