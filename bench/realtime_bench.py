@@ -181,7 +181,12 @@ def start_floor(workdir: Path) -> Target:
 
 
 def start_platform(
-    workdir: Path, users: int, redis_url: str | None, name: str, workers: int = 1
+    workdir: Path,
+    users: int,
+    redis_url: str | None,
+    name: str,
+    workers: int = 1,
+    settings: dict[str, str] | None = None,
 ) -> Target:
     from transcendence.accounts import tokens
 
@@ -198,6 +203,7 @@ def start_platform(
     )
     if redis_url:
         env["REDIS_URL"] = redis_url
+    env.update(settings or {})  # e.g. TRANSCENDENCE_PONG_MAX_GAMES (bench/pong_bench.py)
     cli = [sys.executable, "-m", "transcendence_cli.main"]
     subprocess.run([*cli, "db", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     made = subprocess.run(
