@@ -23,6 +23,9 @@ receipt at that saturation, and p50/p99 at a fixed rate. Ratios are to both floo
     .venv/bin/python bench/chat_bench.py --postgres postgres://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/chat_bench.py --rooms 20 --per-room 5 --seconds 1 --no-hub
     .venv/bin/python bench/chat_bench.py --no-hub --profile /tmp/chatprof   # + py-spy of chat
+    .venv/bin/python bench/chat_bench.py --no-hub --redis redis://127.0.0.1:6379/15  # + chat+redis
+    .venv/bin/python bench/chat_bench.py --no-hub --redis redis://127.0.0.1:6379/15 \
+        --postgres postgres://postgres@127.0.0.1:5432/postgres --workers 2  # + chat+redis x2
 
 Not run by the test suite: timing belongs here, not in assertions.
 """
@@ -57,7 +60,7 @@ def make_pg_database(admin_url: str) -> str:
     """A fresh PostgreSQL database for this run (dropped by `drop_pg_database`)."""
     import asyncpg
 
-    name = f"chatbench_{os.getpid()}_{int(time.time())}"
+    name = f"chatbench_{os.getpid()}_{time.time_ns()}"  # two per run with --redis
 
     async def create() -> None:
         conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
@@ -101,12 +104,19 @@ def start_store_floor(workdir: Path, postgres_url: str | None) -> rt.Target:
     return rt.Target("store", f"ws://127.0.0.1:{port}/ws", process.pid, process)
 
 
-def start_chat(workdir: Path, users: int, database_url: str | None) -> rt.Target:
+def start_chat(
+    workdir: Path,
+    users: int,
+    database_url: str | None,
+    redis_url: str | None = None,
+    name: str = "chat",
+    workers: int = 1,
+) -> rt.Target:
     """`transcendence serve` with every installed module, on the embedded defaults (SQLite,
-    in-process bus) unless a database URL is given."""
+    in-process bus) unless a database or Redis URL is given."""
     from transcendence.accounts import tokens
 
-    var = workdir / "chat"
+    var = workdir / name
     var.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRANSCENDENCE_", "REDIS"))}
     env.update(
@@ -116,6 +126,8 @@ def start_chat(workdir: Path, users: int, database_url: str | None) -> rt.Target
         TRANSCENDENCE_SECRET_KEY=rt.SECRET,
         TRANSCENDENCE_CHAT_RATE_LIMIT=RATE_LIMIT,
     )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     cli = [sys.executable, "-m", "transcendence_cli.main"]
     subprocess.run([*cli, "db", "migrate"], env=env, cwd=rt.ROOT, check=True, capture_output=True)
     made = subprocess.run(
@@ -128,16 +140,16 @@ def start_chat(workdir: Path, users: int, database_url: str | None) -> rt.Target
     )
     ids = [int(x) for x in made.stdout.strip().splitlines()[-1].split(",")]
     port = rt.free_port()
-    log = (workdir / "chat.log").open("w")
+    log = (workdir / f"{name}.log").open("w")
     process = subprocess.Popen(
-        [*cli, "serve", "--port", str(port)],
+        [*cli, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         cwd=rt.ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     rt.wait_http(f"http://127.0.0.1:{port}/healthz", process)
-    target = rt.Target("chat", f"ws://127.0.0.1:{port}/ws", process.pid, process)
+    target = rt.Target(name, f"ws://127.0.0.1:{port}/ws", process.pid, process)
     target.tokens = [
         tokens.issue_access(rt.SECRET, uid, 0, f"bench-{uid}", ttl=3600) for uid in ids
     ]
@@ -216,6 +228,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             targets.append(rt.start_platform(workdir, users, None, "hub"))
         chat = start_chat(workdir, users, args.database_url)
         targets.append(chat)
+        if args.redis:
+            # Its own database: two servers must not share the chats' tables.
+            targets.append(
+                start_chat(workdir, users, args.redis_database_url, args.redis, "chat+redis")
+            )
+            if args.workers > 1:
+                name = f"chat+redis x{args.workers}"
+                targets.append(
+                    start_chat(
+                        workdir, users, args.workers_database_url, args.redis, name, args.workers
+                    )
+                )
         report: dict[str, Any] = {
             "args": {k: str(v) for k, v in vars(args).items()},
             "cpus": os.cpu_count(),
@@ -224,12 +248,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         rooms: dict[str, rt.Rooms] = {}
         for target in targets:
             sockets = await rt.open_many(target, users)
-            if target is chat:
-                chat_ids = await make_groups(chat, args.rooms, args.per_room)
+            if target.name.startswith("chat"):
+                chat_ids = await make_groups(target, args.rooms, args.per_room)
                 rooms[target.name] = ChatRooms(sockets, args.rooms, args.per_room, chat_ids)
             else:
                 rooms[target.name] = rt.Rooms(sockets, args.rooms, args.per_room)
             await rooms[target.name].join()
+            spread = rt.sockets_per_process(int(target.url.rsplit(":", 1)[1].split("/")[0]))
+            print(f"{target.name} sockets per server process: {spread}", flush=True)
         saturated: dict[str, list[dict[str, float]]] = {t.name: [] for t in targets}
         fixed: dict[str, list[dict[str, float]]] = {t.name: [] for t in targets}
         for round_ in range(args.rounds):
@@ -273,6 +299,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for task in room_set.readers:
                 task.cancel()
             await rt.close_all(room_set.sockets)
+        if "chat+redis" in saturated:  # the Redis bus against the in-process one, paired
+            report["redis_vs_memory"] = {
+                key: statistics.median(
+                    run[key] / base[key] if base[key] else float("nan")
+                    for run, base in zip(saturated["chat+redis"], saturated["chat"], strict=True)
+                )
+                for key in ("deliveries_per_s", "deliveries_per_server_cpu_s")
+            }
         return report
     finally:
         for target in targets:
@@ -321,6 +355,12 @@ def print_table(report: dict[str, Any]) -> None:
         print(f"| {label} | " + " | ".join(cells) + " |")
     if "profile" in report:
         print(f"profile: {report['profile']}")
+    if "redis_vs_memory" in report:
+        paired = report["redis_vs_memory"]
+        print(
+            f"chat+redis / chat, paired medians: deliveries/s {paired['deliveries_per_s']:.2f}x, "
+            f"per server CPU-s {paired['deliveries_per_server_cpu_s']:.2f}x"
+        )
 
 
 def main() -> None:
@@ -340,6 +380,17 @@ def main() -> None:
         help="run the chat on a fresh PostgreSQL database created through this URL "
         "(e.g. postgres://postgres@127.0.0.1:5432/postgres) instead of SQLite",
     )
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="also run the chat on the Redis bus and presence (a spare db), as chat+redis",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="with --redis and N > 1, also the chat on Redis served with --workers N",
+    )
     parser.add_argument("--json", type=Path, help="write the full report here")
     parser.add_argument(
         "--profile", type=Path, help="after the rounds, py-spy the chat server into here"
@@ -347,6 +398,14 @@ def main() -> None:
     parser.add_argument("--profile-seconds", type=float, default=8.0)
     args = parser.parse_args()
     args.database_url = make_pg_database(args.postgres) if args.postgres else None
+    args.redis_database_url = (
+        make_pg_database(args.postgres) if args.postgres and args.redis else None
+    )
+    args.workers_database_url = (
+        make_pg_database(args.postgres)
+        if args.postgres and args.redis and args.workers > 1
+        else None
+    )
     try:
         try:
             import uvloop
@@ -355,8 +414,9 @@ def main() -> None:
         except ImportError:
             report = asyncio.run(run(args))
     finally:
-        if args.database_url:
-            drop_pg_database(args.postgres, args.database_url)
+        for url in (args.database_url, args.redis_database_url, args.workers_database_url):
+            if url:
+                drop_pg_database(args.postgres, url)
     report["database"] = "postgresql" if args.postgres else "sqlite"
     print_table(report)
     if args.json:

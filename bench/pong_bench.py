@@ -157,6 +157,10 @@ class GameSpec:
     right: tuple[int, str]
 
 
+class Refused(Exception):
+    """The server is at its capacity (`server_busy`): it refuses new games."""
+
+
 class Player:
     """One socket: follows a game's snapshots and plays it through key events."""
 
@@ -168,6 +172,7 @@ class Player:
         self.stats = stats
         self.track = track  # the left player of each game also follows its tick rate
         self.held: str | None = None
+        self.opened = False  # its game was made and opened (refused ones never are)
         self.seq = 0
         self.received = 0
         self.first: tuple[float, int] | None = None
@@ -179,6 +184,8 @@ class Player:
         await self.ws.send(json.dumps({"type": type_, "id": id_, "data": data}))
         frame = await reply
         if frame.get("type") == "error":
+            if frame.get("error", {}).get("code") == "server_busy":
+                raise Refused(frame["error"]["message"])
             raise RuntimeError(f"{type_} refused: {frame}")
         return frame
 
@@ -302,6 +309,7 @@ async def open_game(kind: str, left: Player, right: Player) -> None:
     if kind != "floor":
         for each in (left, right):
             await each.request("pong.join", {"game_id": left.game_id}, "j")
+    left.opened = right.opened = True
 
 
 async def worker_main(pipe: Connection, url: str, kind: str, specs: list[GameSpec]) -> None:
@@ -322,6 +330,7 @@ async def worker_main(pipe: Connection, url: str, kind: str, specs: list[GameSpe
     pipe.send("open")
     await loop.run_in_executor(None, pipe.recv)  # every client process has its sockets
     failed: Counter[str] = Counter()  # games that could not be made (an overloaded server)
+    refused = 0  # games the server refused to make: at its capacity (`server_busy`)
     # Every game is made first, then opened: making one is database work (invitation,
     # answer, match row) that would otherwise queue behind the frames of the games already
     # followed, in this client and on the server. Setup is not measured.
@@ -331,7 +340,11 @@ async def worker_main(pipe: Connection, url: str, kind: str, specs: list[GameSpe
             *(make_game(kind, *pair) for pair in pairs[start : start + 10]),
             return_exceptions=True,
         )
-        failed.update(repr(error)[:120] for error in made if isinstance(error, BaseException))
+        for error in made:
+            if isinstance(error, Refused):
+                refused += 1
+            elif isinstance(error, BaseException):
+                failed[repr(error)[:120]] += 1
     ready = [(left, right) for _, left, right in pairs if left.game_id]
     for start in range(0, len(ready), 25):
         opened = await asyncio.gather(
@@ -353,7 +366,8 @@ async def worker_main(pipe: Connection, url: str, kind: str, specs: list[GameSpe
     ]
     pipe.send(
         {
-            "per_client_hz": [p.received / window for p in players],
+            # The clients of the games running (not those refused or never opened).
+            "per_client_hz": [p.received / window for p in players if p.opened],
             "latencies": stats.latencies,
             "bytes": stats.bytes,
             "inputs": stats.inputs,
@@ -364,6 +378,7 @@ async def worker_main(pipe: Connection, url: str, kind: str, specs: list[GameSpe
             "paused": len(stats.paused),
             "cpu_share": cpu / window,
             "games_not_started": dict(failed),
+            "refused": refused,
         }
     )
     await loop.run_in_executor(None, pipe.recv)  # "close": the server is about to stop
@@ -561,7 +576,15 @@ def measure(
     else:
         sub = workdir / f"{name}-{games}"
         sub.mkdir()
-        target = start_platform(sub, 2 * games, redis, name)
+        # A remote game waits this long for its players before it is cancelled (a
+        # no-show): making hundreds of games through the database can take minutes on a
+        # busy machine, and every game is made before any is opened.
+        settings = {"TRANSCENDENCE_PONG_GRACE": "600"}
+        if args.max_games is not None:
+            settings["TRANSCENDENCE_PONG_MAX_GAMES"] = str(args.max_games)
+        if args.snapshot_rate is not None:  # the floor keeps its 30 a second
+            settings["TRANSCENDENCE_PONG_SNAPSHOT_RATE"] = str(args.snapshot_rate)
+        target = start_platform(sub, 2 * games, redis, name, settings=settings)
         http = target.url.replace("ws://", "http://").removesuffix("/ws")
         players = [(user_id(token), token) for token in target.tokens]
         specs = [GameSpec(i, players[2 * i], players[2 * i + 1]) for i in range(games)]
@@ -627,7 +650,7 @@ def summarise(
     load_before: tuple[float, float, float],
     profile: str | None,
 ) -> dict[str, Any]:
-    per_client = [hz for r in results for hz in r["per_client_hz"]]
+    per_client = [hz for r in results for hz in r["per_client_hz"]] or [float("nan")]
     latencies = sorted(x for r in results for x in r["latencies"])
     q = statistics.quantiles(latencies, n=100) if len(latencies) >= 100 else [float("nan")] * 99
     tick_rates = [x for r in results for x in r["tick_rates"]]
@@ -638,6 +661,9 @@ def summarise(
         errors.update(r["errors"])
         closed.update(r["closed"])
     cpu = server["cpu_share"] * window  # server CPU-seconds, scaled to the clients' window
+    refused = sum(r.get("refused", 0) for r in results)
+    not_started = sum(sum(r["games_not_started"].values()) for r in results)
+    running = max(1, games - refused - not_started)  # the games the server did make
     return {
         "target": name,
         "games": games,
@@ -646,7 +672,10 @@ def summarise(
         "load_before": load_before,
         "load_after": os.getloadavg(),
         "server": server,
-        "ticks_per_game_per_s": server["ticks"] / server["window_s"] / games,
+        "running_games": running,
+        "refused": refused,
+        # Per game made (refused ones never tick).
+        "ticks_per_game_per_s": server["ticks"] / server["window_s"] / running,
         "tick_rate_from_snapshots": {
             "median": statistics.median(tick_rates) if tick_rates else float("nan"),
             "min": min(tick_rates, default=float("nan")),
@@ -657,7 +686,7 @@ def summarise(
         },
         "deliveries_per_s": snapshots / window,
         "deliveries_per_server_cpu_s": snapshots / cpu if cpu else float("nan"),
-        "server_cpu_ms_per_game_s": cpu / window / games * 1e3,
+        "server_cpu_ms_per_game_s": cpu / window / running * 1e3,
         # What a core of its own would hold at 60 Hz, at the CPU cost of the ticks run here
         # (a game that fell behind ran fewer ticks, and sent fewer snapshots).
         "games_per_core": (
@@ -674,7 +703,7 @@ def summarise(
         "paused_games": sum(r["paused"] for r in results),
         "errors": dict(errors),
         "closed": dict(closed),
-        "games_not_started": sum(sum(r["games_not_started"].values()) for r in results),
+        "games_not_started": not_started,
         "why_not_started": [r["games_not_started"] for r in results if r["games_not_started"]],
         "profile": profile,
     }
@@ -714,6 +743,7 @@ def print_report(report: dict[str, Any]) -> None:
         print("| --- |" + " --- |" * len(names))
         floor = runs.get("floor")
         rows = [
+            ("games running / refused (server_busy)", None, None),
             ("ticks/s per game (target 60)", lambda r: r["ticks_per_game_per_s"], ".1f"),
             ("  from snapshots: median / min", None, None),
             ("tick p50 / p99, ms", None, None),
@@ -735,7 +765,9 @@ def print_report(report: dict[str, Any]) -> None:
             cells = []
             for name in names:
                 r = runs[name]
-                if label.startswith("  from snapshots"):
+                if label.startswith("games running"):
+                    cells.append(f"{r['running_games']} / {r['refused']}")
+                elif label.startswith("  from snapshots"):
                     t = r["tick_rate_from_snapshots"]
                     cells.append(f"{fmt(t['median'])} / {fmt(t['min'])}")
                 elif label.startswith("tick p50"):
@@ -792,6 +824,16 @@ def main() -> None:
     parser.add_argument("--no-floor", action="store_true", help="skip the floor runs")
     parser.add_argument("--profile", type=Path, help="py-spy the platform at N=--games here")
     parser.add_argument("--json", type=Path, help="write the full report here")
+    parser.add_argument(
+        "--max-games",
+        type=int,
+        help="the platform's capacity (TRANSCENDENCE_PONG_MAX_GAMES; default: its own)",
+    )
+    parser.add_argument(
+        "--snapshot-rate",
+        type=int,
+        help="the platform's snapshots per second (TRANSCENDENCE_PONG_SNAPSHOT_RATE; 30)",
+    )
     args = parser.parse_args()
     curve = sorted({int(n) for n in args.curve.split(",") if n} | {args.games})
     report: dict[str, Any] = {

@@ -14,6 +14,7 @@ compression). Measured, for each server, and reported with the platform/floor ra
 
     .venv/bin/python bench/realtime_bench.py                 # 500 idle, 50 x 10, 4 s each
     .venv/bin/python bench/realtime_bench.py --redis redis://127.0.0.1:6379/15
+    .venv/bin/python bench/realtime_bench.py --redis redis://127.0.0.1:6379/15 --workers 2
 
 Not run by the test suite: timing belongs here, not in assertions.
 """
@@ -24,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -71,17 +73,60 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def tree(pid: int) -> list[int]:
+    """A process and its descendants: a server started with `--workers N` is N + 1."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process (and of its worker processes) so far."""
+    total = 0
+    for each in tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+    total = 0
+    for each in tree(pid):
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+def sockets_per_process(port: int) -> list[int]:
+    """Established connections to `port` per server process, largest first (from `ss`):
+    how the kernel spread the sockets over the workers."""
+    try:
+        out = subprocess.run(
+            ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    counts: dict[str, int] = {}
+    for pid in re.findall(r"pid=(\d+)", out):
+        counts[pid] = counts.get(pid, 0) + 1
+    return sorted(counts.values(), reverse=True)
 
 
 @dataclass
@@ -135,7 +180,14 @@ def start_floor(workdir: Path) -> Target:
     return Target("floor", f"ws://127.0.0.1:{port}/ws", process.pid, process)
 
 
-def start_platform(workdir: Path, users: int, redis_url: str | None, name: str) -> Target:
+def start_platform(
+    workdir: Path,
+    users: int,
+    redis_url: str | None,
+    name: str,
+    workers: int = 1,
+    settings: dict[str, str] | None = None,
+) -> Target:
     from transcendence.accounts import tokens
 
     var = workdir / name
@@ -151,6 +203,7 @@ def start_platform(workdir: Path, users: int, redis_url: str | None, name: str) 
     )
     if redis_url:
         env["REDIS_URL"] = redis_url
+    env.update(settings or {})  # e.g. TRANSCENDENCE_PONG_MAX_GAMES (bench/pong_bench.py)
     cli = [sys.executable, "-m", "transcendence_cli.main"]
     subprocess.run([*cli, "db", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     made = subprocess.run(
@@ -165,7 +218,7 @@ def start_platform(workdir: Path, users: int, redis_url: str | None, name: str) 
     port = free_port()
     log = (workdir / f"{name}.log").open("w")
     process = subprocess.Popen(
-        [*cli, "serve", "--port", str(port)],
+        [*cli, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         cwd=ROOT,
         stdout=log,
@@ -343,6 +396,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         targets.append(start_platform(workdir, users, None, "platform"))
         if args.redis:
             targets.append(start_platform(workdir, users, args.redis, "platform+redis"))
+            if args.workers > 1:
+                name = f"platform+redis x{args.workers}"
+                targets.append(start_platform(workdir, users, args.redis, name, args.workers))
         report: dict[str, Any] = {
             "args": {k: str(v) for k, v in vars(args).items()},
             "cpus": os.cpu_count(),
@@ -357,6 +413,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             sockets = await open_many(target, args.rooms * args.per_room)
             rooms[target.name] = Rooms(sockets, args.rooms, args.per_room)
             await rooms[target.name].join()
+            spread = sockets_per_process(int(target.url.rsplit(":", 1)[1].split("/")[0]))
+            entries[target.name]["sockets_per_process"] = spread
+            print(f"{target.name} sockets per server process: {spread}", flush=True)
         # Rounds alternate between servers (in a rotating order), so that load from
         # elsewhere on the machine hits both alike; medians are reported.
         saturated: dict[str, list[dict[str, float]]] = {t.name: [] for t in targets}
@@ -391,6 +450,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 task.cancel()
             await close_all(room_set.sockets)
         report["targets"] = entries
+        if "platform+redis" in saturated:  # the Redis bus against the in-process one, paired
+            report["redis_vs_memory"] = {
+                key: statistics.median(
+                    run[key] / base[key] if base[key] else float("nan")
+                    for run, base in zip(
+                        saturated["platform+redis"], saturated["platform"], strict=True
+                    )
+                )
+                for key in ("deliveries_per_s", "deliveries_per_server_cpu_s")
+            }
         report["load_after"] = os.getloadavg()
         return report
     finally:
@@ -429,6 +498,13 @@ def print_table(report: dict[str, Any]) -> None:
             extra = f"; paired {paired:.2f}x" if paired is not None else ""
             cells.append(f"{fmt.format(value)} ({ratio(value, base)}{extra})")
         print(f"| {label} | " + " | ".join(cells) + " |")
+    if "redis_vs_memory" in report:
+        paired = report["redis_vs_memory"]
+        print(
+            "platform+redis / platform, paired medians: "
+            f"deliveries/s {paired['deliveries_per_s']:.2f}x, "
+            f"per server CPU-s {paired['deliveries_per_server_cpu_s']:.2f}x"
+        )
 
 
 def main() -> None:
@@ -441,6 +517,12 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=2, help="messages in flight per room")
     parser.add_argument("--rate", type=float, default=500.0, help="fixed deliveries/s")
     parser.add_argument("--redis", help="also run the platform on this Redis (a spare db)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="with --redis and N > 1, also the platform on Redis served with --workers N",
+    )
     parser.add_argument("--json", type=Path, help="write the full report here")
     args = parser.parse_args()
     try:

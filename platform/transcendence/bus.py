@@ -5,7 +5,9 @@ job queue: a message published while nobody listens is gone, and Redis pub/sub i
 whatever is published while a subscriber is reconnecting. That loss is announced instead of
 hidden: every live subscription receives a `RESYNC` message after a reconnect, so its
 consumer can re-read the state it mirrors. A subscriber that cannot keep up is not skipped
-over either; its subscription ends with `SubscriptionOverflow`.
+over either; its subscription ends with `SubscriptionOverflow`. A subscriber that never
+blocks may instead give a handler, called with each message as it arrives: no queue, no
+task to wake, and the order of arrival kept across all such subscriptions.
 
 Both implementations share the local fan-out (topic -> subscriptions), so a process holds
 one Redis subscription per topic however many sockets listen to it.
@@ -19,7 +21,7 @@ import json
 import logging
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -79,10 +81,17 @@ class Subscription:
     is full the subscription is cut off and says so, rather than losing messages in silence.
     """
 
-    def __init__(self, bus: Bus, topics: tuple[str, ...], maxsize: int) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        topics: tuple[str, ...],
+        maxsize: int,
+        handler: Callable[[Message], None] | None = None,
+    ) -> None:
         self._bus = bus
         self.topics = topics
         self.maxsize = maxsize
+        self._handler = handler
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize)
         self._closed = False
         self._overflowed = False
@@ -138,8 +147,18 @@ class Subscription:
 
     aclose = close
 
+    def end(self) -> None:
+        """`close()` without awaiting: for the owner of a handler, from synchronous code."""
+        self._end()
+
     def _offer(self, message: Message) -> None:
         if self.closed:
+            return
+        if self._handler is not None:
+            try:
+                self._handler(message)
+            except Exception:  # one consumer's bug must not cost the others their message
+                log.exception("bus handler for %s failed", ", ".join(self.topics))
             return
         try:
             self._queue.put_nowait(message)
@@ -196,7 +215,18 @@ class Bus(ABC):
         # Encoded once here rather than per subscriber; compact because it crosses the wire.
         await self.publish(topic, json.dumps(obj, separators=(",", ":")).encode())
 
-    def subscribe(self, *topics: str, maxsize: int = 1024) -> Subscription:
+    def subscribe(
+        self,
+        *topics: str,
+        maxsize: int = 1024,
+        handler: Callable[[Message], None] | None = None,
+    ) -> Subscription:
+        """Messages of these topics (and RESYNC), in order, from the moment `ready()` returns.
+
+        Iterate the subscription, or give `handler`: it is then called with each message
+        from the bus's own task, and must not block (it cannot fall behind, so it never
+        overflows; iterating such a subscription yields nothing).
+        """
         if self._closed:
             # Returning an already-ended subscription would turn a consumer's
             # resubscribe loop into a busy loop.
@@ -207,7 +237,7 @@ class Bus(ABC):
             raise ValueError("maxsize must be at least 1: an unbounded queue hides overload")
         if RESYNC in topics:
             raise ValueError(f"{RESYNC} is delivered to every subscription; do not subscribe")
-        sub = Subscription(self, tuple(dict.fromkeys(topics)), maxsize)
+        sub = Subscription(self, tuple(dict.fromkeys(topics)), maxsize, handler)
         added = False
         for topic in sub.topics:
             subs = self._subs_by_topic.setdefault(topic, set())
@@ -332,6 +362,8 @@ class RedisBus(Bus):
         # to a quiet channel; forced after from_url because URL options override kwargs.
         self._reader_client.connection_pool.connection_kwargs["socket_timeout"] = None
         self._reader: asyncio.Task[None] | None = None
+        self._outbox: list[tuple[str, bytes, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
         self._confirmed: set[str] = set()  # topics Redis acknowledged on the current connection
         self._resync_pending = False
@@ -348,19 +380,67 @@ class RedisBus(Bus):
                 self._run_reader(), name="transcendence.bus.reader"
             )
 
-    def subscribe(self, *topics: str, maxsize: int = 1024) -> Subscription:
-        sub = super().subscribe(*topics, maxsize=maxsize)
+    def subscribe(
+        self,
+        *topics: str,
+        maxsize: int = 1024,
+        handler: Callable[[Message], None] | None = None,
+    ) -> Subscription:
+        sub = super().subscribe(*topics, maxsize=maxsize, handler=handler)
         self._ensure_reader()
         return sub
 
     async def publish(self, topic: str, data: bytes) -> None:
+        """Send once Redis accepted it; concurrent publishes share one round trip.
+
+        A publish joins the batch of the publishes made while the previous batch was on
+        the wire, and the batch goes out as one pipeline: under load, one write and one
+        read per batch instead of per message. Order is the order of the calls.
+        """
         if self._closed:
             raise BusUnavailable("the Redis bus is closed")
+        done = asyncio.get_running_loop().create_future()
+        self._outbox.append((topic, data, done))
+        if self._flusher is None:
+            self._flusher = asyncio.get_running_loop().create_task(
+                self._flush(), name="transcendence.bus.publisher"
+            )
+        await done
+
+    async def _flush(self) -> None:
         try:
-            await self._client.publish(topic, data)
-        except _REDIS_REFUSALS as exc:
-            raise BusUnavailable(f"Redis at {self._safe_url} is unavailable: {exc}") from exc
-        self.published += 1
+            while self._outbox:
+                batch, self._outbox = self._outbox, []
+                error: BaseException | None = None
+                try:
+                    async with self._client.pipeline(transaction=False) as pipe:
+                        for topic, data, _ in batch:
+                            pipe.publish(topic, data)
+                        await pipe.execute()
+                except _REDIS_REFUSALS as exc:
+                    error = BusUnavailable(f"Redis at {self._safe_url} is unavailable: {exc}")
+                    error.__cause__ = exc
+                except asyncio.CancelledError:
+                    error = BusUnavailable("the Redis bus is closed")
+                    raise
+                except Exception as exc:  # a bug: the publishers see it rather than hang
+                    error = exc
+                else:
+                    self.published += len(batch)
+                finally:
+                    for _, _, done in batch:
+                        if not done.done():  # a cancelled publisher is not waiting
+                            if error is None:
+                                done.set_result(None)
+                            else:
+                                done.set_exception(error)
+        finally:
+            self._flusher = None
+            # Cancelled (closing): whoever queued behind the last batch must not hang.
+            left, self._outbox = self._outbox, []
+            for _, _, done in left:
+                if not done.done():
+                    done.set_exception(BusUnavailable("the Redis bus is closed"))
 
     async def ping(self) -> None:
         if self._closed:
@@ -377,7 +457,11 @@ class RedisBus(Bus):
             return
         await super().close()
         reader, self._reader = self._reader, None
+        flusher = self._flusher
         try:
+            if flusher is not None:  # what was published before close() still goes out
+                await asyncio.wait([flusher], timeout=COMMAND_TIMEOUT)
+                flusher.cancel()
             if reader is not None:
                 reader.cancel()
                 await asyncio.wait([reader])

@@ -100,6 +100,10 @@ def _outage_types() -> dict[str, tuple[type[BaseException], ...]]:
             asyncpg.CannotConnectNowError,  # starting up or shutting down
             asyncpg.OperatorInterventionError,  # "terminating connection": a fast shutdown
             asyncpg.InterfaceError,  # "connection is closed", "pool is closing"
+            # "cannot switch to state 15; another operation (2) is in progress": a COMMIT
+            # on a connection the server terminated mid-operation (seen during a fast
+            # shutdown; the transaction is not committed, so a retry is safe).
+            asyncpg.InternalClientError,
         )
     except ImportError:  # SQLite-only installs
         pass

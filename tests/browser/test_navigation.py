@@ -178,8 +178,9 @@ def test_phone_viewport(new_page, account, shot):
         assert page.evaluate(no_sideways_scroll), f"{path} scrolls sideways at 375 px"
         shot(page, f"{title.lower()}-phone")
 
-    # The menu closes again after choosing a view.
+    # The menu closes again after choosing a view (chosen once it is open, as a person would).
     menu.click()
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
     page.get_by_role("link", name="Friends", exact=True).click()
     expect(heading(page, "Friends")).to_be_visible()
     expect(menu).to_have_attribute("aria-expanded", "false")

@@ -102,6 +102,48 @@ async def test_delivers_bytes_in_order(bus: Bus) -> None:
     assert received == [Message(topic, payload) for payload in payloads]
 
 
+async def test_concurrent_publishes_arrive_in_call_order(bus: Bus) -> None:
+    # On Redis they leave in shared pipelines: batching must neither reorder nor drop.
+    topics = [new_topic("a"), new_topic("b")]
+    sub = await subscribed(bus, *topics)
+    sent = [(topics[i % 2], b"%d" % i) for i in range(300)]
+    await asyncio.gather(*(bus.publish(topic, data) for topic, data in sent))
+    assert [await next_message(sub) for _ in sent] == [Message(t, d) for t, d in sent]
+
+
+async def test_handlers_get_each_message_in_arrival_order(bus: Bus) -> None:
+    topics = [new_topic("a"), new_topic("b")]
+    sent = [(topics[i % 2], b"%d" % i) for i in range(50)]
+    got: list[Message] = []
+    all_in = asyncio.Event()
+
+    def collect(message: Message) -> None:
+        got.append(message)
+        if len(got) == len(sent):
+            all_in.set()
+
+    def broken(message: Message) -> None:
+        raise RuntimeError("a consumer's bug")
+
+    subs = [bus.subscribe(t, handler=collect) for t in topics]
+    subs.append(bus.subscribe(*topics, handler=broken))
+    async with asyncio.timeout(TIMEOUT):
+        for sub in subs:
+            await sub.ready()
+        for topic, data in sent:
+            await bus.publish(topic, data)
+        await all_in.wait()
+    # One order across both subscriptions, and the broken handler cost them nothing.
+    assert got == [Message(t, d) for t, d in sent]
+
+    subs[0].end()
+    await bus.publish(topics[1], b"last")
+    marker = await subscribed(bus, topics[0])
+    await bus.publish(topics[0], b"after the end")
+    assert await next_message(marker) == Message(topics[0], b"after the end")
+    assert got[-1] == Message(topics[1], b"last")
+
+
 async def test_every_subscriber_gets_each_message(bus: Bus) -> None:
     topic = new_topic()
     subs = [await subscribed(bus, topic) for _ in range(3)]

@@ -161,6 +161,20 @@ async def test_a_driver_error_wrapped_by_the_orm_is_an_outage_too(client, monkey
     assert (await response.get_json())["error"]["details"] == {"dependency": "database"}
 
 
+async def test_a_connection_killed_during_a_commit_is_an_outage(client, monkeypatch):
+    """asyncpg reports a COMMIT on a connection PostgreSQL's fast shutdown terminated as an
+    internal client error: an outage (503, retried), not a bug (500)."""
+    from asyncpg import InternalClientError
+
+    def fail(app):
+        raise InternalClientError("cannot switch to state 15; another operation (2) is in progress")
+
+    monkeypatch.setattr("transcendence.routes.describe_modules", fail)
+    response = await client.get("/api/modules")
+    assert response.status_code == 503
+    assert (await response.get_json())["error"]["details"] == {"dependency": "database"}
+
+
 async def test_a_plain_bug_is_still_a_500(client, monkeypatch):
     def fail(app):
         raise KeyError("a bug")

@@ -59,7 +59,7 @@ async def test_me_has_the_fixed_shape(client, make_user):
     assert me["theme"] == "standard" and me["text_size"] == "normal"
     # No socket yet, but the one asking is here (accounts.presence.presence_seen_by).
     assert me["online"] is True and me["status"] == "online" and me["last_seen"]
-    assert me["extras"] == {} and me["has_password"] is True
+    assert "extras" not in me and me["has_password"] is True
 
 
 async def test_me_without_a_token_is_a_401_json_error(client):
@@ -68,10 +68,19 @@ async def test_me_without_a_token_is_a_401_json_error(client):
     assert error_code(await response.get_json()) == "unauthorized"
 
 
-async def test_me_merges_extras_of_modules(client, make_user, with_extras):
+async def test_me_merges_extras_of_modules_when_asked(client, make_user, with_extras):
     alice = await make_user("alice")
-    me = await (await client.get("/api/me/", headers=alice.headers)).get_json()
-    assert me["extras"] == {"wins": 5, "rank": "rookie"}
+    plain = await (await client.get("/api/me/", headers=alice.headers)).get_json()
+    assert "extras" not in plain  # the session's read, on every page load, skips them
+    asked = await client.get("/api/me/?include=extras", headers=alice.headers)
+    assert (await asked.get_json())["extras"] == {"wins": 5, "rank": "rookie"}
+
+
+async def test_me_refuses_an_unknown_include(client, make_user):
+    alice = await make_user("alice")
+    response = await client.get("/api/me/?include=everything", headers=alice.headers)
+    assert response.status_code == 400
+    assert error_code(await response.get_json()) == "validation_error"
 
 
 async def test_edit_display_name_email_and_language(client, make_user):

@@ -6,6 +6,7 @@ With `TEST_REDIS_URL` set these run on the Redis bus and the Redis presence stor
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ from realtime_kit import RT_MODULES, realtime_server
 from transcendence.accounts.models import Block, Friendship, User
 from transcendence.accounts.presence import presence_of
 from transcendence.bus import RESYNC, Message
-from transcendence.hub import notify
+from transcendence.hub import Encoded, notify
 
 
 @pytest.fixture
@@ -68,6 +69,19 @@ async def test_to_users_encodes_once_and_reaches_each(server):
     assert not [f for c in clients.values() for f in c.seen if f["type"] == "rtsample.note"]
     for client in clients.values():
         await client.close()
+
+
+async def test_data_encoded_by_its_sender_arrives_as_the_same_frame(server):
+    """`Encoded(json_text)`: a module's hot path encodes its own data; the followers get
+    the frame they would get from the data itself."""
+    alice = await server.user("alice")
+    a = await server.connect(alice)
+    await a.request("rtsample.join", {"topic": "room.9"})
+    data = {"tick": 3, "ball": {"x": 1.5, "y": -2.25}, "name": "Zoë", "none": None}
+    await server.hub.deliver.to_topic("room.9", "rtsample.said", Encoded(json.dumps(data)))
+    await server.hub.deliver.to_topic("room.9", "rtsample.said", data)
+    assert (await a.expect("rtsample.said"))["data"] == data
+    assert (await a.expect("rtsample.said"))["data"] == data
 
 
 async def test_topics_reach_their_followers_only(server):

@@ -112,17 +112,23 @@ async def extras_of(user: User) -> dict[str, Any]:
     return merged
 
 
-async def private_profile(user: User) -> dict[str, Any]:
-    """My account as I see it: everything of the public profile plus email, role, settings."""
+async def private_profile(user: User, *, extras: bool = False) -> dict[str, Any]:
+    """My account as I see it: everything of the public profile plus email, role, settings.
+
+    Module extras only when asked (`extras=True`): the browser reads this on every page
+    load for the session, and the extras (the stats module's three queries) are what the
+    profile page shows, which reads them from `public_profile`."""
     versions = await avatar_versions([user])
     presence = await presence_seen_by(user.id, [user.id])
-    return {
+    profile = {
         **user_out(user),
         "avatar_url": avatar_url(user.id, versions[user.id]),
         "has_password": user.password_hash is not None,
         **presence_fields(presence.get(user.id)),
-        "extras": await extras_of(user),
     }
+    if extras:
+        profile["extras"] = await extras_of(user)
+    return profile
 
 
 async def relationship(viewer: User, other: User) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from transcendence.accounts.user_schemas import (
     FriendRequestOut,
     FriendsOut,
     MeOut,
+    MeQuery,
     PasswordChange,
     PasswordChangedOut,
     ProfileEdit,
@@ -77,10 +78,13 @@ def _no_content() -> Response:
 
 
 @users_blueprint.get("/api/me/")
+@validate_querystring(MeQuery)
 @document_response(MeOut, 200)
-async def me() -> ResponseReturnValue:
-    """My account: identity, email, role, settings, presence and module extras."""
-    return await profiles.private_profile(await current_user())
+async def me(query_args: MeQuery) -> ResponseReturnValue:
+    """My account: identity, email, role, settings and presence; with `include=extras`, the
+    modules' extras too (as on my public profile)."""
+    extras = query_args.include == "extras"
+    return await profiles.private_profile(await current_user(), extras=extras)
 
 
 def _edited_fields(user: User, data: ProfileEdit) -> list[str]:

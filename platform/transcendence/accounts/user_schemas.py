@@ -140,7 +140,15 @@ class MeOut(Presence):
     totp_enabled: bool
     has_password: bool
     created_at: datetime
-    extras: dict[str, Any]
+    extras: dict[str, Any] | None = Field(
+        None, description="every enabled module's profile fields; only with `include=extras`"
+    )
+
+
+class MeQuery(BaseModel):
+    include: Literal["extras"] | None = Field(
+        None, description="`extras`: add the modules' profile fields (`extras`)"
+    )
 
 
 class Relationship(BaseModel):

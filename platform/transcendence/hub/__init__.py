@@ -14,7 +14,8 @@ Where things are:
 
 From a module: `get_hub(app).deliver.to_user(user_id, "chat.message", data)`,
 `await conn.subscribe("pong.match.42")` in a handler, `get_hub(app).presence.set_in_game(...)`,
-`await notify(user_id, "tournament.next", {...})`. See docs/realtime.md.
+`await notify(user_id, "tournament.next", {...})`; data a module encoded itself (a hot path)
+goes as `Encoded(json_text)`. See docs/realtime.md.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from transcendence.hub.config import HubConfig
 from transcendence.hub.hub import Hub
 from transcendence.hub.lookup import EXTENSION, current_hub, get_hub
 from transcendence.hub.notifications import mark_read, notify
+from transcendence.hub.protocol import Encoded
 from transcendence.hub.routes import SocketMount, notifications_blueprint, realtime_blueprint
 from transcendence.realtime import RealtimeError
 
@@ -56,6 +58,7 @@ def install(app: Quart, core: Core, users: Users) -> Hub:
 
 
 __all__ = [
+    "Encoded",
     "Hub",
     "HubConfig",
     "RealtimeError",

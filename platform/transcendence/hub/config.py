@@ -51,8 +51,6 @@ class HubConfig:
     # Presence entries live this long unless their node refreshes them (every ttl / 3): a
     # dead node's users read as offline after at most this long.
     presence_ttl: float = 30.0
-    # Queue of one bus subscription (a user's or a topic's feed on this node).
-    feed_queue: int = 4096
     # How long a new subscription may wait for the bus (Redis down): then the socket is
     # closed with 1013 (or `subscribe` fails with `unavailable`) instead of hanging.
     ready_timeout: float = 5.0

@@ -2,14 +2,25 @@
 to the sockets watching a user's presence.
 
 Everything goes over the bus, so two nodes sharing Redis behave as one: a frame is encoded
-once, published once per user (or once per topic), and each node that holds recipients
-fans it into their sockets' queues. A node listens to one bus topic per user it holds
-sockets for and one per topic its sockets follow (a "feed"); with Redis, the bus carries
-all of them over the single pub/sub connection and reader task of the process.
+once, published once (to one user's topic, to a followed topic, or, for several users, once
+on the shared "users" topic with the recipients' ids in front), and each node that holds
+recipients fans it into their sockets' queues. A node listens to one bus topic per user it
+holds sockets for, one per topic its sockets follow (a "feed"), and to the users topic while
+it holds any user's socket; with Redis, the bus carries all of them over the single pub/sub
+connection and reader task of the process.
 
-Feeds only enqueue (`Connection.push` never blocks); a socket that cannot keep up is
-closed by its own queue. If the bus itself loses messages (a Redis reconnect) or a feed
-falls behind, the affected sockets receive `{"type": "resync"}` so clients re-read state.
+The users topic reaches every node that holds sockets, and each keeps the recipients it
+holds at the moment the message arrives: a tab opened on any node just before a message
+gets it, as with a per-user topic, and a chat message to ten members costs one publish
+instead of ten. The price is that a node also reads the messages meant for others' users,
+which is cheap next to a publish per recipient while nodes are few.
+
+A feed is a bus subscription with a handler: the bus calls it with each message as it
+arrives (from the Redis reader task, or from the publisher on the in-process bus), so a
+node hands its messages to sockets in the order the bus delivered them, without a task or
+a queue per feed. Feeds only enqueue (`Connection.enqueue` never blocks); a socket that
+cannot keep up is closed by its own queue. If the bus itself loses messages (a Redis
+reconnect), the affected sockets receive `{"type": "resync"}` so clients re-read state.
 """
 
 from __future__ import annotations
@@ -19,9 +30,10 @@ import json
 import logging
 import re
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from transcendence.bus import RESYNC, Subscription, SubscriptionOverflow
+from transcendence.bus import RESYNC, Message, Subscription
 from transcendence.hub.protocol import RESYNC as RESYNC_FRAME
 from transcendence.hub.protocol import Close, push_frame
 from transcendence.realtime import RealtimeError
@@ -35,19 +47,21 @@ log = logging.getLogger("transcendence.hub.delivery")
 # Control messages share the user topics with frames; a frame is JSON text and never
 # starts with a NUL byte.
 CONTROL = b"\x00"
+# A message of the users topic: MULTI, the recipients' ids joined by commas, a newline, then
+# the frame. Parsing it is a split, not a JSON decode of a document holding the frame.
+MULTI = b"\x01"
 TOPIC_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 
 class Feed:
     """One bus subscription of this node and the local sockets it feeds."""
 
-    __slots__ = ("sub", "targets", "task", "topic")
+    __slots__ = ("sub", "targets", "topic")
 
-    def __init__(self, topic: str, sub: Subscription) -> None:
+    def __init__(self, topic: str) -> None:
         self.topic = topic
-        self.sub = sub
         self.targets: set[Connection] = set()
-        self.task: asyncio.Task[None] | None = None
+        self.sub: Subscription
 
 
 class Delivery:
@@ -67,6 +81,10 @@ class Delivery:
     def user_topic(self, user_id: int) -> str:
         return f"{self._prefix}.user.{int(user_id)}"
 
+    @property
+    def users_topic(self) -> str:
+        return f"{self._prefix}.users"
+
     def presence_topic(self, user_id: int) -> str:
         return f"{self._prefix}.presence.{int(user_id)}"
 
@@ -82,11 +100,17 @@ class Delivery:
         await self._hub.bus.publish(self.user_topic(user_id), push_frame(type_, data).encode())
 
     async def to_users(self, user_ids: Iterable[int], type_: str, data: Any = None) -> None:
-        """Every socket of each user; the frame is encoded once for all of them."""
-        payload = push_frame(type_, data).encode()
-        publish = self._hub.bus.publish
-        for user_id in dict.fromkeys(int(u) for u in user_ids):
-            await publish(self.user_topic(user_id), payload)
+        """Every socket of each user, on every node: one frame, encoded and published once."""
+        ids = list(dict.fromkeys(int(u) for u in user_ids))
+        if not ids:
+            return
+        if len(ids) == 1:  # only the nodes holding that user read it
+            await self.to_user(ids[0], type_, data)
+            return
+        head = ",".join(map(str, ids)).encode()
+        await self._hub.bus.publish(
+            self.users_topic, MULTI + head + b"\n" + push_frame(type_, data).encode()
+        )
 
     async def to_topic(self, topic: str, type_: str, data: Any = None) -> None:
         """Every socket that follows `topic` (see `subscribe_topic`), on every node."""
@@ -179,9 +203,15 @@ class Delivery:
     async def attach(self, conn: Connection) -> None:
         """Register an authenticated socket for its user's deliveries (ready on return)."""
         await self._attach(self.user_topic(conn.user_id), conn)
+        try:
+            await self._attach(self.users_topic, conn)
+        except RealtimeError:
+            self._detach(self.user_topic(conn.user_id), conn)
+            raise
 
     def detach(self, conn: Connection) -> None:
         self._detach(self.user_topic(conn.user_id), conn)
+        self._detach(self.users_topic, conn)
         for topic in conn.topics:
             self._detach(self.room_topic(topic), conn)
         if conn.topics:
@@ -190,10 +220,6 @@ class Delivery:
             self._detach(self.presence_topic(uid), conn)
         conn.watching.clear()
 
-    def pending(self) -> int:
-        """Messages this node's feeds received and have not handed to sockets yet."""
-        return sum(feed.sub.pending for feed in self._feeds.values())
-
     def local(self, user_id: int) -> set[Connection]:
         feed = self._feeds.get(self.user_topic(user_id))
         return set(feed.targets) if feed else set()
@@ -201,11 +227,8 @@ class Delivery:
     async def close(self) -> None:
         self._closed = True
         feeds, self._feeds = list(self._feeds.values()), {}
-        tasks = [f.task for f in feeds if f.task is not None]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)
+        for feed in feeds:
+            feed.sub.end()
 
     # --- feeds --------------------------------------------------------------------------
 
@@ -214,11 +237,9 @@ class Delivery:
             raise RealtimeError("unavailable", "the server is shutting down")
         feed = self._feeds.get(bus_topic)
         if feed is None:
-            sub = self._hub.bus.subscribe(bus_topic, maxsize=self._hub.config.feed_queue)
-            feed = self._feeds[bus_topic] = Feed(bus_topic, sub)
-            feed.task = asyncio.get_running_loop().create_task(
-                self._consume(feed), name=f"transcendence.hub.feed.{bus_topic}"
-            )
+            feed = self._feeds[bus_topic] = Feed(bus_topic)
+            handler = self._on_users if bus_topic == self.users_topic else self._on_message
+            feed.sub = self._hub.bus.subscribe(bus_topic, handler=partial(handler, feed))
         feed.targets.add(conn)
         # Every attacher waits, not only the first: a second tab arriving while the
         # subscription is still being confirmed must not be told it is live too early.
@@ -238,32 +259,21 @@ class Delivery:
         feed.targets.discard(conn)
         if not feed.targets:
             del self._feeds[bus_topic]
-            if feed.task is not None:
-                feed.task.cancel()  # its `finally` ends the subscription
+            feed.sub.end()
 
-    async def _consume(self, feed: Feed) -> None:
-        try:
-            while True:
-                try:
-                    async for message in feed.sub:
-                        data = message.data
-                        if message.topic == RESYNC:
-                            self._push_all(feed, RESYNC_FRAME)
-                        elif data[:1] == CONTROL:
-                            self._control(feed, data)
-                        else:
-                            self._push_all(feed, data.decode())
-                    return  # the bus closed
-                except SubscriptionOverflow:
-                    # Only when this loop is starved: everything it does is non-blocking.
-                    log.warning("feed %s fell behind; resubscribing with a resync", feed.topic)
-                    feed.sub = self._hub.bus.subscribe(
-                        feed.topic, maxsize=self._hub.config.feed_queue
-                    )
-                    await feed.sub.ready()
-                    self._push_all(feed, RESYNC_FRAME)
-        finally:
-            await feed.sub.close()
+    def _on_message(self, feed: Feed, message: Message) -> None:
+        data = message.data
+        if message.topic == RESYNC:
+            self._push_all(feed, RESYNC_FRAME)
+        elif data[:1] == CONTROL:
+            self._control(feed, data)
+        else:
+            self._push_all(feed, data.decode())
+
+    def _on_users(self, feed: Feed, message: Message) -> None:
+        # A resync reaches the same sockets through their user feeds, once per socket.
+        if message.topic != RESYNC and message.data[:1] == MULTI:
+            self._multi(message.data)
 
     @staticmethod
     def _push_all(feed: Feed, text: str) -> None:
@@ -273,6 +283,17 @@ class Delivery:
         message = {"type": "websocket.send", "text": text}
         for conn in feed.targets:
             conn.enqueue(message)
+
+    def _multi(self, data: bytes) -> None:
+        head, _, frame = data[1:].partition(b"\n")
+        message = {"type": "websocket.send", "text": frame.decode()}
+        feeds = self._feeds
+        prefix = f"{self._prefix}.user."
+        for raw in head.split(b","):
+            feed = feeds.get(prefix + raw.decode())
+            if feed is not None:
+                for conn in feed.targets:
+                    conn.enqueue(message)
 
     def _control(self, feed: Feed, data: bytes) -> None:
         try:

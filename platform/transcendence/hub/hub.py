@@ -111,8 +111,8 @@ class Hub:
 
         A barrier: a marker published on a topic of this node comes back after every
         message published before it (Redis keeps the order on one connection; so does the
-        in-process bus), then the feeds hand on what they hold. Bounded by SETTLE_TIMEOUT,
-        since the bus may be down.
+        in-process bus), and the feeds hand each message to the sockets' queues as it
+        arrives. Bounded by SETTLE_TIMEOUT, since the bus may be down.
         """
         topic = f"{self.deliver.room_topic('node')}.{self.node_id}.barrier"
         with contextlib.suppress(TimeoutError, BusUnavailable, RuntimeError):
@@ -123,10 +123,6 @@ class Hub:
                     async for message in sub:
                         if message.topic == topic:
                             break
-                for _ in range(1000):  # the feeds' tasks are runnable: let them run
-                    if not self.deliver.pending():
-                        break
-                    await asyncio.sleep(0)
 
     async def close_sockets(self) -> None:
         """Refuse new sockets and close every open one with 1001 and a reason, after

@@ -8,6 +8,7 @@ Server to client: pushes `{"type", "data"}`, replies `{"type", "re", "data"}` an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Annotated, Any, Literal
 
@@ -227,9 +228,24 @@ def encode(frame: dict[str, Any]) -> str:
     return _encoder.encode(frame)
 
 
+class Encoded(str):
+    """A frame's data already encoded as JSON text by its sender, put into the frame as it
+    is: for a module's hot path that encodes its own data faster (pong's snapshots, 30 a
+    second per game, with pydantic-core's encoder)."""
+
+    __slots__ = ()
+
+
+@functools.lru_cache(maxsize=256)
+def _push_prefix(type_: str) -> str:
+    return f'{{"type":{json.dumps(type_)},"data":'
+
+
 def push_frame(type_: str, data: Any = None) -> str:
+    if isinstance(data, Encoded):
+        return f"{_push_prefix(type_)}{data}}}"
     if isinstance(data, BaseModel):  # pydantic's own serializer, straight to JSON
-        return f'{{"type":{json.dumps(type_)},"data":{data.model_dump_json()}}}'
+        return f"{_push_prefix(type_)}{data.model_dump_json()}}}"
     return encode({"type": type_, "data": data})
 
 

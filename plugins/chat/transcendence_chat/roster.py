@@ -15,14 +15,12 @@ announce it (an account deleted, its memberships removed by the database) is see
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from transcendence.bus import RESYNC, Bus, BusUnavailable, Subscription, SubscriptionOverflow
+from transcendence.bus import RESYNC, Bus, BusUnavailable, Message, Subscription
 from transcendence.core import core_of
 
 log = logging.getLogger("transcendence.chat")
@@ -41,30 +39,31 @@ class Roster:
         self._chats: dict[int, tuple[float, str, tuple[int, ...]]] = {}
         # Bumped by every forget: a read that started before a change must not be kept.
         self._generation = 0
-        self._task: asyncio.Task[None] | None = None
+        self._sub: Subscription | None = None
 
     async def start(self) -> None:
-        sub = self.bus.subscribe(TOPIC, maxsize=1024)
+        sub = self.bus.subscribe(TOPIC, handler=self._receive)
         await sub.ready()
-        self._task = asyncio.get_running_loop().create_task(
-            self._follow(sub), name="transcendence.chat.roster"
-        )
+        self._sub = sub
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        sub, self._sub = self._sub, None
+        if sub is not None:
+            await sub.close()
+        self.drop()
+
+    @property
+    def _following(self) -> bool:
+        return self._sub is not None and not self._sub.closed
 
     async def get(self, chat_id: int, load: Load) -> tuple[str, tuple[int, ...]] | None:
         """(kind, member ids) of a chat, or None when it has no members (or does not exist)."""
         found = self._chats.get(chat_id)
-        if found is not None and time.monotonic() - found[0] < MAX_AGE and self._task:
+        if found is not None and time.monotonic() - found[0] < MAX_AGE and self._following:
             return found[1], found[2]
         generation = self._generation
         loaded = await load(chat_id)
-        if loaded is not None and generation == self._generation and self._task is not None:
+        if loaded is not None and generation == self._generation and self._following:
             if len(self._chats) >= MAX_CHATS:
                 self._chats.clear()
             self._chats[chat_id] = (time.monotonic(), *loaded)
@@ -86,25 +85,14 @@ class Roster:
             # copy outlives MAX_AGE.
             log.warning("could not announce the members change of chat %d: %s", chat_id, exc)
 
-    async def _follow(self, sub: Subscription) -> None:
-        while True:
-            try:
-                async with sub:
-                    async for message in sub:
-                        if message.topic == RESYNC:
-                            self.drop()
-                            continue
-                        try:
-                            self.drop(int(message.data))
-                        except ValueError:
-                            log.warning("ignoring a malformed chat.roster message")
-                self._task = None  # the bus closed: no copies without announcements
-                self.drop()
-                return
-            except SubscriptionOverflow:
-                self.drop()
-                sub = self.bus.subscribe(TOPIC, maxsize=1024)
-                await sub.ready()
+    def _receive(self, message: Message) -> None:
+        if message.topic == RESYNC:
+            self.drop()
+            return
+        try:
+            self.drop(int(message.data))
+        except ValueError:
+            log.warning("ignoring a malformed chat.roster message")
 
 
 def roster_of(app: Any) -> Roster | None:

@@ -26,7 +26,7 @@ from transcendence_pong.lease import (
     queue_interval,
     snapshot_rate,
 )
-from transcendence_pong.limits import check_game_limits, max_local_games
+from transcendence_pong.limits import check_game_limits, max_games, max_local_games
 from transcendence_pong.models import Invite, Match, QueueEntry
 from transcendence_pong.options import parse_options
 from transcendence_pong.seats import SECOND_PLAYER, ai_name
@@ -56,6 +56,8 @@ class Pong:
             grace=grace_period(),
         )
         self.games.make_ai = self._ai
+        # Admission control (limits.max_games): new games past it are refused.
+        self.games.max_games = max_games()
         self.games.on_joined = self._joined
         self.games.live = hub.deliver.to_topic  # the lobbies' live list (live.py)
         self.games.to_user = hub.deliver.to_user
@@ -209,6 +211,8 @@ class Pong:
         """Pair the user now, or queue them (GameError `invalid_options`)."""
         user = await User.get(id=user_id)
         await check_game_limits([user.id], "remote", self.max_local_games)
+        # Before the queue: a pair it makes takes the waiting player out of it.
+        self.games.check_capacity()
         opponent = await matchmaking.join_queue(user, options, now=self.queue_clock())
         if opponent is None:
             return None
@@ -224,6 +228,8 @@ class Pong:
         """One re-pairing pass over the waiting players (their windows widen while they
         wait); the ids of the games it started."""
         started: list[str] = []
+        if not self.games.has_capacity():  # they keep waiting, for a pass with room
+            return started
         for waited, other in await matchmaking.pair_waiting(now=self.queue_clock()):
             try:
                 started.append(await self._start_paired(waited, other.user_id))  # type: ignore[attr-defined]
@@ -304,6 +310,7 @@ class Pong:
             if pending is not None:
                 players = [user.id, pending.sender_id]  # type: ignore[attr-defined]
                 await check_game_limits(players, "remote", self.max_local_games)
+                self.games.check_capacity()  # refused: the invitation stays open
         invite = await matchmaking.answer_invite(user, invite_id, accept)
         if not accept:
             await notify(

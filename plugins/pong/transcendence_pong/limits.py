@@ -1,5 +1,6 @@
 """How many games one user holds (docs/pong.md, "Limits"): local and AI games per owner,
-and one remote or tournament game at a time per player."""
+and one remote or tournament game at a time per player; and how many games one server
+process runs at once (`max_games`, its admission control)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from transcendence_pong.errors import GameError
 from transcendence_pong.models import Match
 
 DEFAULT_MAX_LOCAL_GAMES = 3  # TRANSCENDENCE_PONG_MAX_LOCAL_GAMES
+# Games one process runs at 60 Hz with room to spare (docs/performance.md, "Pong games":
+# measured on one core); past it, new games are refused (`server_busy`).
+DEFAULT_MAX_GAMES = 250  # TRANSCENDENCE_PONG_MAX_GAMES
 # Games with a seat for each player: a player is in one of these at a time.
 REMOTE_MODES = ("remote", "tournament")
 
@@ -28,6 +32,24 @@ def max_local_games() -> int:
         raise ValueError(f"{name} is a whole number of games, e.g. 3") from None
     if not 1 <= limit <= 100:
         raise ValueError(f"{name} must be between 1 and 100 games")
+    return limit
+
+
+def max_games() -> int:
+    """`TRANSCENDENCE_PONG_MAX_GAMES` (1..100000, default 250): how many games one server
+    process runs at once. Each game is ticked 60 times a second on the process's one
+    event loop: past what a core can tick, every game would slow down, so new games are
+    refused instead (`server_busy`) and the running ones keep 60 Hz."""
+    name = "TRANSCENDENCE_PONG_MAX_GAMES"
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return DEFAULT_MAX_GAMES
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} is a whole number of games, e.g. 250") from None
+    if not 1 <= limit <= 100_000:
+        raise ValueError(f"{name} must be between 1 and 100000 games")
     return limit
 
 

@@ -21,7 +21,7 @@ TOPIC = "pong.live"
 FRAME = "pong.live"
 Event = Literal["started", "ended"]
 # `await deliver(topic, type, data)`: the hub's `deliver.to_topic`, which reaches every node.
-Deliver = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+Deliver = Callable[[str, str, Any], Awaitable[None]]
 
 
 def summary(match: Match) -> dict[str, Any]:

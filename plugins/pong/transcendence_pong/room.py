@@ -1,4 +1,6 @@
-"""A game room: one engine, its loop at 60 Hz, its players' inputs, pauses and forfeits.
+"""A game room: one engine, its players' inputs, pauses and forfeits, and the task that
+runs the game's life (waiting, countdowns, pauses, the end); while the game is in play, a
+ticker steps it at 60 Hz (ticker.py: one for all the rooms of a node).
 
 Transport-agnostic: the room receives key events (`input`) and connection changes
 (`disconnected` / `reconnected`) and hands every frame it wants sent to `publish`. The
@@ -19,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from transcendence_pong.clock import Clock, LoopClock
-from transcendence_pong.engine import DT, TICK_RATE, Engine, Key, Side
+from transcendence_pong.engine import TICK_RATE, Engine, Key, Side
+from transcendence_pong.ticker import Ticker
 
 log = logging.getLogger("transcendence.pong.room")
 
@@ -27,7 +30,6 @@ log = logging.getLogger("transcendence.pong.room")
 # every player is in, and before the game goes on after a pause.
 RESUME_COUNTDOWN = 3.0
 MAX_INPUTS_PER_SECOND = 40  # a human presses far fewer keys; a flood is capped, not queued
-MAX_CATCH_UP_TICKS = 10  # after a stall, catch up at most this many ticks at once
 # The final snapshot waits this long for the match to be recorded (milliseconds, normally);
 # with the database away, the result goes out anyway ("recorded": false), and once more
 # ("recorded": true) when the record is finally written.
@@ -78,6 +80,7 @@ class Room:
         on_arrived: Callable[[Room, int], None] | None = None,
         observe_tick: Callable[[float], None] | None = None,
         observe_publish: Callable[[float], None] | None = None,
+        ticker: Ticker | None = None,
     ):
         self.id = game_id
         self.engine = engine
@@ -85,6 +88,9 @@ class Room:
         self.publish = publish
         self.on_finish = on_finish
         self.clock = clock or LoopClock()
+        # What steps the game while it is in play: the node's one ticker for all its rooms
+        # (ticker.py), or one of its own for a room on its own (tests, headless matches).
+        self.ticker = ticker or Ticker(self.clock)
         self.snapshot_every = max(1, TICK_RATE // max(1, min(snapshot_rate, TICK_RATE)))
         self.grace = grace
         self.on_tick = on_tick
@@ -110,7 +116,12 @@ class Room:
         self.cancelled: dict[str, Any] | None = None
         self.spectators: set[str] = set()  # sockets watching without a seat
         self.started_at: float | None = None
-        self._wake = asyncio.Event()
+        # Set when the room's task has something to do: a pause, a return, an arrival, the
+        # end… The ticker stops stepping a room whose event is set.
+        self.wake = asyncio.Event()
+        # What a tick raised (the ticker keeps stepping the other rooms): the room's task
+        # raises it, as a tick of its own would have.
+        self.failure: BaseException | None = None
         self._task: asyncio.Task[None] | None = None
         self.ticks_run = 0
         # Snapshots leave in order through one sender; the loop only enqueues. A snapshot is
@@ -133,6 +144,9 @@ class Room:
         self._final_sent = False
         # Publishing: a failing transport (Redis away) is logged once per outage.
         self.publish_failures = 0
+        # The snapshot's acks, kept while no key arrives (`state`).
+        self._acks_key: tuple[int, int] | None = None
+        self._acks: dict[str, int] = {}
 
     # --- from the players -------------------------------------------------------------
 
@@ -206,7 +220,7 @@ class Room:
         if seat.remote and self.pause is None:
             self.pause = Pause(side, self.clock.now() + self.grace)
             self.resume_at = None
-        self._wake.set()
+        self.wake.set()
 
     def reconnected(self, side: Side) -> None:
         seat = self.seats[side]
@@ -221,7 +235,7 @@ class Room:
             else:
                 self.pause = None
                 self.resume_at = self.clock.now() + RESUME_COUNTDOWN
-        self._wake.set()
+        self.wake.set()
 
     def away_until_back(self, seconds: float) -> None:
         """After a handover: every player counts as away until their socket shows up here
@@ -236,7 +250,7 @@ class Room:
         if away and not self.engine.finished:
             self.pause = Pause(away[0].side, now + seconds)
             self.resume_at = None
-        self._wake.set()
+        self.wake.set()
 
     def hold(self, sides: list[Side], no_show_after: float | None = None) -> None:
         """Wait for these players before the first serve; after `no_show_after` seconds
@@ -246,7 +260,7 @@ class Room:
         self.resume_at = None
         self.no_show = no_show_after
         self.no_show_at = None if no_show_after is None else self.clock.now() + no_show_after
-        self._wake.set()
+        self.wake.set()
 
     def arrive(self, side: Side) -> None:
         """A held game's player is here; the last one starts the countdown."""
@@ -256,13 +270,13 @@ class Room:
         if not self.waiting and not self.engine.finished:
             self.no_show_at = None
             self.resume_at = self.clock.now() + RESUME_COUNTDOWN
-        self._wake.set()
+        self.wake.set()
 
     def unarrive(self, side: Side) -> None:
         """A player who had arrived at a game still waiting for the other one left again."""
         if self.waiting and side not in self.waiting and not self.engine.finished:
             self.waiting.add(side)
-            self._wake.set()
+            self.wake.set()
 
     def hold_still(self, on: bool) -> None:
         """A local or AI game paused by its player (P or Escape): no deadline, nobody
@@ -277,14 +291,14 @@ class Room:
         elif not on and self.pause is not None and math.isinf(self.pause.deadline):
             self.pause = None
             self.resume_at = self.clock.now() + RESUME_COUNTDOWN
-        self._wake.set()
+        self.wake.set()
 
     def forfeit(self, side: Side) -> None:
         if self.engine.finished:
             return
         self.engine.forfeit(side)
         self._send_snapshot(self.engine.events[-1:])  # the forfeit event itself
-        self._wake.set()
+        self.wake.set()
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -304,9 +318,9 @@ class Room:
                 await self._task
 
     async def run(self) -> None:
-        """Tick at 60 Hz on the clock until the match ends, then report it once."""
+        """Run the game until the match ends (the ticker steps it at 60 Hz while in play),
+        then report it once."""
         self.started_at = self.clock.now()
-        next_tick = self.started_at
         if not self.waiting and self.pause is None and self.engine.tick == 0:
             self.resume_at = self.started_at + RESUME_COUNTDOWN  # before the first serve
         sender = asyncio.create_task(self._sender(), name=f"pong-room-{self.id}-sender")
@@ -321,11 +335,9 @@ class Room:
                         self.cancelled = {"reason": "no_show", "sides": missing}
                         break
                     await self._idle(now, self.no_show_at)
-                    next_tick = self.clock.now()
                     continue
                 if self.pause is not None:
                     await self._paused(now)
-                    next_tick = self.clock.now()
                     continue
                 if self.resume_at is not None:
                     if now < self.resume_at:
@@ -333,17 +345,7 @@ class Room:
                         await self.clock.sleep_until(min(self.resume_at, now + 0.5))
                         continue
                     self.resume_at = None
-                    next_tick = self.clock.now()
-                behind = 0
-                while next_tick <= self.clock.now() and behind < MAX_CATCH_UP_TICKS:
-                    self._tick()
-                    next_tick += DT
-                    behind += 1
-                    if self.engine.finished or self.pause is not None:
-                        break
-                if behind == MAX_CATCH_UP_TICKS:
-                    next_tick = self.clock.now() + DT  # drop the backlog rather than spiral
-                await self.clock.sleep_until(next_tick)
+                await self._play()
         finally:
             try:
                 if self.engine.finished or self.cancelled is not None:
@@ -361,6 +363,19 @@ class Room:
             # The database is away: the players have their result ("recorded": false); once
             # it is written, they get it again as recorded.
             await self._after_record(self.recording)
+
+    async def _play(self) -> None:
+        """In play: the ticker steps the game until something needs this task (the end, a
+        pause, a player leaving a held game…)."""
+        self.wake.clear()
+        self.ticker.add(self)
+        try:
+            await self.wake.wait()
+        finally:
+            self.ticker.discard(self)
+        if self.failure is not None:
+            failure, self.failure = self.failure, None
+            raise failure
 
     async def _finish(self) -> None:
         """Record the match, then send the final snapshot: a player who sees the result
@@ -390,7 +405,7 @@ class Room:
             except Exception as exc:
                 log.warning("room %s: the recorded result was not published (%r)", self.id, exc)
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         started = time.perf_counter()
         events = self.engine.step()
         self.ticks_run += 1
@@ -419,10 +434,10 @@ class Room:
         """Nothing moves (paused, or waiting for a player): one snapshot, then sleep until
         someone arrives or comes back, the deadline, or a second later (the countdown)."""
         self._send_snapshot()
-        self._wake.clear()
+        self.wake.clear()
         until = now + 1.0 if deadline is None else min(deadline, now + 1.0)
         sleeper = asyncio.ensure_future(self.clock.sleep_until(until))
-        waker = asyncio.ensure_future(self._wake.wait())
+        waker = asyncio.ensure_future(self.wake.wait())
         try:
             await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -432,11 +447,37 @@ class Room:
     def state(
         self, events: list[Any] | None = None, *, recorded: bool | None = None
     ) -> dict[str, Any]:
-        now = self.clock.now()
         state = self.engine.snapshot()
         state["game_id"] = self.id
         state["server_time"] = time.time()  # when this state was taken (Unix seconds)
-        state["acks"] = {side.value: seat.last_seq for side, seat in self.seats.items()}
+        left, right = self.seats[Side.LEFT].last_seq, self.seats[Side.RIGHT].last_seq
+        if self._acks_key != (left, right):  # shared while no key arrives (never mutated)
+            self._acks_key = (left, right)
+            self._acks = {"left": left, "right": right}
+        state["acks"] = self._acks
+        if self.pause is None and self.resume_at is None and not self.waiting:
+            # In play, nearly every snapshot: none of the clock's arithmetic below.
+            state["paused"] = None
+            state["countdown"] = None
+            state["waiting"] = []
+            state["spectators"] = len(self.spectators)
+        else:
+            self._pending_state(state)
+        if self.cancelled is not None:  # nobody won: the game counts for no one
+            state["cancelled"] = self.cancelled
+            state["winner"] = None
+            state["phase"] = "finished"  # over, for clients that only know the phases
+        if events:
+            state["events"] = [
+                {"kind": e.kind, "side": e.side.value if e.side else None} for e in events
+            ]
+        if recorded is not None:  # the final snapshot: is the match in the history yet?
+            state["recorded"] = recorded
+        return state
+
+    def _pending_state(self, state: dict[str, Any]) -> None:
+        """A snapshot's fields about a pause, a countdown or the players awaited."""
+        now = self.clock.now()
         state["paused"] = (
             {
                 "side": self.pause.side.value,
@@ -453,17 +494,6 @@ class Room:
         state["spectators"] = len(self.spectators)
         if self.no_show_at is not None and self.waiting:
             state["waiting_seconds_left"] = round(max(0.0, self.no_show_at - now), 1)
-        if self.cancelled is not None:  # nobody won: the game counts for no one
-            state["cancelled"] = self.cancelled
-            state["winner"] = None
-            state["phase"] = "finished"  # over, for clients that only know the phases
-        if events:
-            state["events"] = [
-                {"kind": e.kind, "side": e.side.value if e.side else None} for e in events
-            ]
-        if recorded is not None:  # the final snapshot: is the match in the history yet?
-            state["recorded"] = recorded
-        return state
 
     def _send_snapshot(
         self, events: list[Any] | None = None, *, recorded: bool | None = None

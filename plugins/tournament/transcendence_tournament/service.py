@@ -128,6 +128,19 @@ def next_game(bracket: Any) -> Any | None:
     return ready[0] if ready else None
 
 
+def tournament_fields(tournament: Tournament) -> dict[str, Any]:
+    """What every view of a tournament starts with, local or online (docs/tournament.md)."""
+    return {
+        "id": tournament.id,
+        "name": tournament.name,
+        "kind": tournament.kind,
+        "game": tournament.game,
+        "format": tournament.format,
+        "status": tournament.status,
+        "options": tournament.options,
+    }
+
+
 async def local_view(tournament: Tournament) -> dict[str, Any]:
     """Everything a local tournament's bracket screen shows: players, games in order, the
     next match (`views.view` picks the view of a tournament's kind)."""
@@ -144,13 +157,7 @@ async def local_view(tournament: Tournament) -> dict[str, Any]:
     games = [game_row(game, alias, playing.get(game.id)) for game in games_in_order(bracket)]
     upcoming = next_game(bracket)
     return {
-        "id": tournament.id,
-        "name": tournament.name,
-        "kind": tournament.kind,
-        "game": tournament.game,
-        "format": tournament.format,
-        "status": tournament.status,
-        "options": tournament.options,
+        **tournament_fields(tournament),
         "players": [{"alias": e.alias, "seed": e.seed, "place": e.place} for e in entries.values()],
         "rounds": bracket.rounds,
         "games": games,

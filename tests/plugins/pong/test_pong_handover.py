@@ -9,6 +9,7 @@ Games run on a sped-up clock (20 game seconds per real second).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import Callable
@@ -52,8 +53,9 @@ class Node:
         self.games.grace = 60.0  # game seconds: 3 s of real time
         self.games.snapshot_rate = 10
 
-    async def _deliver(self, topic: str, kind: str, state: dict[str, Any]) -> None:
-        self.frames.append(state)
+    async def _deliver(self, topic: str, kind: str, state: Any) -> None:
+        # What the hub would send: snapshots come encoded already (`Encoded`, a str).
+        self.frames.append(json.loads(state) if isinstance(state, str) else state)
         self._changed.set()
 
     async def _finished(self, match: Match) -> None:

@@ -155,10 +155,11 @@ async def test_the_players_see_the_result_only_after_it_is_recorded(server, monk
     statuses: list[tuple[bool, str]] = []
     deliver = games.deliver
 
-    async def watching(topic: str, kind: str, state: dict[str, Any]) -> None:
+    async def watching(topic: str, kind: str, encoded: Any) -> None:
+        state = json.loads(encoded)  # snapshots come encoded already (`Encoded`)
         if kind == "pong.state" and state.get("phase") == "finished":
             statuses.append((state["recorded"], (await Match.get(id=state["game_id"])).status))
-        await deliver(topic, kind, state)
+        await deliver(topic, kind, encoded)
 
     games.deliver = watching
     _, _, room = await remote_game_ending_in(server, Outage(database_client(), 2), monkeypatch)

@@ -271,7 +271,7 @@ async def test_the_profile_carries_the_summary(client, make_user, matches):
         "best_streak": 2,
         "worst_streak": 1,
     }
-    me = await (await client.get("/api/me/", headers=bob.headers)).get_json()
+    me = await (await client.get("/api/me/?include=extras", headers=bob.headers)).get_json()
     assert me["extras"]["stats"] == {
         "games": 3,
         "wins": 1,

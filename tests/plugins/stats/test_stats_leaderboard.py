@@ -189,7 +189,7 @@ async def test_a_game_played_by_the_engine_shows_up(app, client, make_player):
     ).get_json()
     assert (mine["games"], mine["wins"], mine["losses"]) == (0, 0, 0)
     assert mine["recent_matches"] == [] and mine["top_opponents"] == []
-    profile = await (await client.get("/api/me/", headers=alice.headers)).get_json()
+    profile = await (await client.get("/api/me/?include=extras", headers=alice.headers)).get_json()
     line = profile["extras"]["matches"][0]
     assert line["result"] == "played" and line["opponent"] == "Player 2"
     assert line["score"] == f"{final['left']}-{final['right']}"

@@ -30,7 +30,7 @@ async def board(client, viewer, **query):
 
 
 async def history(client, player):
-    profile = await (await client.get("/api/me/", headers=player.headers)).get_json()
+    profile = await (await client.get("/api/me/?include=extras", headers=player.headers)).get_json()
     return [(m["result"], m["score"], m["mode"]) for m in profile["extras"]["matches"]]
 
 

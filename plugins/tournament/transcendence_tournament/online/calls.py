@@ -147,6 +147,16 @@ async def advance(app: Any, tournament: Tournament) -> None:
         if game.id not in called:
             try:
                 await call_match(app, tournament, game, entries)
+            except APIError as exc:
+                # The game refused it for now (a node at its capacity: 503 `server_busy`):
+                # an expected state, called again at the tournament's next advance.
+                log.warning(
+                    "tournament %s: match %s not started yet: %s %s",
+                    tournament.id,
+                    game.id,
+                    exc.code,
+                    exc.message,
+                )
             except Exception:
                 log.exception("tournament %s: could not start match %s", tournament.id, game.id)
 

@@ -52,13 +52,7 @@ async def view(tournament: Tournament, user_id: int | None) -> dict[str, Any]:
     entries = list(await Entry.filter(tournament=tournament).order_by("seed", "id"))
     owner = await User.get_or_none(id=tournament.owner_id) if tournament.owner_id else None  # type: ignore[attr-defined]
     base: dict[str, Any] = {
-        "id": tournament.id,
-        "name": tournament.name,
-        "kind": tournament.kind,
-        "game": tournament.game,
-        "format": tournament.format,
-        "status": tournament.status,
-        "options": tournament.options,
+        **service.tournament_fields(tournament),
         "size": tournament.size,
         "seeding": tournament.seeding,
         "no_show_seconds": tournament.no_show_seconds,
