@@ -23,6 +23,9 @@ py-spy` somewhere on PATH, or in /tmp/pyspy; it is not a project dependency).
 
     .venv/bin/python bench/pong_bench.py                      # N = 50, 200, 400; 15 s each
     .venv/bin/python bench/pong_bench.py --games 200 --seconds 20 --profile /tmp/pong.txt
+    .venv/bin/python bench/pong_bench.py --games 200 --curve 200 --no-floor \
+        --redis redis://127.0.0.1:6379/15 --postgres postgres://postgres@127.0.0.1:5432/postgres \
+        --workers 2                              # one and two workers on PostgreSQL + Redis
 
 Not run by the test suite: timing belongs here, not in assertions.
 """
@@ -51,7 +54,8 @@ import httpx
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from realtime_bench import (  # noqa: E402  (bench/ is not a package)
+import chat_bench  # noqa: E402  (bench/ is not a package; its PostgreSQL databases)
+from realtime_bench import (  # noqa: E402
     SECRET,
     Target,
     cpu_seconds,
@@ -477,6 +481,8 @@ class ServerProbe:
         if self.target.name == "floor":
             stats = httpx.get(f"{self.http}/stats", timeout=30).json()
             return {"cpu": cpu, "at": (asked + time.monotonic()) / 2, "floor": stats}
+        if self.target.workers > 1:
+            return {"cpu": cpu, "at": (asked + time.monotonic()) / 2}
         text = httpx.get(f"{self.http}/metrics", timeout=30).text
         return {
             "cpu": cpu,
@@ -497,6 +503,10 @@ class ServerProbe:
                 tick_p99_ms=floor["p99"] * 1e3,
                 tick_busy_share=floor["sum"] / window,
             )
+            return out
+        if "tick" not in after:  # several workers: see measure()
+            nan = float("nan")
+            out.update(ticks=0, tick_p50_ms=nan, tick_p99_ms=nan, tick_busy_share=nan)
             return out
         tick = histogram_delta(after["tick"], before["tick"])
         publish = histogram_delta(after["publish"], before["publish"])
@@ -567,9 +577,19 @@ def py_spy(pid: int, seconds: float, out: Path) -> str:
 
 
 def measure(
-    kind: str, games: int, args: argparse.Namespace, workdir: Path, redis: str | None = None
+    kind: str,
+    games: int,
+    args: argparse.Namespace,
+    workdir: Path,
+    redis: str | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     name = kind if redis is None else f"{kind}+redis"
+    if redis is not None and args.postgres:
+        name = f"{kind}+pg+redis"
+    if workers > 1:
+        name += f" x{workers}"
+    database = None
     if kind == "floor":
         target, http = start_floor(workdir)
         specs = [GameSpec(i, (0, "floor"), (0, "floor")) for i in range(games)]
@@ -584,7 +604,12 @@ def measure(
             settings["TRANSCENDENCE_PONG_MAX_GAMES"] = str(args.max_games)
         if args.snapshot_rate is not None:  # the floor keeps its 30 a second
             settings["TRANSCENDENCE_PONG_SNAPSHOT_RATE"] = str(args.snapshot_rate)
-        target = start_platform(sub, 2 * games, redis, name, settings=settings)
+        if redis is not None and args.postgres:
+            # A database of this run's own (the platform's runs on Redis are its several-
+            # process configuration: PostgreSQL and Redis).
+            database = chat_bench.make_pg_database(args.postgres)
+            settings["DATABASE_URL"] = database
+        target = start_platform(sub, 2 * games, redis, name, workers, settings=settings)
         http = target.url.replace("ws://", "http://").removesuffix("/ws")
         players = [(user_id(token), token) for token in target.tokens]
         specs = [GameSpec(i, players[2 * i], players[2 * i + 1]) for i in range(games)]
@@ -631,6 +656,14 @@ def measure(
             if process.is_alive():
                 process.kill()
         target.stop()
+        if database is not None:
+            chat_bench.drop_pg_database(args.postgres, database)
+    if workers > 1:
+        # /metrics answers from whichever worker accepts the scrape: count the ticks the
+        # clients saw instead (each game's rate from its snapshots' tick numbers).
+        tick_rates = [x for r in results for x in r["tick_rates"]]
+        server["ticks"] = sum(tick_rates) * server["window_s"]
+        server["workers"] = workers
     return summarise(name, games, args.seconds, server, results, setup, load_before, profile)
 
 
@@ -821,6 +854,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--redis", help="also run the platform on this Redis (a spare db)")
+    parser.add_argument(
+        "--postgres",
+        help="with --redis: the runs on Redis use a fresh database on this PostgreSQL server",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="with --redis and N > 1: also the platform on Redis served with --workers N",
+    )
     parser.add_argument("--no-floor", action="store_true", help="skip the floor runs")
     parser.add_argument("--profile", type=Path, help="py-spy the platform at N=--games here")
     parser.add_argument("--json", type=Path, help="write the full report here")
@@ -852,10 +895,13 @@ def main() -> None:
             print(f"N={games} engine ceiling: {entry['ceiling']}", flush=True)
             kinds: list[tuple[str, str | None]] = [] if args.no_floor else [("floor", None)]
             kinds.append(("platform", None))
+            runs: list[tuple[str, str | None, int]] = [(k, r, 1) for k, r in kinds]
             if args.redis:
-                kinds.append(("platform", args.redis))
-            for kind, redis in kinds:
-                result = measure(kind, games, args, workdir, redis)
+                runs.append(("platform", args.redis, 1))
+                if args.workers > 1:
+                    runs.append(("platform", args.redis, args.workers))
+            for kind, redis, workers in runs:
+                result = measure(kind, games, args, workdir, redis, workers)
                 entry["targets"][result["target"]] = result
                 shown = {k: v for k, v in result.items() if k != "profile"}
                 print(f"N={games} {result['target']}: {json.dumps(shown)}", flush=True)

@@ -136,6 +136,7 @@ class Target:
     pid: int
     process: subprocess.Popen
     tokens: list[str] = field(default_factory=list)
+    workers: int = 1  # processes serving it (`--workers`), besides the parent
 
     @property
     def platform(self) -> bool:
@@ -225,7 +226,7 @@ def start_platform(
         stderr=subprocess.STDOUT,
     )
     wait_http(f"http://127.0.0.1:{port}/healthz", process)
-    target = Target(name, f"ws://127.0.0.1:{port}/ws", process.pid, process)
+    target = Target(name, f"ws://127.0.0.1:{port}/ws", process.pid, process, workers=workers)
     target.tokens = [tokens.issue_access(SECRET, uid, 0, f"bench-{uid}", ttl=3600) for uid in ids]
     return target
 
