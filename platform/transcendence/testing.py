@@ -323,6 +323,15 @@ class Socket:
                 if frame["type"] not in skip:
                     self.seen.append(frame)
 
+    async def take(self, type_: str, **kwargs: Any) -> dict[str, Any]:
+        """The next frame of this type, including one that arrived (and went to `seen`)
+        while awaiting another."""
+        for frame in self.seen:
+            if frame["type"] == type_:
+                self.seen.remove(frame)
+                return frame
+        return await self.expect(type_, **kwargs)
+
     async def request(self, type_: str, data: Any = None, **kwargs: Any) -> dict[str, Any]:
         """Send a frame of this type and return the server's answer to it (its `data`, or
         its `error`)."""

@@ -37,17 +37,9 @@ def rest(server, user) -> httpx.AsyncClient:
     return http
 
 
-async def take(client, type_):
-    for frame in client.seen:
-        if frame["type"] == type_:
-            client.seen.remove(frame)
-            return frame
-    return await client.expect(type_)
-
-
 async def next_state(tab, game_id: str) -> dict:
     while True:
-        frame = await take(tab, "pong.state")
+        frame = await tab.take("pong.state")
         if frame["data"]["game_id"] == game_id:
             return frame["data"]
 
@@ -95,7 +87,7 @@ async def test_a_full_server_refuses_new_games_and_keeps_running_its_own(server)
     erins_tab, daves_tab = await server.connect(erin), await server.connect(dave)
     sent = await daves_tab.request("pong.invite", {"user_id": erin.id, "options": ENDLESS})
     invite_id = sent["data"]["invite_id"]
-    await take(erins_tab, "notify")
+    await erins_tab.take("notify")
     answer = await erins_tab.request("pong.answer", {"invite_id": invite_id, "accept": True})
     assert answer["type"] == "error" and answer["error"]["code"] == "server_busy"
     assert (await Invite.get(id=invite_id)).status == "pending"

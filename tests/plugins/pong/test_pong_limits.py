@@ -36,19 +36,11 @@ def rest(server, user) -> httpx.AsyncClient:
     return http
 
 
-async def take(client, type_):
-    for frame in client.seen:
-        if frame["type"] == type_:
-            client.seen.remove(frame)
-            return frame
-    return await client.expect(type_)
-
-
 async def invite_and_accept(inviter, invited, invited_tab, inviter_tab) -> dict:
     """`inviter` invites `invited`, who accepts: the answer frame (a game, or an error)."""
     sent = await inviter_tab.request("pong.invite", {"user_id": invited.id, "options": ENDLESS})
     invite_id = sent["data"]["invite_id"]
-    await take(invited_tab, "notify")
+    await invited_tab.take("notify")
     return await invited_tab.request("pong.answer", {"invite_id": invite_id, "accept": True})
 
 
@@ -115,7 +107,7 @@ async def test_a_player_in_a_remote_game_cannot_queue_accept_or_be_matched(serve
     assert refused["type"] == "error" and refused["error"]["code"] == "already_in_game"
     # And nobody starts a game with her: bob accepting her invitation is refused too.
     sent = await c.request("pong.invite", {"user_id": bob.id, "options": ENDLESS})
-    await take(b, "notify")
+    await b.take("notify")
     answer = {"invite_id": sent["data"]["invite_id"], "accept": True}
     theirs = await b.request("pong.answer", answer)
     assert theirs["type"] == "error" and theirs["error"]["code"] == "already_in_game"

@@ -129,15 +129,6 @@ async def server(settings, monkeypatch):
         yield server
 
 
-async def take(client, type_):
-    """The next frame of a type, including one that arrived while awaiting a reply."""
-    for frame in client.seen:
-        if frame["type"] == type_:
-            client.seen.remove(frame)
-            return frame
-    return await client.expect(type_)
-
-
 @pong_modules
 async def test_the_games_use_the_snapshot_rate_and_grace_settings(server):
     games = server.app.extensions["pong"].games
@@ -166,7 +157,7 @@ async def test_players_who_asked_for_other_options_are_not_paired(server):
     same = {"paddle_height": 20.0, "score_limit": 1, "theme": "classic"}
     matched = await c.request("pong.queue", {"options": same})
     assert matched["data"]["status"] == "matched"
-    note = await take(a, "pong.matched")
+    note = await a.take("pong.matched")
     assert note["data"]["game_id"] == matched["data"]["game_id"]
     assert note["data"]["opponent"]["id"] == carol.id
     game = server.app.extensions["pong"].games.rooms[matched["data"]["game_id"]]
@@ -189,7 +180,7 @@ async def test_waiting_players_are_paired_once_their_windows_have_widened(server
 
     # Ten seconds later the window is 100 + 20 x 10 = 300: the background pass pairs them.
     pong.queue_clock = lambda: datetime.now(UTC) + timedelta(seconds=10.5)
-    to_alice, to_bob = await take(a, "pong.matched"), await take(b, "pong.matched")
+    to_alice, to_bob = await a.take("pong.matched"), await b.take("pong.matched")
     game_id = to_alice["data"]["game_id"]
     assert to_bob["data"]["game_id"] == game_id
     assert to_alice["data"]["side"] == "left" and to_bob["data"]["side"] == "right"

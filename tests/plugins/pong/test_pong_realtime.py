@@ -43,15 +43,6 @@ async def until_state(client, predicate, timeout=10.0):
                 return frame["data"]
 
 
-async def take(client, type_):
-    """The next frame of a type, including one that arrived while awaiting a reply."""
-    for frame in client.seen:
-        if frame["type"] == type_:
-            client.seen.remove(frame)
-            return frame
-    return await client.expect(type_)
-
-
 async def finished_match(game_id: str) -> Match:
     async with asyncio.timeout(10):
         while (match := await Match.get(id=game_id)).status != "finished":
@@ -143,7 +134,7 @@ async def remote_game(server, options):
     accepted = await b.request("pong.answer", {"invite_id": invite_id, "accept": True})
     game_id = accepted["data"]["game_id"]
     for client, side in ((a, "left"), (b, "right")):
-        matched = await take(client, "pong.matched")
+        matched = await client.take("pong.matched")
         assert matched["data"]["game_id"] == game_id and matched["data"]["side"] == side
         joined = await client.request("pong.join", {"game_id": game_id})
         assert joined["data"]["side"] == side
@@ -201,7 +192,7 @@ async def test_the_queue_pairs_two_players(server):
     assert waiting["data"] == {"status": "waiting", "game_id": None}
     matched = await b.request("pong.queue", {"options": QUICK})  # the same game settings
     assert matched["data"]["status"] == "matched"
-    note = await take(a, "pong.matched")
+    note = await a.take("pong.matched")
     assert note["data"]["game_id"] == matched["data"]["game_id"]
     assert note["data"]["opponent"]["id"] == bob.id
 
