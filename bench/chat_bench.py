@@ -118,16 +118,12 @@ def start_chat(
 
     var = workdir / name
     var.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRANSCENDENCE_", "REDIS"))}
-    env.update(
-        TRANSCENDENCE_ENV="test",
-        DATABASE_URL=database_url or f"sqlite://{var / 'bench.sqlite3'}",
-        TRANSCENDENCE_VAR_DIR=str(var),
-        TRANSCENDENCE_SECRET_KEY=rt.SECRET,
+    env = rt.platform_env(
+        var,
+        database_url=database_url,
+        redis_url=redis_url,
         TRANSCENDENCE_CHAT_RATE_LIMIT=RATE_LIMIT,
     )
-    if redis_url:
-        env["REDIS_URL"] = redis_url
     cli = [sys.executable, "-m", "transcendence_cli.main"]
     subprocess.run([*cli, "db", "migrate"], env=env, cwd=rt.ROOT, check=True, capture_output=True)
     made = subprocess.run(

@@ -84,13 +84,7 @@ def start_floor(workdir: Path) -> subprocess.Popen:
 def start_platform(workdir: Path, database_url: str | None) -> subprocess.Popen:
     var = workdir / "platform"
     var.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRANSCENDENCE_", "REDIS"))}
-    env.update(
-        TRANSCENDENCE_ENV="test",
-        DATABASE_URL=database_url or f"sqlite://{var / 'bench.sqlite3'}",
-        TRANSCENDENCE_VAR_DIR=str(var),
-        TRANSCENDENCE_SECRET_KEY=rt.SECRET,
-    )
+    env = rt.platform_env(var, database_url=database_url)
     cli = [sys.executable, "-m", "transcendence_cli.main"]
     subprocess.run([*cli, "db", "migrate"], env=env, cwd=rt.ROOT, check=True, capture_output=True)
     port = rt.free_port()

@@ -181,6 +181,24 @@ def start_floor(workdir: Path) -> Target:
     return Target("floor", f"ws://127.0.0.1:{port}/ws", process.pid, process)
 
 
+def platform_env(
+    var: Path, *, database_url: str | None = None, redis_url: str | None = None, **extra: str
+) -> dict[str, str]:
+    """The environment of a `transcendence` process of the benchmarks: this one's, minus
+    its own settings, with `var` for its files and SQLite unless a database URL is given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRANSCENDENCE_", "REDIS"))}
+    env.update(
+        TRANSCENDENCE_ENV="test",
+        DATABASE_URL=database_url or f"sqlite://{var / 'bench.sqlite3'}",
+        TRANSCENDENCE_VAR_DIR=str(var),
+        TRANSCENDENCE_SECRET_KEY=SECRET,
+        **extra,
+    )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
 def start_platform(
     workdir: Path,
     users: int,
@@ -193,17 +211,14 @@ def start_platform(
 
     var = workdir / name
     var.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRANSCENDENCE_", "REDIS"))}
-    env.update(
-        TRANSCENDENCE_ENV="test",
-        DATABASE_URL=f"sqlite://{var / 'bench.sqlite3'}",
-        TRANSCENDENCE_VAR_DIR=str(var),
-        TRANSCENDENCE_SECRET_KEY=SECRET,
+    env = platform_env(
+        var,
+        redis_url=redis_url,
         TRANSCENDENCE_EXTRA_MODULES="transcendence_bench",
-        PYTHONPATH=os.pathsep.join([str(BENCH), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        PYTHONPATH=os.pathsep.join([str(BENCH), os.environ.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        ),
     )
-    if redis_url:
-        env["REDIS_URL"] = redis_url
     env.update(settings or {})  # e.g. TRANSCENDENCE_PONG_MAX_GAMES (bench/pong_bench.py)
     cli = [sys.executable, "-m", "transcendence_cli.main"]
     subprocess.run([*cli, "db", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
